@@ -1,0 +1,213 @@
+"""The collection's contract: what every kata must satisfy, checked on every kata at once.
+
+Run with the project's own suite: `pytest --reference -n auto katas tests`. (The reference
+passing every kata test is checked by that same run: conftest turns a skipped non-GPU
+test into a failure under --reference.)
+"""
+
+import ast
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from katas._harness.curriculum import KATAS_DIR, REFERENCE_DIR, REPO_ROOT, Kata, load_curriculum
+
+KATAS = load_curriculum()
+KATA_IDS = [kata.folder for kata in KATAS]
+IGNORED = {"__pycache__", ".pytest_cache"}
+
+
+def kata_test_files(kata: Kata) -> list[Path]:
+    return sorted(kata.path.glob("test_*.py"))
+
+
+def top_level_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_")
+    }
+
+
+def task_numbers_of_tests(path: Path) -> dict[str, int | None]:
+    """Each test function in ``path`` and the number in its ``@pytest.mark.task(N)``, if any."""
+    tests = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            tests[node.name] = next(
+                (
+                    decorator.args[0].value
+                    for decorator in node.decorator_list
+                    if isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "pytest.mark.task"
+                ),
+                None,
+            )
+    return tests
+
+
+# --- The curriculum and the two trees agree -----------------------------------------------
+
+
+def test_curriculum_numbers_the_katas_in_order_without_gaps():
+    numbers = [kata.number for kata in KATAS]
+    assert numbers == list(range(len(KATAS))), f"kata folders must be numbered 00, 01, ... in order; got {numbers}"
+
+
+def test_kata_folders_are_exactly_the_ones_in_the_curriculum():
+    on_disk = {path.name for path in KATAS_DIR.iterdir() if path.is_dir() and re.match(r"\d\d_", path.name)}
+    assert on_disk == set(KATA_IDS), (
+        f"folders in katas/ but not in curriculum.toml: {sorted(on_disk - set(KATA_IDS))}; "
+        f"listed but missing: {sorted(set(KATA_IDS) - on_disk)}"
+    )
+
+
+def test_reference_folders_are_exactly_the_ones_in_the_curriculum():
+    on_disk = {path.name for path in REFERENCE_DIR.iterdir() if path.is_dir() and path.name not in IGNORED}
+    assert on_disk == set(KATA_IDS), (
+        f"folders in reference/ but not in curriculum.toml: {sorted(on_disk - set(KATA_IDS))}; "
+        f"listed but missing: {sorted(set(KATA_IDS) - on_disk)}"
+    )
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
+def test_kata_folder_holds_lesson_stub_hints_and_tests_and_nothing_else(kata):
+    expected = {"README.md", kata.module, kata.hints} | {path.name for path in kata_test_files(kata)}
+    present = {path.name for path in kata.path.iterdir() if path.name not in IGNORED}
+    assert kata_test_files(kata), f"katas/{kata.folder} has no test_*.py"
+    assert present == expected, f"katas/{kata.folder}: missing {sorted(expected - present)}, stray {sorted(present - expected)}"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
+def test_reference_folder_holds_only_the_solution_module(kata):
+    present = {path.name for path in kata.reference_path.parent.iterdir() if path.name not in IGNORED}
+    assert present == {kata.module}, f"reference/{kata.folder} should hold only {kata.module}; it holds {sorted(present)}"
+
+
+def test_test_file_names_are_unique_across_katas():
+    names = [path.name for kata in KATAS for path in kata_test_files(kata)]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    assert not duplicates, f"test files must have unique names (pytest imports them by base name): {duplicates}"
+
+
+# --- Stubs, references, lessons and hints -------------------------------------------------
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
+def test_stub_and_reference_define_the_same_functions_and_classes(kata):
+    stub, reference = top_level_names(kata.stub_path), top_level_names(kata.reference_path)
+    assert stub == reference, (
+        f"{kata.folder}: only in the stub: {sorted(stub - reference)}; only in the reference: {sorted(reference - stub)}"
+    )
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
+def test_every_stub_function_only_raises_not_implemented_naming_its_kata(kata):
+    tree = ast.parse(kata.stub_path.read_text(encoding="utf-8"))
+    offenders = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        body = node.body[1:] if ast.get_docstring(node) else node.body
+        raises = (
+            len(body) == 1
+            and isinstance(body[0], ast.Raise)
+            and isinstance(body[0].exc, ast.Call)
+            and ast.unparse(body[0].exc.func) == "NotImplementedError"
+            and kata.folder in ast.unparse(body[0].exc)
+        )
+        if not raises:
+            offenders.append(f"{node.name} (line {node.lineno})")
+    assert not offenders, (
+        f"in katas/{kata.folder}/{kata.module}, these functions should contain only a docstring and "
+        f'raise NotImplementedError("kata {kata.folder}, task N: ..."): {offenders}'
+    )
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
+def test_lesson_tasks_hints_and_test_markers_agree(kata):
+    lesson_tasks = kata.task_titles()
+    hints = kata.hints_by_task()
+    tested = {name: task for path in kata_test_files(kata) for name, task in task_numbers_of_tests(path).items()}
+
+    assert sorted(lesson_tasks) == list(range(1, len(lesson_tasks) + 1)), (
+        f"{kata.folder}/README.md should number its tasks 1, 2, ...; found {sorted(lesson_tasks)}"
+    )
+    assert sorted(hints) == sorted(lesson_tasks), (
+        f"{kata.folder}/{kata.hints} has hint sections for tasks {sorted(hints)}; the lesson has {sorted(lesson_tasks)}"
+    )
+    empty = [task for task, items in hints.items() if not items or not all(items)]
+    assert not empty, f"{kata.folder}/{kata.hints}: tasks {empty} have no hints (or an empty one)"
+    unmarked = [name for name, task in tested.items() if task is None]
+    assert not unmarked, f"{kata.folder}: tests without @pytest.mark.task(N): {unmarked}"
+    untested = sorted(set(lesson_tasks) - set(tested.values()))
+    assert not untested, f"{kata.folder}: lesson tasks with no test: {untested}"
+    unknown = sorted(set(tested.values()) - set(lesson_tasks))
+    assert not unknown, f"{kata.folder}: tests marked with tasks the lesson does not have: {unknown}"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
+def test_every_assert_in_the_kata_tests_explains_itself(kata):
+    bare = [
+        f"{path.name}:{node.lineno}"
+        for path in kata_test_files(kata)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Assert) and node.msg is None
+    ]
+    assert not bare, f"asserts without a message for the learner (kata tests run with --assert=plain): {bare}"
+
+
+# --- Every kata test fails on the untouched stubs -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stub_results(tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """Run every kata's tests on the stubs in a fresh pytest; each test's outcome and message."""
+    report = tmp_path_factory.mktemp("stubs") / "report.xml"
+    env = {key: value for key, value in os.environ.items() if key != "KATAS_REFERENCE"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "katas", "-q", "-p", "no:randomly", "-p", "no:xdist", f"--junitxml={report}"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert report.exists(), f"pytest on the stubs wrote no report:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    results = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        outcome = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
+        name = f"{case.get('classname')}::{case.get('name')}"
+        results[name] = ("passed", "") if outcome is None else (outcome.tag, outcome.get("message", ""))
+    return results
+
+
+def test_stub_run_collects_every_kata(stub_results):
+    collected = {name.split(".")[1] for name in stub_results}  # classname: katas.<folder>.test_<module>
+    assert collected == set(KATA_IDS), f"the stub run collected tests from {sorted(collected)}, not {KATA_IDS}"
+
+
+def test_every_kata_test_fails_on_the_untouched_stub(stub_results):
+    wrong = {
+        name: outcome
+        for name, (outcome, message) in stub_results.items()
+        if outcome != "failure" and not (outcome == "skipped" and "GPU" in message)
+    }
+    assert not wrong, f"on the untouched stubs, every test must fail (GPU tests may skip); these did not: {wrong}"
+
+
+def test_every_stub_failure_says_what_to_write(stub_results):
+    unclear = [
+        name
+        for name, (outcome, message) in stub_results.items()
+        if outcome == "failure" and "not written yet" not in message
+    ]
+    assert not unclear, (
+        "on the untouched stubs, every failure should be a stub's NotImplementedError "
+        f"(shown as 'not written yet: ...'); these failed another way: {unclear}"
+    )
