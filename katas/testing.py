@@ -1,0 +1,10 @@
+"""Everything a kata's tests need from the harness, in one import.
+
+    from katas.testing import expect_close, kata_module, random_shape
+"""
+
+from katas._harness.expect import expect_close, expect_dtype, expect_equal, expect_shape, expect_tensor
+from katas._harness.shapes import random_shape
+from katas._harness.solution import kata_module
+
+__all__ = ["expect_close", "expect_dtype", "expect_equal", "expect_shape", "expect_tensor", "kata_module", "random_shape"]

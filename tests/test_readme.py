@@ -1,0 +1,23 @@
+"""The README's quick start stays true: CI runs exactly its install and test commands."""
+
+from katas._harness.curriculum import REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+CI_SCRIPT = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+PROJECT_INSTALL = 'pip install -e ".[dev]"'
+PROJECT_TESTS = "pytest --reference -n auto katas tests"
+
+
+def test_ci_runs_the_readme_install_and_test_commands():
+    quick_start = f"python3 -m venv .venv && . .venv/bin/activate && {PROJECT_INSTALL} && {PROJECT_TESTS}"
+    assert quick_start in README, f"the README's quick start should contain: {quick_start}"
+    ci_lines = [line.strip() for line in CI_SCRIPT.splitlines()]
+    for command in ("python3 -m venv .venv", ". .venv/bin/activate", PROJECT_INSTALL, PROJECT_TESTS):
+        assert command in ci_lines, f".ci/run should run the README's command: {command}"
+
+
+def test_readme_lists_every_kata():
+    from katas._harness.curriculum import load_curriculum
+
+    missing = [kata.folder for kata in load_curriculum() if f"`{kata.folder}`" not in README]
+    assert not missing, f"the README's table of katas is missing: {missing}"
