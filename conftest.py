@@ -179,6 +179,8 @@ def _add_task_pointer(report: pytest.TestReport, item: pytest.Item) -> None:
     if marker is None:
         return
     kata, task = kata_containing(item.path), marker.args[0]
+    if not kata.lesson_path.is_file():
+        return
     title = kata.task_titles().get(task, "")
     lesson, hints = (path.relative_to(REPO_ROOT) for path in (kata.lesson_path, kata.hints_path))
     report.sections.append(

@@ -4,7 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from katas._harness.curriculum import load_curriculum
+
+# The 15 s default is a learner's guard against hangs; each test runs the katas command in a subprocess.
+pytestmark = pytest.mark.timeout(600)
 
 KATAS_COMMAND = Path(sys.executable).parent / "katas"  # the console script pyproject.toml installs
 

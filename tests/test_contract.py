@@ -17,6 +17,9 @@ import pytest
 
 from katas._harness.curriculum import KATAS_DIR, REFERENCE_DIR, REPO_ROOT, Kata, load_curriculum
 
+# The 15 s default is a learner's guard against hangs; the stub run is one pytest subprocess over every kata.
+pytestmark = pytest.mark.timeout(600)
+
 KATAS = load_curriculum()
 KATA_IDS = [kata.folder for kata in KATAS]
 IGNORED = {"__pycache__", ".pytest_cache"}

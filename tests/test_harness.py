@@ -12,6 +12,9 @@ import torch
 
 from katas._harness.curriculum import REPO_ROOT
 
+# The 15 s default is a learner's guard against hangs; each test runs pytest in a subprocess.
+pytestmark = pytest.mark.timeout(600)
+
 STUB = Path("katas/00_tensors/tensors.py")
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from katas._harness import expect_close, expect_dtype, expect_equal, expect_shape, expect_tensor, kata_module, random_shape
+from katas.testing import expect_close, expect_dtype, expect_equal, expect_shape, expect_tensor, kata_module, random_shape
 
 tensors = kata_module(__file__)
 
