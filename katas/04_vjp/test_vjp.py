@@ -1,0 +1,414 @@
+"""Kata 04: vector-Jacobian products. Run with `pytest katas/04_vjp`; the lesson is README.md beside this file."""
+
+import functools
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from katas.testing import expect_close, kata_module, random_shape
+
+vjp = kata_module(__file__)
+
+DOUBLE = torch.float64
+
+# Element-wise functions and their derivatives: their Jacobian is diagonal, diag(f'(x)).
+ELEMENTWISE = {
+    "cube": (lambda x: x**3, lambda x: 3 * x**2),
+    "sin": (torch.sin, torch.cos),
+    "softplus": (F.softplus, torch.sigmoid),
+}
+
+# Maps from R^n to R^m built from two random m x n matrices a and b.
+MAPS = {
+    "linear": lambda a, b, x: a @ x,
+    "tanh-layer": lambda a, b, x: torch.tanh(a @ x),
+    "product": lambda a, b, x: (a @ x) * (b @ x),
+}
+
+
+def input_and_output_sizes():
+    """Random sizes n (inputs) and m (outputs) with m != n, so that J (m x n) and its transpose differ in shape."""
+    n, m = random_shape(2, low=2, high=5)
+    return n, (m + 1 if m == n else m)
+
+
+def random_map(name, device="cpu"):
+    """A random map ``f`` from R^n to R^m (m != n), a point ``x`` in R^n, and m."""
+    n, m = input_and_output_sizes()
+    a, b = torch.randn(2, m, n, dtype=DOUBLE, device=device)
+    return functools.partial(MAPS[name], a, b), torch.randn(n, dtype=DOUBLE, device=device), m
+
+
+def jacobian_of(f, x):
+    return torch.autograd.functional.jacobian(f, x)
+
+
+def callers_tensor(shape, requires_grad):
+    """A tensor as a caller might pass it (plain, or a leaf that already holds a .grad), and a copy of that .grad."""
+    x = torch.randn(shape, dtype=DOUBLE)
+    if not requires_grad:
+        return x, None
+    x.requires_grad_()
+    x.grad = torch.randn_like(x)
+    return x, x.grad.clone()
+
+
+def expect_untouched(x, grad_before, call):
+    """Fail if ``call`` changed the autograd state of the caller's tensor ``x``, which held ``grad_before``."""
+    __tracebackhide__ = True
+    requires_grad = grad_before is not None
+    assert x.requires_grad == requires_grad, (
+        f"{call} changed x.requires_grad of the caller's x from {requires_grad} to {x.requires_grad}. "
+        "Work on a copy of your own: x.detach().requires_grad_()."
+    )
+    if grad_before is None:
+        assert x.grad is None, (
+            f"{call} left a .grad on the caller's x (it had none). Work on x.detach().requires_grad_(), not on x."
+        )
+    else:
+        assert x.grad is not None and torch.equal(x.grad, grad_before), (
+            f"{call} changed the .grad the caller's x already held: backward adds into the .grad of the leaves it "
+            "reaches. Work on x.detach().requires_grad_(), a new leaf that is not connected to the caller's x."
+        )
+
+
+def jacobian_hint(got, expected):
+    """What a wrong Jacobian most likely came from."""
+    one_hot = "Row i of J is the VJP with the one-hot upstream vector e_i: 1 at output i, 0 elsewhere."
+    if not isinstance(got, torch.Tensor):
+        return one_hot
+    if got.dtype != expected.dtype:
+        return "J must have x's dtype: torch.stack the rows, or make the matrix with dtype=x.dtype."
+    got, expected = got.detach().cpu(), expected.cpu()
+    if got.shape == expected.T.shape and torch.allclose(got, expected.T):
+        return "This is the transpose of the Jacobian: row i is the gradient of output i (one row per output)."
+    if got.shape != expected.shape:
+        return one_hot
+    look_alikes = {
+        "Row i is the sum of rows 0..i: x.grad accumulated over your backward calls. "
+        "Reset it (x.grad = None) after you take each row.": expected.cumsum(0),
+        "Every row is the sum of all rows: your upstream vector was all ones, not the one-hot e_i.": expected.sum(0),
+        "Every row is the last row: you kept x.grad itself, one tensor that later rows overwrite in place. "
+        "Keep x.grad.clone(), or set x.grad = None instead of zeroing it.": expected[-1],
+    }
+    return next((hint for hint, wrong in look_alikes.items() if torch.allclose(got, wrong.expand_as(got))), one_hot)
+
+
+def expect_jacobian(got, expected, call):
+    __tracebackhide__ = True
+    expect_close(got, expected, call, hint=jacobian_hint(got, expected))
+
+
+def expect_index(got, expected, call, hint):
+    """Fail unless ``got`` is a Python int equal to ``expected``."""
+    __tracebackhide__ = True
+    assert isinstance(got, int) and not isinstance(got, bool), (
+        f"{call} should return a Python int, but it returned {type(got).__name__}: {got!r:.80}. "
+        "A one-element tensor becomes a Python number with .item()."
+    )
+    assert got == expected, f"{call} picked input {got}, expected input {expected}. {hint}"
+
+
+def under_vmap(function, batch, call):
+    """``torch.func.vmap(function)(batch)``, failing with a lesson if ``function`` is not vmap-able."""
+    __tracebackhide__ = True
+    try:
+        return torch.func.vmap(function)(batch)
+    except NotImplementedError:
+        raise
+    except RuntimeError as error:
+        torch_says = str(error)
+    pytest.fail(
+        f"{call} failed. Inside torch.func.vmap, autograd's tools (requires_grad_, backward, torch.autograd.grad) "
+        f"are not allowed: use torch.func.vjp or torch.func.jacrev.\ntorch said: {torch_says}",
+        pytrace=False,
+    )
+
+
+# Task 1: backward needs a scalar, or an upstream gradient
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1), (3,), (2, 3)], ids=str)
+def test_implicit_gradient_is_allowed_only_for_outputs_with_a_single_element(shape):
+    y = torch.randn(shape, requires_grad=True) * 2
+    try:
+        y.backward()
+        runs, torch_says = True, "it runs"
+    except RuntimeError as error:
+        runs, torch_says = False, f"it raises RuntimeError: {error}"
+    got = vjp.implicit_gradient_allowed(torch.randn(shape, requires_grad=True) * 2)
+    assert got is runs, (
+        f"implicit_gradient_allowed(<y of shape {shape}>) returned {got!r}, expected {runs}: "
+        f"y.backward() without gradient= on that y: {torch_says}. What counts is the number of elements."
+    )
+
+
+@pytest.mark.task(1)
+def test_implicit_gradient_allowed_answers_from_the_shape_without_running_backward():
+    x = torch.randn((), requires_grad=True)
+    y = x * 3
+    vjp.implicit_gradient_allowed(y)
+    assert x.grad is None, (
+        "implicit_gradient_allowed(y) ran backward: x.grad is now set, and y's graph is freed. Look at y's shape."
+    )
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_gradient_of_sum_is_the_derivative_of_each_entry(name):
+    f, derivative = ELEMENTWISE[name]
+    x = torch.randn(random_shape(2), dtype=DOUBLE)
+    expect_close(
+        vjp.gradient_of_sum(f, x),
+        derivative(x),
+        f"gradient_of_sum({name}, x)",
+        hint="Entry i of f(x).sum() depends only on x[i], so the gradient holds f'(x[i]). Sum, don't average.",
+    )
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize("requires_grad", [False, True], ids=["plain-x", "x-with-a-grad"])
+def test_gradient_of_sum_leaves_the_callers_tensor_alone(requires_grad):
+    x, grad_before = callers_tensor(random_shape(2), requires_grad)
+    got = vjp.gradient_of_sum(torch.sin, x)
+    expect_untouched(x, grad_before, "gradient_of_sum(sin, x)")
+    expect_close(got, torch.cos(x.detach()), "gradient_of_sum(sin, x)")
+
+
+# Task 2: y.backward(v) computes vᵀJ
+
+
+@pytest.mark.task(2)
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_vjp_by_backward_of_an_elementwise_function_is_v_times_the_derivative(name):
+    f, derivative = ELEMENTWISE[name]
+    x = torch.randn(random_shape(2), dtype=DOUBLE)
+    v = torch.randn_like(x)
+    expect_close(
+        vjp.vjp_by_backward(f, x, v),
+        v * derivative(x),
+        f"vjp_by_backward({name}, x, v)",
+        hint="J is diagonal here, diag(f'(x)), so vᵀJ is v * f'(x). Pass v to backward as gradient=v.",
+    )
+
+
+@pytest.mark.task(2)
+def test_vjp_by_backward_of_a_matrix_map_is_v_times_the_matrix(device):
+    n, m = input_and_output_sizes()
+    a = torch.randn(m, n, dtype=DOUBLE, device=device)
+    x = torch.randn(n, dtype=DOUBLE, device=device)
+    v = torch.randn(m, dtype=DOUBLE, device=device)
+    expect_close(
+        vjp.vjp_by_backward(lambda x: a @ x, x, v),
+        v @ a,
+        f"vjp_by_backward(lambda x: a @ x, x, v) with a of shape {(m, n)}",
+        hint="The Jacobian of x ↦ a @ x is a itself; vᵀJ has one entry per input.",
+    )
+
+
+@pytest.mark.task(2)
+def test_vjp_by_backward_is_shaped_like_the_input_and_v_like_the_output():
+    rows, n, m = random_shape(3, low=2)
+    w = torch.randn(n, m, dtype=DOUBLE)
+    x = torch.randn(rows, n, dtype=DOUBLE)
+    v = torch.randn(rows, m, dtype=DOUBLE)
+    expect_close(
+        vjp.vjp_by_backward(lambda x: x @ w, x, v),
+        v @ w.T,
+        f"vjp_by_backward(lambda x: x @ w, x, v) with x of shape {(rows, n)} and w of shape {(n, m)}",
+        hint="No need to flatten anything: backward takes v in the output's shape and fills x.grad in x's shape.",
+    )
+
+
+@pytest.mark.task(2)
+@pytest.mark.parametrize("requires_grad", [False, True], ids=["plain-x", "x-with-a-grad"])
+def test_vjp_by_backward_leaves_the_callers_tensor_alone_and_gives_the_same_answer_twice(requires_grad):
+    x, grad_before = callers_tensor(random_shape(1, low=2), requires_grad)
+    v = torch.randn_like(x)
+    for attempt in ("first", "second"):
+        call = f"vjp_by_backward(sin, x, v), {attempt} call"
+        got = vjp.vjp_by_backward(torch.sin, x, v)
+        expect_untouched(x, grad_before, call)
+        expect_close(got, v * torch.cos(x.detach()), call)
+
+
+# Task 3: The Jacobian, one row at a time
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize("name", MAPS)
+def test_jacobian_by_rows_matches_torch_autograd_functional_jacobian(name, device):
+    f, x, m = random_map(name, device)
+    call = f"jacobian_by_rows({name}, x) for {m} outputs, {len(x)} inputs"
+    expect_jacobian(vjp.jacobian_by_rows(f, x), jacobian_of(f, x), call)
+
+
+@pytest.mark.task(3)
+def test_jacobian_by_rows_has_one_row_per_output_and_one_column_per_input():
+    n, m = input_and_output_sizes()
+    a = torch.randn(m, n, dtype=DOUBLE)
+    got = vjp.jacobian_by_rows(lambda x: a @ x, torch.randn(n, dtype=DOUBLE))
+    expect_jacobian(got, a, f"jacobian_by_rows(lambda x: a @ x, x) for {m} outputs, {n} inputs")
+
+
+@pytest.mark.task(3)
+def test_jacobian_by_rows_does_not_let_gradients_pile_up_from_one_row_to_the_next():
+    m, n = sorted(input_and_output_sizes())
+    got = vjp.jacobian_by_rows(lambda x: 3 * x[:m], torch.randn(n, dtype=DOUBLE))
+    expect_jacobian(got, 3 * torch.eye(m, n, dtype=DOUBLE), f"jacobian_by_rows(lambda x: 3 * x[:{m}], x)")
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize("requires_grad", [False, True], ids=["plain-x", "x-with-a-grad"])
+def test_jacobian_by_rows_leaves_the_callers_tensor_alone(requires_grad):
+    f, point, _ = random_map("tanh-layer")
+    x, grad_before = callers_tensor(point.shape, requires_grad)
+    got = vjp.jacobian_by_rows(f, x)
+    expect_untouched(x, grad_before, "jacobian_by_rows(tanh-layer, x)")
+    expect_jacobian(got, jacobian_of(f, x.detach()), "jacobian_by_rows(tanh-layer, x)")
+
+
+# Task 4: torch.autograd.grad leaves .grad alone
+
+
+def linear_layer():
+    """Leaves w (m x n), x (n) and b (m) that require grad, and y = w @ x + b."""
+    n, m = input_and_output_sizes()
+    w, x, b = (torch.randn(shape, dtype=DOUBLE, requires_grad=True) for shape in [(m, n), (n,), (m,)])
+    return (w, x, b), w @ x + b
+
+
+def expect_layer_vjps(got, leaves, v, call):
+    """Fail unless ``got`` holds the VJPs of y = w @ x + b with respect to w, x and b."""
+    __tracebackhide__ = True
+    w, x, b = (leaf.detach() for leaf in leaves)
+    got = tuple(got) if isinstance(got, tuple | list) else (got,)
+    assert len(got) == 3, f"{call} should return one VJP per input (3: for w, x and b), got {len(got)}."
+    for name, actual, expected in zip("wxb", got, [torch.outer(v, x), w.T @ v, v]):
+        expect_close(actual, expected, f"{call}, entry for {name}", hint="Each VJP has the shape of its input.")
+
+
+@pytest.mark.task(4)
+def test_vjp_by_grad_gives_one_vjp_per_input_each_shaped_like_its_input():
+    leaves, y = linear_layer()
+    v = torch.randn_like(y)
+    expect_layer_vjps(vjp.vjp_by_grad(y, leaves, v), leaves, v, "vjp_by_grad(w @ x + b, (w, x, b), v)")
+
+
+@pytest.mark.task(4)
+def test_vjp_by_grad_leaves_the_grad_of_every_input_alone():
+    (w, x, b), y = linear_layer()
+    w.grad = torch.randn_like(w)  # as if left over from an earlier step
+    w_grad_before = w.grad.clone()
+    vjp.vjp_by_grad(y, (w, x, b), torch.randn_like(y))
+    changed = [f"{name}.grad" for name, leaf in [("x", x), ("b", b)] if leaf.grad is not None]
+    if not torch.equal(w.grad, w_grad_before):
+        changed.append("w.grad")
+    assert not changed, (
+        f"vjp_by_grad(w @ x + b, (w, x, b), v) wrote into {', '.join(changed)}. y.backward(v) adds into the .grad "
+        "of the leaves; torch.autograd.grad(y, inputs, grad_outputs=v) returns the VJPs and leaves .grad alone."
+    )
+
+
+@pytest.mark.task(4)
+def test_vjp_by_grad_keeps_the_graph_for_another_vjp_of_the_same_output():
+    leaves, y = linear_layer()
+    for attempt in ("first", "second"):
+        v = torch.randn_like(y)
+        expect_layer_vjps(vjp.vjp_by_grad(y, leaves, v), leaves, v, f"vjp_by_grad(y, (w, x, b), v), {attempt} call")
+
+
+# Task 5: The functional API: torch.func
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("name", MAPS)
+def test_functional_vjp_equals_the_vjp_from_autograd(name):
+    f, x, m = random_map(name)
+    v = torch.randn(m, dtype=DOUBLE)
+    leaf = x.clone().requires_grad_()
+    (expected,) = torch.autograd.grad(f(leaf), leaf, grad_outputs=v)
+    expect_close(
+        vjp.functional_vjp(f, x, v),
+        expected,
+        f"functional_vjp({name}, x, v)",
+        hint="torch.func.vjp(f, x) returns (output, vjp_fn); vjp_fn(v) returns a tuple, one VJP per primal.",
+    )
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("name", MAPS)
+def test_functional_vjp_vmapped_over_one_hot_vectors_gives_the_whole_jacobian(name):
+    f, x, m = random_map(name)
+    call = f"vmap(lambda v: functional_vjp({name}, x, v))(torch.eye({m}))"
+    got = under_vmap(lambda v: vjp.functional_vjp(f, x, v), torch.eye(m, dtype=DOUBLE), call)
+    expect_jacobian(got, jacobian_of(f, x), call)
+
+
+@pytest.mark.task(5)
+def test_jacobian_function_returns_a_function_that_computes_the_jacobian_anywhere():
+    f, x, _ = random_map("tanh-layer")
+    jacobian = vjp.jacobian_function(f)
+    assert callable(jacobian), f"jacobian_function(f) should return a function of x, not {type(jacobian).__name__}."
+    for where in (x, torch.randn_like(x)):
+        expect_jacobian(jacobian(where), jacobian_of(f, where), "jacobian_function(tanh-layer)(x)")
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("name", MAPS)
+def test_jacobian_function_composes_with_vmap_over_a_batch_of_inputs(name):
+    f, x, _ = random_map(name)
+    batch = torch.randn(random_shape(1)[0], len(x), dtype=DOUBLE)
+    call = f"vmap(jacobian_function({name}))(batch of {len(batch)} inputs)"
+    got = under_vmap(vjp.jacobian_function(f), batch, call)
+    expect_close(got, torch.stack([jacobian_of(f, row) for row in batch]), call)
+
+
+# Task 6: Sensitivity analysis
+
+
+@pytest.mark.task(6)
+@pytest.mark.parametrize("name", MAPS)
+def test_weighted_output_gradient_is_the_vjp_with_the_weights(name):
+    f, x, m = random_map(name)
+    weights = torch.randn(m, dtype=DOUBLE)
+    leaf = x.clone().requires_grad_()
+    (expected,) = torch.autograd.grad((weights * f(leaf)).sum(), leaf)
+    expect_close(
+        vjp.weighted_output_gradient(f, x, weights),
+        expected,
+        f"weighted_output_gradient({name}, x, weights)",
+        hint="The gradient of sum(weights * f(x)) is weightsᵀJ: a VJP with the weights as upstream vector.",
+    )
+
+
+@pytest.mark.task(6)
+def test_most_sensitive_input_has_the_largest_gradient_in_magnitude_whatever_its_sign():
+    n, m = input_and_output_sizes()
+    x, weights = torch.randn(n, dtype=DOUBLE), torch.randn(m, dtype=DOUBLE)
+    drawn = torch.randn(m, n, dtype=DOUBLE)
+    for a, which in [(drawn, "a"), (-drawn, "-a")]:
+        expect_index(
+            vjp.most_sensitive_input(functools.partial(torch.mv, a), x, weights),
+            (weights @ a).abs().argmax().item(),
+            f"most_sensitive_input(lambda x: {which} @ x, x, weights)",
+            hint="A large negative gradient counts as much as a large positive one: compare magnitudes (.abs()).",
+        )
+
+
+@pytest.mark.task(6)
+def test_most_sensitive_input_depends_on_the_weights_of_the_outputs():
+    n, m = input_and_output_sizes()
+    a = 0.1 * torch.randn(m, n, dtype=DOUBLE)
+    a[0, 0] = 10.0  # output 0 reacts strongly to input 0, but gets weight 0 ...
+    a[1, n - 1] = 5.0  # ... while output 1, which reacts to the last input, gets weight 1
+    weights = 0.1 * torch.randn(m, dtype=DOUBLE)
+    weights[:2] = torch.tensor([0.0, 1.0])
+    expect_index(
+        vjp.most_sensitive_input(lambda x: a @ x, torch.randn(n, dtype=DOUBLE), weights),
+        n - 1,
+        "most_sensitive_input(f, x, weights) with weights[0] = 0",
+        hint="Use the weights as the upstream vector: an output with weight 0 does not count.",
+    )

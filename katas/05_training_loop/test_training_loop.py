@@ -1,0 +1,409 @@
+"""Kata 05: a training loop by hand. Run with `pytest katas/05_training_loop`; the lesson is README.md beside it."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from katas.testing import expect_close, expect_dtype, expect_shape, kata_module, random_shape
+
+training_loop = kata_module(__file__)
+
+DTYPES = [torch.float32, torch.float64]
+
+
+def random_size(low, high):
+    return random_shape(1, low, high)[0]
+
+
+def separable_data(margin=0.5):
+    """Points in a few dimensions, labelled 0/1 by a random plane, kept at least ``margin`` away from it."""
+    n, d = random_size(64, 128), random_size(2, 5)
+    X = torch.randn(n, d, dtype=torch.float64)
+    normal = F.normalize(torch.randn(d, dtype=torch.float64), dim=0)
+    score = X @ normal + 0.5 * torch.randn((), dtype=torch.float64)
+    X += margin * score.sign()[:, None] * normal
+    return X, (score > 0).double()
+
+
+def noisy_data():
+    """Points with random 0/1 labels: no plane separates them, so the best loss is far above 0."""
+    n, d = random_size(64, 128), random_size(2, 5)
+    return torch.randn(n, d, dtype=torch.float64), torch.randint(0, 2, (n,)).double()
+
+
+def leaf_parameters(n_features, scale=0.5):
+    w = (scale * torch.randn(n_features, dtype=torch.float64)).requires_grad_()
+    b = (scale * torch.randn((), dtype=torch.float64)).requires_grad_()
+    return w, b
+
+
+def copy_of(params):
+    return tuple(param.detach().clone().requires_grad_() for param in params)
+
+
+def loss_of(X, y, w, b):
+    return F.binary_cross_entropy_with_logits(X @ w + b, y).item()
+
+
+def gradient_descent(X, y, w, b, lr, steps):
+    """The parameters after ``steps`` plain gradient-descent steps, with the gradients worked out by hand."""
+    w, b = w.detach().clone(), b.detach().clone()
+    for _ in range(steps):
+        residual = (torch.sigmoid(X @ w + b) - y) / len(y)
+        w, b = w - lr * X.T @ residual, b - lr * residual.sum()
+    return w, b
+
+
+def accuracy(X, y, w, b):
+    return ((X @ w + b > 0) == (y == 1)).double().mean().item()
+
+
+def take_step(params, lr):
+    """``training_loop.sgd_step(params, lr)``, explaining autograd's error for an update outside no_grad."""
+    try:
+        training_loop.sgd_step(params, lr)
+    except RuntimeError as error:
+        if "leaf Variable" not in str(error):
+            raise
+        message = str(error)
+    else:
+        return
+    pytest.fail(
+        f"sgd_step raised: {message}\nAutograd refuses to change a leaf that requires grad in place while it is "
+        "recording. Do the update inside `with torch.no_grad():`.",
+        pytrace=False,
+    )
+
+
+def expect_leaf(param, name, after):
+    assert param.requires_grad, (
+        f"After {after}, {name}.requires_grad is False, so the next backward will not reach it. Something detached "
+        f"{name} (detach_()) or switched its requires_grad off: change only its values, inside torch.no_grad()."
+    )
+    assert param.is_leaf and param.grad_fn is None, (
+        f"After {after}, {name} is no longer a leaf: it has grad_fn={param.grad_fn}. "
+        f"`{name} = {name} - lr * {name}.grad` makes a new tensor with a graph behind it, and the next backward "
+        f"leaves its .grad empty. Update in place (`{name} -= lr * {name}.grad`) inside `with torch.no_grad():`."
+    )
+
+
+# Task 1: Parameters are leaves
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_init_parameters_gives_a_weight_per_feature_and_a_single_bias(dtype):
+    n_features = random_size(2, 6)
+    w, b = training_loop.init_parameters(n_features, dtype)
+    call = f"init_parameters({n_features}, {dtype})"
+    expect_shape(w, (n_features,), f"{call}[0], the weights w,")
+    expect_shape(b, (), f"{call}[1], the bias b,", hint="The bias is one number: a 0-d tensor, shape ().")
+    expect_dtype(w, dtype, f"{call}[0]")
+    expect_dtype(b, dtype, f"{call}[1]")
+    assert torch.isfinite(w).all() and torch.isfinite(b), f"{call} returned non-finite values: w={w}, b={b}."
+
+
+@pytest.mark.task(1)
+def test_init_parameters_returns_leaves_that_require_grad():
+    w, b = training_loop.init_parameters(random_size(2, 6), torch.float64)
+    for name, param in (("w", w), ("b", b)):
+        assert param.requires_grad, f"init_parameters: {name}.requires_grad is False, so backward will not reach it."
+        assert param.is_leaf, (
+            f"init_parameters: {name} is not a leaf (its grad_fn is {param.grad_fn}), so backward will leave "
+            f"{name}.grad empty. `torch.randn(n, requires_grad=True) * 0.01` records the multiplication: "
+            "scale first, then call `.requires_grad_()` on the result."
+        )
+
+
+# Task 2: The forward pass
+
+
+@pytest.mark.task(2)
+def test_predict_logits_gives_one_logit_per_row_x_dot_w_plus_b():
+    X = torch.randn(random_size(5, 20), random_size(2, 6), dtype=torch.float64)
+    w, b = leaf_parameters(X.shape[1])
+    expected = (X * w).sum(dim=1) + b
+    expect_close(
+        training_loop.predict_logits(X, w, b),
+        expected,
+        "predict_logits(X, w, b)",
+        hint="One logit per row of X: the matrix-vector product X @ w, plus b. No sigmoid: the loss takes logits.",
+    )
+
+
+@pytest.mark.task(2)
+def test_predict_logits_keeps_the_graph_back_to_w_and_b():
+    X = torch.randn(random_size(5, 20), random_size(2, 6), dtype=torch.float64)
+    w, b = leaf_parameters(X.shape[1])
+    logits = training_loop.predict_logits(X, w, b)
+    assert logits.requires_grad, "predict_logits(X, w, b) returned a tensor without a graph: no detach or no_grad here."
+    logits.sum().backward()
+    hint = "d(sum of logits)/dw is the sum of the rows of X, and d/db is the number of rows."
+    expect_close(w.grad, X.sum(dim=0), "w.grad after predict_logits(X, w, b).sum().backward()", hint=hint)
+    expect_close(b.grad, torch.tensor(float(len(X)), dtype=torch.float64), "b.grad after the same backward", hint=hint)
+
+
+# Task 3: A loss that cannot overflow
+
+
+def labelled_logits(dtype, extreme):
+    """Ordinary logits and 0/1 targets, followed by ``extreme`` logits with each label (right and wrong)."""
+    n = random_size(5, 30)
+    logits = torch.cat([3 * torch.randn(n, dtype=dtype), torch.tensor(extreme, dtype=dtype).repeat(2)])
+    targets = torch.cat([torch.randint(0, 2, (n,)), torch.tensor([0, 1]).repeat_interleave(len(extreme))])
+    return logits, targets.to(dtype)
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_bce_with_logits_is_the_mean_binary_cross_entropy(dtype):
+    logits, targets = labelled_logits(dtype, extreme=[])
+    expect_close(
+        training_loop.bce_with_logits(logits, targets),
+        F.binary_cross_entropy_with_logits(logits, targets),
+        "bce_with_logits(logits, targets)",
+        hint="The loss of a point is -[y log(sigmoid(z)) + (1 - y) log(1 - sigmoid(z))]. Return the mean, not the sum.",
+    )
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_bce_with_logits_stays_exact_for_extreme_logits(dtype):
+    logits, targets = labelled_logits(dtype, extreme=[100.0, -100.0, 1000.0, -1000.0])
+    expect_close(
+        training_loop.bce_with_logits(logits, targets),
+        F.binary_cross_entropy_with_logits(logits, targets),
+        f"bce_with_logits(<{dtype} logits including ±100 and ±1000>, targets)",
+        hint="sigmoid(100) rounds to exactly 1.0, so log(1 - sigmoid(z)) is log(0) = -inf, and 0 * -inf is nan. "
+        "Clamping the probability gives finite but wrong losses (a logit of 1000 with the wrong label costs 1000). "
+        "Use the stable form max(z, 0) - z * y + log1p(exp(-|z|)), which never takes exp of a large number.",
+    )
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_bce_with_logits_has_gradient_sigmoid_minus_target_over_n(dtype):
+    logits, targets = labelled_logits(dtype, extreme=[100.0, -100.0, 1000.0, -1000.0])
+    logits.requires_grad_()
+    training_loop.bce_with_logits(logits, targets).backward()
+    expect_close(
+        logits.grad,
+        (torch.sigmoid(logits) - targets).detach() / len(logits),
+        "d bce_with_logits / d logits (from backward)",
+        hint="The gradient of the mean loss is (sigmoid(z) - y) / N. A nan here, with a finite loss, usually comes "
+        "from torch.where: it computes both branches, and the gradient of the branch it did not pick (an exp that "
+        "overflowed) still reaches z as 0 * inf = nan. Write one formula that is safe for every z.",
+    )
+
+
+# Task 4: One step of gradient descent
+
+
+@pytest.mark.task(4)
+def test_sgd_step_moves_each_parameter_against_its_gradient_in_place():
+    w, b = leaf_parameters(random_size(2, 6))
+    w.grad, b.grad = torch.randn_like(w), torch.randn_like(b)
+    before = copy_of((w, b))
+    lr = 0.3
+    take_step([w, b], lr)
+    for name, param, old in (("w", w, before[0]), ("b", b, before[1])):
+        if torch.equal(param.detach(), old.detach()):
+            pytest.fail(
+                f"sgd_step([w, b], lr) left {name} unchanged. `{name} = {name} - lr * {name}.grad` only points a "
+                "local name at a new tensor; change the tensor you were given in place, with -=.",
+                pytrace=False,
+            )
+        expect_close(
+            param,
+            old - lr * param.grad,
+            f"{name} after sgd_step([w, b], lr={lr})",
+            hint="Gradient descent steps *against* the gradient: new = old - lr * grad. A + climbs the loss.",
+        )
+
+
+@pytest.mark.task(4)
+def test_sgd_step_updates_under_no_grad_so_parameters_stay_leaves():
+    w, b = leaf_parameters(random_size(2, 6))
+    w.grad, b.grad = torch.randn_like(w), torch.randn_like(b)
+    take_step((w, b), 0.1)
+    expect_leaf(w, "w", "sgd_step")
+    expect_leaf(b, "b", "sgd_step")
+    assert torch.is_grad_enabled(), (
+        "After sgd_step, autograd is switched off for the rest of the program. `torch.set_grad_enabled(False)` as a "
+        "plain call stays off; `with torch.no_grad():` switches it back on when the block ends."
+    )
+
+
+@pytest.mark.task(4)
+def test_zero_grad_clears_the_gradients_but_not_the_parameters():
+    X = torch.randn(random_size(5, 20), random_size(2, 6), dtype=torch.float64)
+    w, b = leaf_parameters(X.shape[1])
+    (X @ w + b).sum().backward()
+    before = copy_of((w, b))
+    training_loop.zero_grad((w, b))
+    for name, param, old in (("w", w, before[0]), ("b", b, before[1])):
+        expect_close(param, old, f"{name} after zero_grad((w, b))", hint="zero_grad resets .grad, not the parameter.")
+        assert param.grad is None or not param.grad.any(), (
+            f"After zero_grad((w, b)), {name}.grad should be None or all zeros; it is {param.grad}. "
+            f"Set {name}.grad = None, or call {name}.grad.zero_() (with the parentheses)."
+        )
+
+
+@pytest.mark.task(4)
+def test_zero_grad_accepts_parameters_that_have_no_gradient_yet():
+    w, b = leaf_parameters(random_size(2, 6))
+    try:
+        training_loop.zero_grad((w, b))
+    except AttributeError as error:
+        message = str(error)
+    else:
+        assert w.grad is None or not w.grad.any(), f"zero_grad on fresh parameters gave w a gradient: {w.grad}."
+        return
+    pytest.fail(
+        f"zero_grad on parameters without gradients raised AttributeError: {message}\n"
+        "Before the first backward, .grad is None, and None has no zero_(). Skip those "
+        "(`if p.grad is not None`), or simply set p.grad = None.",
+        pytrace=False,
+    )
+
+
+# Task 5: Noticing divergence
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize(
+    "losses",
+    [[0.69, 0.5, math.nan], [0.69, 0.4, math.inf], [math.nan], [math.inf], [0.69, 0.9], [0.69, 0.3, 0.2, 0.8, 5.0]],
+    ids=["nan", "inf", "nan-from-the-start", "inf-from-the-start", "grew", "fell-then-grew"],
+)
+def test_diverged_spots_a_loss_that_is_not_finite_or_grew_above_the_first(losses):
+    assert training_loop.diverged(losses) is True, (
+        f"diverged({losses}) should be True: the loss is nan or infinite, or ended above where it started. "
+        "Note that nan > x and nan < x are both False: test with math.isfinite."
+    )
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize(
+    "losses",
+    [[0.69], [0.69, 0.5, 0.3], [0.69, 0.4, 0.45, 0.2], [0.69, 0.4, 0.45]],
+    ids=["one-loss", "falling", "falling-with-a-bump", "ends-on-a-bump"],
+)
+def test_diverged_is_false_for_a_loss_below_where_it_started(losses):
+    assert training_loop.diverged(losses) is False, (
+        f"diverged({losses}) should be False: every loss is finite and the last is below the first. "
+        "A small bump is normal in gradient descent; divergence means ending worse than you started."
+    )
+
+
+# Task 6: The training loop
+
+
+@pytest.mark.task(6)
+def test_train_reaches_full_accuracy_on_separable_data():
+    X, y = separable_data()
+    w, b = training_loop.init_parameters(X.shape[1], torch.float64)
+    history = training_loop.train(X, y, (w, b), lr=1.0, max_steps=300, tol=1e-4)
+    hit, loss = accuracy(X, y, w, b), loss_of(X, y, w, b)
+    assert hit == 1.0 and loss < 0.1, (
+        f"train(X, y, (w, b), lr=1.0, max_steps=300, tol=1e-4) on data a plane separates should classify every point "
+        f"and reach a loss below 0.1.\n  got: accuracy {hit:.1%}, loss {loss:.4f} after {len(history)} steps "
+        f"(the history ends {history[-3:]}).\nDid the parameters you were given change?"
+    )
+
+
+@pytest.mark.task(6)
+def test_train_takes_plain_gradient_descent_steps_with_fresh_gradients():
+    X, y = separable_data()
+    w, b = leaf_parameters(X.shape[1])
+    start = copy_of((w, b))
+    history = training_loop.train(X, y, (w, b), lr=0.3, max_steps=3, tol=0.0)
+    assert isinstance(history, list) and all(type(loss) is float for loss in history), (
+        f"train should return the losses as a list of Python floats (loss.item()); got {history!r:.200}. "
+        "Keeping the loss tensors also keeps every step's graph alive."
+    )
+    for name, param, final in zip("wb", (w, b), gradient_descent(X, y, *start, lr=0.3, steps=3)):
+        expect_close(
+            param, final, f"{name} after train(..., lr=0.3, max_steps=3, tol=0.0)",
+            hint="Three steps of new = old - lr * grad. Only the first was right? backward *adds* to .grad: "
+            "without zero_grad, step 2 uses the gradients of steps 1 and 2 together.",
+        )
+    expected = [loss_of(X, y, *gradient_descent(X, y, *start, lr=0.3, steps=k)) for k in range(3)]
+    expect_close(
+        torch.tensor(history, dtype=torch.float64),
+        torch.tensor(expected, dtype=torch.float64),
+        "train(..., lr=0.3, max_steps=3, tol=0.0), the history,",
+        hint="history[k] is the loss before update k + 1: compute the loss, record it, then backward and step.",
+    )
+
+
+@pytest.mark.task(6)
+def test_train_leaves_the_parameters_leaves_that_require_grad():
+    X, y = separable_data()
+    params = leaf_parameters(X.shape[1])
+    training_loop.train(X, y, params, lr=0.5, max_steps=20, tol=0.0)
+    expect_leaf(params[0], "w", "train")
+    expect_leaf(params[1], "b", "train")
+
+
+@pytest.mark.task(6)
+def test_train_stops_once_the_loss_improves_by_less_than_tol():
+    X, y = separable_data()
+    tol, max_steps = 1e-3, 300
+    history = training_loop.train(X, y, leaf_parameters(X.shape[1]), lr=1.0, max_steps=max_steps, tol=tol)
+    improvements = [earlier - later for earlier, later in zip(history, history[1:])]
+    assert 2 < len(history) < max_steps, (
+        f"train(..., max_steps={max_steps}, tol={tol}) recorded {len(history)} losses: it should run until the "
+        f"loss improves by less than tol, here after a few dozen steps.\n  history starts {history[:4]}\n"
+        "Stopped at once? The improvement is previous loss - latest loss (positive while the loss falls), and "
+        "there is none until there are two losses."
+    )
+    assert all(gain >= tol for gain in improvements[:-1]) and improvements[-1] < tol, (
+        f"train(..., tol={tol}) should stop at the first step that improves the loss by less than tol.\n"
+        f"  improvements per step: {[f'{gain:.2g}' for gain in improvements]}"
+    )
+
+
+@pytest.mark.task(6)
+def test_a_too_small_learning_rate_makes_less_progress_in_the_same_number_of_steps():
+    X, y = separable_data()
+    params = leaf_parameters(X.shape[1])
+    slow = training_loop.train(X, y, copy_of(params), lr=0.001, max_steps=50, tol=0.0)
+    good = training_loop.train(X, y, copy_of(params), lr=1.0, max_steps=50, tol=0.0)
+    assert good[-1] < slow[-1] < slow[0], (
+        "From the same start, 50 steps at lr=1.0 should end lower than 50 steps at lr=0.001, and those should "
+        f"still go down a little.\n  lr=1.0:   {good[0]:.4f} -> {good[-1]:.4f}\n  lr=0.001: {slow[0]:.4f} -> "
+        f"{slow[-1]:.4f}\nDoes train pass lr on to sgd_step?"
+    )
+
+
+@pytest.mark.task(6)
+def test_a_too_large_learning_rate_raises_floating_point_error():
+    X, y = noisy_data()
+    try:
+        history = training_loop.train(X, y, leaf_parameters(X.shape[1], scale=0.01), lr=100.0, max_steps=50, tol=0.0)
+    except FloatingPointError:
+        return
+    pytest.fail(
+        "With lr=100 each step overshoots and the loss grows, so train should raise FloatingPointError; it returned "
+        f"the history {history[:5]}...\nCheck diverged(history) after recording each loss, before the stopping "
+        "rule (a growing loss also 'improves by less than tol').",
+        pytrace=False,
+    )
+
+
+@pytest.mark.task(6)
+def test_train_raises_instead_of_returning_a_nan_loss():
+    X, y = separable_data()
+    X[random_size(0, len(X) - 1), 0] = math.nan
+    try:
+        history = training_loop.train(X, y, leaf_parameters(X.shape[1]), lr=1.0, max_steps=20, tol=1e-4)
+    except FloatingPointError:
+        return
+    pytest.fail(
+        f"One nan in X makes every loss nan, and train returned {history[:5]}... instead of raising "
+        "FloatingPointError. A nan loss is never a result: call diverged(history) after recording each loss.",
+        pytrace=False,
+    )
