@@ -5,6 +5,8 @@
   without one it is skipped, with a reason that says so.
 - Every test starts from a seed of its own, derived from its name, and from torch's
   default grad mode and dtype, so verdicts do not depend on order or ``-n auto``.
+- The ``mnist_data`` fixture loads MNIST (see katas/_harness/mnist_data.py); where the files are missing and
+  cannot be downloaded its tests are skipped, or fail under ``--require-data`` (as in CI).
 - A test that runs past its timeout (``timeout`` in pyproject.toml) is stopped with a
   message that points at the learner's code.
 - A failure caused by a stub that is not written yet is shown in one line, and every
@@ -24,6 +26,7 @@ import pytest
 import torch
 
 from katas._harness.curriculum import KATAS_DIR, REFERENCE_DIR, REPO_ROOT, kata_containing
+from katas._harness.mnist_data import CorruptDataFile, DataUnavailable, Split, load_mnist
 from katas._harness.solution import use_reference, using_reference
 
 
@@ -33,11 +36,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run the kata tests against the reference solutions in reference/ (same as KATAS_REFERENCE=1)",
     )
+    parser.addoption(
+        "--require-data",
+        action="store_true",
+        help="fail, instead of skipping, the tests whose dataset (MNIST) is missing and cannot be downloaded",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--reference"):
         use_reference()
+    # addopts has --benchmark-disable (benchmarks run once, as tests); --benchmark-only asks for measurements
+    if config.getoption("benchmark_only", default=False):
+        config.option.benchmark_enable = True
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -90,6 +101,21 @@ def device(request: pytest.FixtureRequest) -> torch.device:
     return torch.device(request.param)
 
 
+# --- Datasets -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mnist_data(request: pytest.FixtureRequest) -> dict[str, Split]:
+    """The MNIST ``"train"`` and ``"test"`` splits; without the files, the test is skipped (or fails, with --require-data)."""
+    try:
+        return {"train": load_mnist(train=True), "test": load_mnist(train=False)}
+    except (DataUnavailable, CorruptDataFile) as error:
+        problem = error
+    if isinstance(problem, DataUnavailable) and not request.config.getoption("--require-data"):
+        pytest.skip(str(problem))
+    pytest.fail(f"--require-data: {problem}" if isinstance(problem, DataUnavailable) else str(problem), pytrace=False)
+
+
 # --- Determinism ----------------------------------------------------------------------------
 
 
@@ -117,7 +143,7 @@ def pytest_timeout_set_timer(item: pytest.Item, settings) -> bool | None:
 
     def stop(signum, frame):
         __tracebackhide__ = True
-        pytest.fail(_timeout_message(settings.timeout, frame), pytrace=False)
+        pytest.fail(_timeout_message(item, settings.timeout, frame), pytrace=False)
 
     def cancel():
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -129,8 +155,10 @@ def pytest_timeout_set_timer(item: pytest.Item, settings) -> bool | None:
     return True
 
 
-def _timeout_message(seconds: float, frame) -> str:
-    message = f"Stopped after {seconds:g} s: this test should take well under a second, so the code probably never finishes."
+def _timeout_message(item: pytest.Item, seconds: float, frame) -> str:
+    slow = item.get_closest_marker("slow")
+    expected = slow.args[0] if slow and slow.args else "this test should take well under a second"
+    message = f"Stopped after {seconds:g} s: {expected}, so the code probably never finishes."
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         if _is_solution_file(path):
@@ -157,10 +185,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.failed and call.excinfo is not None:
         _shorten_not_implemented(report, call.excinfo)
         _add_task_pointer(report, item)
-    elif report.skipped and using_reference() and item.get_closest_marker("gpu") is None:
+    elif report.skipped and using_reference() and not _may_skip(item):
         report.outcome = "failed"
-        report.longrepr = f"The reference run skipped a test that does not need a GPU: {report.longrepr[2]}"
+        report.longrepr = f"The reference run skipped a test that needs neither a GPU nor a dataset: {report.longrepr[2]}"
     return report
+
+
+def _may_skip(item: pytest.Item) -> bool:
+    """Even the reference may skip a test for a missing GPU, for missing data (unless --require-data), and
+    every test that is not a benchmark under --benchmark-only."""
+    return (
+        item.get_closest_marker("gpu") is not None
+        or "mnist_data" in getattr(item, "fixturenames", ())
+        or item.config.getoption("benchmark_only", default=False)
+    )
 
 
 def _shorten_not_implemented(report: pytest.TestReport, excinfo: pytest.ExceptionInfo) -> None:

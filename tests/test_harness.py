@@ -119,5 +119,15 @@ def test_the_reference_run_fails_a_skipped_test_that_needs_no_gpu(repo):
         "import pytest\n\ndef test_skipped():\n    pytest.skip('no reason')\n"
     )
     output = run_pytest(repo, "katas/00_tensors/test_extra.py", "--reference")
-    assert "The reference run skipped a test that does not need a GPU" in output, output
+    assert "The reference run skipped a test that needs neither a GPU nor a dataset" in output, output
     assert re.search(r"^1 failed", summary(output)), output
+
+
+@pytest.mark.parametrize("require_data", [False, True], ids=["skipped", "failed-with-require-data"])
+def test_the_mnist_test_without_data_is_skipped_unless_data_is_required(repo, tmp_path, require_data):
+    empty = tmp_path / "no-data"
+    args = ["katas/11_mnist", "-k", "98", "--reference", "-rs"] + (["--require-data"] if require_data else [])
+    output = run_pytest(repo, *args, env={"KATAS_DATA_DIR": str(empty), "KATAS_OFFLINE": "1"})
+    assert "The MNIST files are not in" in output and "KATAS_DATA_DIR" in output, output
+    assert re.search(r"\b1 error\b" if require_data else r"\b1 skipped\b", summary(output)), output
+    assert "During handling" not in output, output

@@ -5,7 +5,7 @@ from katas._harness.curriculum import REPO_ROOT
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 CI_SCRIPT = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
 PROJECT_INSTALL = 'pip install -e ".[dev]"'
-PROJECT_TESTS = "pytest --reference -n auto katas tests"
+PROJECT_TESTS = "pytest --reference --require-data -n auto katas tests"
 
 
 def test_ci_runs_the_readme_install_and_test_commands():

@@ -1,0 +1,110 @@
+"""The MNIST digits as tensors, from torchvision, with the files checked before they are trusted.
+
+The data directory is ``$KATAS_DATA_DIR`` or, when that is unset, a per-user cache directory. torchvision
+downloads the files there (checking the md5 sums of the archives) unless ``KATAS_OFFLINE=1`` or they are present.
+torchvision does not re-check files that are already on disk, so this module checks the size and md5 sum of each
+uncompressed file: a truncated or corrupt file is named in an error instead of training on garbage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+import torch
+
+# Size and md5 sum of each uncompressed file, as torchvision unpacks them from the archives it checks.
+MNIST_FILES = {
+    "train-images-idx3-ubyte": (47_040_016, "6bbc9ace898e44ae57da46a324031adb"),
+    "train-labels-idx1-ubyte": (60_008, "a25bea736e30d166cdddb491f175f624"),
+    "t10k-images-idx3-ubyte": (7_840_016, "2646ac647ad5339dbf082846283269ea"),
+    "t10k-labels-idx1-ubyte": (10_008, "27ae3e4e09519cfbb04c329615203637"),
+}
+
+
+class DataUnavailable(Exception):
+    """The MNIST files are not on disk and cannot be downloaded."""
+
+
+class CorruptDataFile(Exception):
+    """An MNIST file is on disk but is not the file it should be."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One MNIST split: ``images`` (N, 28, 28) uint8 and ``labels`` (N,) int64."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+
+def data_dir() -> Path:
+    """Where the datasets live: ``$KATAS_DATA_DIR``, or the per-user cache directory of torch-katas."""
+    configured = os.environ.get("KATAS_DATA_DIR")
+    return Path(configured).expanduser() if configured else Path(platformdirs.user_cache_dir("torch-katas"))
+
+
+def offline() -> bool:
+    return os.environ.get("KATAS_OFFLINE", "") not in ("", "0")
+
+
+def raw_folder(root: Path) -> Path:
+    """The folder torchvision reads: ``<root>/MNIST/raw``."""
+    return root / "MNIST" / "raw"
+
+
+def md5_of(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_files(root: Path) -> None:
+    """Raise CorruptDataFile naming the first MNIST file whose size or md5 sum is wrong; absent files pass."""
+    for name, (size, md5) in MNIST_FILES.items():
+        path = raw_folder(root) / name
+        if not path.exists():
+            continue
+        actual_size = path.stat().st_size
+        if actual_size != size:
+            raise CorruptDataFile(
+                f"{path} has {actual_size:,} bytes, but the MNIST file has {size:,}: it is truncated or not the "
+                "right file. Delete it, and run again to download it afresh."
+            )
+        actual_md5 = md5_of(path)
+        if actual_md5 != md5:
+            raise CorruptDataFile(
+                f"{path} has md5 sum {actual_md5}, but the MNIST file has {md5}: it is corrupt. "
+                "Delete it, and run again to download it afresh."
+            )
+
+
+def how_to_get_the_data(root: Path) -> str:
+    return (
+        f"The MNIST files are not in {raw_folder(root)} and could not be downloaded. Either connect to the internet "
+        "and run again (torchvision downloads them, about 11 MB), or copy the four files "
+        "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte "
+        "(or their .gz archives) into that folder, or point KATAS_DATA_DIR at a folder that holds MNIST/raw/."
+    )
+
+
+def load_mnist(train: bool, root: Path | None = None) -> Split:
+    """The MNIST training (60,000 digits) or test (10,000 digits) split, decoded once into tensors."""
+    from torchvision.datasets import MNIST
+
+    root = data_dir() if root is None else root
+    check_files(root)
+    files_present = all((raw_folder(root) / name).exists() for name in MNIST_FILES)
+    if not files_present and offline():
+        raise DataUnavailable(how_to_get_the_data(root) + " (KATAS_OFFLINE is set, so nothing was downloaded.)")
+    try:
+        dataset = MNIST(str(root), train=train, download=not files_present)
+    except (RuntimeError, OSError) as error:
+        raise DataUnavailable(f"{how_to_get_the_data(root)}\ntorchvision said: {error}") from error
+    check_files(root)  # what a download just unpacked
+    return Split(images=dataset.data, labels=dataset.targets)
