@@ -56,11 +56,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Let ``-k task3`` select the tests of a lesson's Task 3."""
+    """Let ``-k task3`` select the tests of a lesson's Task 3, and record the task in junit XML (for `katas`)."""
     for item in items:
         marker = item.get_closest_marker("task")
         if marker:
             item.extra_keyword_matches.add(f"task{marker.args[0]}")
+            item.user_properties.append(("task", marker.args[0]))
 
 
 # --- GPUs ---------------------------------------------------------------------------------

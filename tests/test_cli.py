@@ -1,17 +1,25 @@
-"""The `katas` command, run as a learner runs it."""
+"""The `katas` command, run as a learner runs it: for real, on a git clone of the repository."""
 
+import os
+import queue
+import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from katas._harness.curriculum import load_curriculum
+from katas._harness.curriculum import REPO_ROOT, load_curriculum
+from katas._harness.stubs import is_untouched_stub
 
 # The 15 s default is a learner's guard against hangs; each test runs the katas command in a subprocess.
 pytestmark = pytest.mark.timeout(600)
 
 KATAS_COMMAND = Path(sys.executable).parent / "katas"  # the console script pyproject.toml installs
+STUB = Path("katas/00_tensors/tensors.py")
+SOLUTION = Path("reference/00_tensors/tensors.py")
 
 
 def run_katas(*args: str) -> str:
@@ -28,3 +36,133 @@ def test_katas_lists_every_kata_in_order_and_where_to_start():
 
 def test_katas_without_a_command_lists_the_katas():
     assert run_katas() == run_katas("list")
+
+
+@pytest.mark.parametrize("kata", load_curriculum(), ids=lambda kata: kata.folder)
+def test_stubs_are_untouched_and_solutions_are_not(kata):
+    assert is_untouched_stub(kata.stub_path.read_text()), f"{kata.stub_path} should count as an untouched stub"
+    assert not is_untouched_stub(kata.reference_path.read_text()), f"{kata.reference_path} should not"
+
+
+def test_a_syntax_error_is_not_an_untouched_stub():
+    assert not is_untouched_stub("def f(:\n    raise NotImplementedError('x')\n")
+
+
+# --- On a learner's clone ------------------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> None:
+    identity = ["-c", "user.name=Learner", "-c", "user.email=learner@example.com"]
+    subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A copy of the repository, git-initialised and committed, as a learner's clone is."""
+    repo = tmp_path / "torch-katas"
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".katas")
+    for folder in ("katas", "reference"):
+        shutil.copytree(REPO_ROOT / folder, repo / folder, ignore=ignore)
+    for file in ("conftest.py", "pyproject.toml", ".gitignore"):
+        shutil.copy(REPO_ROOT / file, repo / file)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "torch-katas")
+    return repo
+
+
+def learner_env(repo: Path) -> dict[str, str]:
+    """The environment that makes ``python -m katas._harness.cli`` import the clone's own package."""
+    env = {key: value for key, value in os.environ.items() if key not in ("KATAS_REFERENCE", "NO_COLOR")}
+    return env | {"PYTHONPATH": str(repo), "PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "COLUMNS": "200"}
+
+
+def katas_in(repo: Path, *args: str, stdin: str = "", expect: int = 0) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "katas._harness.cli", *args],
+        cwd=repo, env=learner_env(repo), input=stdin, capture_output=True, text=True, timeout=300,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == expect, f"katas {' '.join(args)} exited with {completed.returncode}:\n{output}"
+    return output
+
+
+def test_list_on_untouched_stubs_shows_nothing_done_and_where_to_start(clone):
+    output = katas_in(clone, "list")
+    assert "0/12 katas" in output and output.count("not started") == 12, output
+    assert "Next: 00_tensors" in output, output
+
+
+def test_run_on_the_stub_shows_the_verdict_the_first_failure_and_its_hint(clone):
+    output = katas_in(clone, "run", expect=1)  # the next kata to do: 00
+    assert "00_tensors: 0 of " in output, output
+    assert "from data keeps the shape and infers the dtype" in output and "not written yet" in output, output
+    assert "Task 1: Creating tensors — `katas hint 00` shows the next hint for it (hint 1 of 4)" in output, output
+    assert (clone / ".katas/state.json").is_file(), "the state file should be written in the clone, not elsewhere"
+    first, second = katas_in(clone, "hint"), katas_in(clone, "hint", "00")
+    assert "Task 1: Creating tensors — hint 1 of 4" in first and "lower-case" not in first, first
+    assert "hint 2 of 4" in second and "lower-case" in second, second
+
+
+def test_a_solved_kata_counts_as_done_until_the_file_changes(clone):
+    shutil.copy(clone / SOLUTION, clone / STUB)
+    output = katas_in(clone, "run", "00")
+    assert "all green" in output and "Next: 01_stack_vs_cat" in output, output
+    output = katas_in(clone, "list")
+    assert "1/12 katas" in output and "Next: 01_stack_vs_cat" in output, output
+    assert "def from_data" in katas_in(clone, "solution", "00")
+    with (clone / STUB).open("a") as file:
+        file.write("\n# an edit after the pass\n")
+    assert "0/12 katas" in katas_in(clone, "list"), "an edited file needs a new run to count as passed"
+
+
+def test_solution_is_refused_before_a_pass_unless_forced(clone):
+    output = katas_in(clone, "solution", "00", expect=1)
+    assert "does not pass yet" in output and "def from_data" not in output, output
+    output = katas_in(clone, "solution", "00", "--force")
+    assert "warning" in output and "torch.tensor(data)" in output, output
+
+
+def test_reset_keeps_a_copy_of_the_learners_file_and_restores_the_stub(clone):
+    original = (clone / STUB).read_text()
+    mine = original.replace('raise NotImplementedError("kata 00_tensors, task 1: write count (see README.md)")', "return 42")
+    (clone / STUB).write_text(mine)
+    git(clone, "commit", "-q", "-am", "my work")  # HEAD now holds a touched file: the stub comes from an older commit
+    assert "Nothing changed" in katas_in(clone, "reset", "00", stdin="n\n", expect=1)
+    assert (clone / STUB).read_text() == mine
+    output = katas_in(clone, "reset", "00", "--yes")
+    backups = list((clone / ".katas/backups/00_tensors").glob("tensors-*.py"))
+    assert len(backups) == 1 and backups[0].read_text() == mine, output
+    assert backups[0].relative_to(clone).as_posix() in output, output
+    assert (clone / STUB).read_text() == original
+
+
+def test_watch_reruns_on_save_and_moves_on_after_a_pass(clone):
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "katas._harness.cli", "watch", "00"],
+        cwd=clone, env=learner_env(clone), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in watcher.stdout], daemon=True).start()
+    seen: list[str] = []
+
+    def wait_for(text: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not any(text in line for line in seen):
+            try:
+                seen.append(lines.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                pytest.fail(f"watch did not print {text!r} within {seconds} s; it printed:\n{''.join(seen)}")
+
+    try:
+        wait_for("Watching katas/00_tensors/", 120)
+        assert any("00_tensors: 0 of " in line for line in seen), "".join(seen)
+        shutil.copy(clone / SOLUTION, clone / STUB)  # the learner saves a solution
+        wait_for("00_tensors passes. On to 01_stack_vs_cat", 60)
+        wait_for("01_stack_vs_cat: 0 of ", 60)
+        watcher.stdin.write("q\n")
+        watcher.stdin.flush()
+        assert watcher.wait(timeout=30) == 0, "".join(seen)
+    finally:
+        watcher.kill()
+        watcher.wait()

@@ -1,34 +1,172 @@
-"""The ``katas`` command: the learner's way through the curriculum."""
+"""The ``katas`` command: the learner's way through the curriculum, a thin layer over pytest."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
+import time
 
 from rich.console import Console
-from rich.table import Table
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.text import Text
 
-from katas._harness.curriculum import REPO_ROOT, load_curriculum
+from katas._harness import report
+from katas._harness.curriculum import Kata, find_kata, load_curriculum
+from katas._harness.runner import RunFailed, run_and_record
+from katas._harness.state import BACKUP_DIR, PASSED, State
+from katas._harness.stubs import StubUnavailable, original_stub
 
 
-def list_katas(console: Console) -> None:
-    """Print the curriculum in order, with where each kata lives and how to run it."""
-    table = Table(title="torch-katas", title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("kata")
-    table.add_column("topic")
-    for kata in load_curriculum():
-        table.add_row(f"{kata.number:02d}", kata.folder, kata.title)
-    console.print(table)
-    first = load_curriculum()[0]
-    console.print(
-        f"\nStart with the lesson {first.lesson_path.relative_to(REPO_ROOT)}, write "
-        f"{first.stub_path.relative_to(REPO_ROOT)}, and run: [bold]pytest katas/{first.folder}[/bold]"
-    )
+def chosen_kata(name: str | None, state: State) -> Kata | None:
+    """The kata named on the command line, else the next one to do (None when every kata passes)."""
+    return find_kata(name) if name else state.next_kata()
+
+
+def list_katas(console: Console, args: argparse.Namespace) -> int:
+    report.progress(console, State.load())
+    return 0
+
+
+def run(console: Console, args: argparse.Namespace) -> int:
+    kata = chosen_kata(args.kata, State.load())
+    if kata is None:
+        report.next_step(console, None)
+        return 0
+    with console.status(f"pytest katas/{kata.folder} …"):
+        state = run_and_record([kata])
+    report.verdict(console, kata, state.result(kata), state)
+    if state.status(kata) != PASSED:
+        return 1
+    report.next_step(console, state.next_kata())
+    return 0
+
+
+def watch(console: Console, args: argparse.Namespace) -> int:
+    from katas._harness.watch import watch_katas
+
+    return watch_katas(console, chosen_kata(args.kata, State.load()))
+
+
+def hint(console: Console, args: argparse.Namespace) -> int:
+    state = State.load()
+    kata = chosen_kata(args.kata, state) or load_curriculum()[-1]
+    hints, titles = kata.hints_by_task(), kata.task_titles()
+    result = state.result(kata)
+    task = result.first_failure.task if result and result.first_failure else None
+    if task not in hints:
+        task = next((task for task in sorted(hints) if state.hints_shown(kata, task) < len(hints[task])), None)
+        if task is None:
+            console.print(f"You have seen every hint of {kata.folder}; they are all in {report.shown(kata.hints_path)}.", markup=False)
+            return 0
+    seen = state.hints_shown(kata, task)
+    if seen >= len(hints[task]):
+        console.print(
+            f"You have seen all {len(hints[task])} hints for Task {task} ({titles.get(task, '')}) of {kata.folder}; "
+            f"read them again in {report.shown(kata.hints_path)}, or the lesson {report.shown(kata.lesson_path)}.",
+            markup=False,
+        )
+        return 0
+    state.show_hint(kata, task)
+    state.save()
+    title = Text(f"{kata.folder}, Task {task}: {titles.get(task, '')} — hint {seen + 1} of {len(hints[task])}")
+    console.print(Panel(Markdown(hints[task][seen]), title=title, title_align="left", border_style="cyan"))
+    return 0
+
+
+def reset(console: Console, args: argparse.Namespace) -> int:
+    kata = find_kata(args.kata)
+    original = original_stub(kata)  # before anything changes: it may not be recoverable
+    stub = kata.stub_path
+    if not args.yes:
+        try:
+            answer = input(f"Replace {report.shown(stub)} with the original stub? A copy of yours is kept first. [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            console.print("Nothing changed.")
+            return 1
+    if stub.exists():
+        backup = BACKUP_DIR / kata.folder / f"{stub.stem}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        for number in range(1, 1000):
+            if not backup.exists():
+                break
+            backup = backup.with_name(f"{stub.stem}-{time.strftime('%Y%m%d-%H%M%S')}-{number}.py")
+        shutil.copy2(stub, backup)
+        console.print(f"Your file is kept in {report.shown(backup)}", markup=False)
+    stub.write_text(original, encoding="utf-8")
+    console.print(f"{report.shown(stub)} is the original stub again.", markup=False)
+    return 0
+
+
+def solution(console: Console, args: argparse.Namespace) -> int:
+    state, kata = State.load(), find_kata(args.kata)
+    if state.status(kata) != PASSED:
+        if not args.force:
+            console.print(
+                f"{kata.folder} does not pass yet, so its solution stays hidden. Try `katas hint {kata.number:02d}`; "
+                f"`katas run {kata.number:02d}` records a pass. (`katas solution {kata.number:02d} --force` shows it anyway.)",
+                markup=False,
+            )
+            return 1
+        console.print(
+            Panel("You have not solved this kata yet. Reading the solution now teaches far less than one more try.",
+                  title="warning", border_style="yellow")
+        )
+    console.print(Text(report.shown(kata.reference_path), style="bold"))
+    console.print(Syntax(kata.reference_path.read_text(encoding="utf-8"), "python"))
+    return 0
+
+
+def verify(console: Console, args: argparse.Namespace) -> int:
+    katas = load_curriculum()
+    with console.status("pytest katas/ (every kata) …"):
+        state = run_and_record(katas)
+    report.progress(console, state)
+    return 0 if all(state.status(kata) == PASSED for kata in katas) else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="katas", description="Test-driven katas for learning PyTorch.")
+    parser.set_defaults(handler=list_katas)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("list", help="every kata, its status, and the next one to do (the default)")
+    for name, handler, help_text in (
+        ("run", run, "run one kata's tests (default: the next unfinished one) and show the verdict"),
+        ("watch", watch, "re-run the kata on every save (Enter re-runs, q quits)"),
+        ("hint", hint, "show the next hint for the kata's first failing task"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("kata", nargs="?", help="e.g. 3, 03, 03_autograd or autograd")
+        command.set_defaults(handler=handler)
+    command = commands.add_parser("reset", help="restore the original stub, keeping a copy of your file")
+    command.add_argument("kata")
+    command.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    command.set_defaults(handler=reset)
+    command = commands.add_parser("solution", help="show the reference solution of a kata you have passed")
+    command.add_argument("kata")
+    command.add_argument("--force", action="store_true", help="show it even though the kata does not pass yet")
+    command.set_defaults(handler=solution)
+    commands.add_parser("verify", help="run every kata and show the progress table").set_defaults(handler=verify)
+    commands.choices["list"].set_defaults(handler=list_katas)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="katas", description="Test-driven katas for learning PyTorch.")
-    commands = parser.add_subparsers(dest="command")
-    commands.add_parser("list", help="list the katas in curriculum order (the default)")
-    parser.parse_args(argv)
-    list_katas(Console())
+    args = parser().parse_args(argv)
+    console = Console(highlight=False)
+    try:
+        code = args.handler(console, args)
+    except (LookupError, StubUnavailable, RunFailed) as error:
+        console.print(Text(f"katas: {error}", style="red"))
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""What the ``katas`` command prints: the progress table, a kata's verdict, the way on."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from katas._harness.curriculum import REPO_ROOT, Kata, load_curriculum
+from katas._harness.state import NOT_STARTED, PASSED, KataResult, State
+
+STATUS_STYLE = {PASSED: "green", "failing": "red", NOT_STARTED: "dim"}
+
+
+def shown(path) -> str:
+    """``path`` relative to the repository root, as a learner types it."""
+    return path.relative_to(REPO_ROOT).as_posix()
+
+
+def as_sentence(test_name: str) -> str:
+    """``test_count_stops_before_the_end[0-5-1]`` as ``count stops before the end [0-5-1]``."""
+    name, bracket, params = test_name.partition("[")
+    words = name.removeprefix("test_").replace("_", " ")
+    return f"{words} [{params}" if bracket else words
+
+
+def progress(console: Console, state: State) -> None:
+    """Every kata with its status, a progress bar, and the next kata to do."""
+    katas = load_curriculum()
+    table = Table(title="torch-katas", title_justify="left")
+    for column, justify in (("#", "right"), ("kata", "left"), ("status", "left"), ("tests", "right"), ("topic", "left")):
+        table.add_column(column, justify=justify)
+    statuses = {kata.folder: state.status(kata) for kata in katas}
+    for kata in katas:
+        status, result = statuses[kata.folder], state.result(kata)
+        tests = f"{result.passed}/{result.total}" if result and status != NOT_STARTED else ""
+        table.add_row(f"{kata.number:02d}", kata.folder, Text(status, style=STATUS_STYLE[status]), tests, kata.title)
+    console.print(table)
+    done = sum(status == PASSED for status in statuses.values())
+    filled = round(40 * done / len(katas))
+    console.print(Text.assemble(("█" * filled, "green"), ("░" * (40 - filled), "dim"), f" {done}/{len(katas)} katas"))
+    next_step(console, state.next_kata())
+
+
+def next_step(console: Console, kata: Kata | None) -> None:
+    if kata is None:
+        console.print(Text("Every kata passes. Well done!", style="bold green"))
+        return
+    console.print(Text.assemble(("Next: ", "bold"), (kata.folder, "bold cyan"), f" ({kata.title})"))
+    for label, text in (
+        ("read", shown(kata.lesson_path)),
+        ("write", shown(kata.stub_path)),
+        ("check", f"katas run {kata.number:02d}   (or: pytest katas/{kata.folder})"),
+        ("or", "katas watch   (re-runs on every save)"),
+    ):
+        console.print(Text.assemble(f"  {label:6}", (text, "cyan")))
+
+
+def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> None:
+    """Which tests pass, per task; the first failure in a panel; the task and hint that match it."""
+    headline = Text.assemble((kata.folder, "bold"), f": {result.passed} of {result.total} tests pass")
+    if result.skipped:
+        headline.append(f" ({result.skipped} skipped)", style="dim")
+    if result.all_passed:
+        headline.append("  ✔ all green", style="bold green")
+    console.print(headline)
+    tasks = Text()
+    for task, (passed, total) in sorted(result.tasks.items()):
+        tasks.append(f"Task {task} {passed}/{total}", style="green" if passed == total else "red")
+        tasks.append("  ")
+    if tasks:
+        console.print(tasks)
+    failure = result.first_failure
+    if failure is None:
+        return
+    console.print(Panel(Text(failure.message), title=Text(as_sentence(failure.test)), title_align="left", border_style="red"))
+    if failure.task is not None:
+        hints = kata.hints_by_task().get(failure.task, [])
+        seen = state.hints_shown(kata, failure.task)
+        which = f"hint {seen + 1} of {len(hints)}" if seen < len(hints) else f"all {len(hints)} hints shown"
+        title = kata.task_titles().get(failure.task, "")
+        console.print(
+            f"Task {failure.task}: {title} — `katas hint {kata.number:02d}` shows the next hint for it ({which}).",
+            markup=False,
+        )
