@@ -126,7 +126,9 @@ def fixed_seed_and_torch_defaults(request: pytest.FixtureRequest):
     seed = zlib.crc32(request.node.nodeid.encode())
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    torch.default_generator.manual_seed(seed)  # torch.manual_seed would also queue a CUDA seeding, with a stack trace, per test
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
     grad_enabled, default_dtype = torch.is_grad_enabled(), torch.get_default_dtype()
     yield
     torch.set_grad_enabled(grad_enabled)
