@@ -35,8 +35,8 @@ def run(console: Console, args: argparse.Namespace) -> int:
     if kata is None:
         report.next_step(console, None)
         return 0
-    with console.status(f"pytest katas/{kata.folder} …"):
-        state = run_and_record([kata])
+    with report.running(console, f"pytest katas/{kata.folder}") as on_losses:
+        state = run_and_record([kata], on_losses=on_losses)
     report.verdict(console, kata, state.result(kata), state)
     if state.status(kata) != PASSED:
         return 1
@@ -123,8 +123,8 @@ def solution(console: Console, args: argparse.Namespace) -> int:
 
 def verify(console: Console, args: argparse.Namespace) -> int:
     katas = load_curriculum()
-    with console.status("pytest katas/ (every kata) …"):
-        state = run_and_record(katas)
+    with report.running(console, "pytest katas/ (every kata)") as on_losses:
+        state = run_and_record(katas, on_losses=on_losses)
     report.progress(console, state)
     return 0 if all(state.status(kata) == PASSED for kata in katas) else 1
 

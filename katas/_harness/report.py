@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -84,3 +87,20 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
             f"Task {failure.task}: {title} — `katas hint {kata.number:02d}` shows the next hint for it ({which}).",
             markup=False,
         )
+
+
+@contextmanager
+def running(console: Console, what: str):
+    """A spinner while ``what`` runs, which turns into a training bar (batches, loss) when a test trains.
+
+    Yields the ``on_losses`` callback for :func:`katas._harness.runner.run_and_record`.
+    """
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[training]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(what, total=None, training="")
+
+        def on_losses(losses: list[float]) -> None:
+            batches = bar.tasks[0].completed + len(losses)
+            bar.update(task, completed=batches, training=f"training: batch {batches:,.0f}, loss {losses[-1]:.4f}")
+
+        yield on_losses

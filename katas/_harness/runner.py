@@ -14,12 +14,17 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from katas._harness.curriculum import REPO_ROOT, Kata
 from katas._harness.state import Failure, KataResult, State, file_digest
+from katas._harness.training_feed import FEED_VARIABLE, FeedReader
+
+LossCallback = Callable[[list[float]], None]
+FEED_POLL_SECONDS = 0.25
 
 
 class RunFailed(RuntimeError):
@@ -33,17 +38,33 @@ def pytest_args(katas: Sequence[Kata], report: Path) -> list[str]:
     return [*folders, "-q", "--tb=line", "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:logging", f"--junitxml={report}"]
 
 
-def run_katas(katas: Sequence[Kata]) -> dict[str, tuple[KataResult, str | None]]:
-    """Each kata's result, and the digest of its learner's file when the run began; pytest in a subprocess."""
+def run_katas(katas: Sequence[Kata], on_losses: LossCallback | None = None) -> dict[str, tuple[KataResult, str | None]]:
+    """Each kata's result, and the digest of its learner's file when the run began; pytest in a subprocess.
+
+    ``on_losses`` receives the losses a training test reports (see training_feed), while it trains.
+    """
     digests = {kata.folder: file_digest(kata.stub_path) for kata in katas}
     with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "report.xml"
-        env = {key: value for key, value in os.environ.items() if key != "KATAS_REFERENCE"}
-        completed = subprocess.run(
+        report, feed = Path(folder) / "report.xml", Path(folder) / "training.feed"
+        env = {key: value for key, value in os.environ.items() if key != "KATAS_REFERENCE"} | {FEED_VARIABLE: str(feed)}
+        process = subprocess.Popen(
             [sys.executable, "-m", "pytest", *pytest_args(katas, report)],
-            cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
-        return _results(katas, report, digests, completed.stdout + completed.stderr)
+        reader = FeedReader(feed)
+        while True:
+            try:
+                output, _ = process.communicate(timeout=FEED_POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:  # still running; communicate() again loses no output
+                _follow(reader, on_losses)
+        return _results(katas, report, digests, output)
+
+
+def _follow(reader: FeedReader, on_losses: LossCallback | None) -> None:
+    losses = reader.new_losses() if on_losses else []
+    if losses:
+        on_losses(losses)
 
 
 def warm_up() -> None:
@@ -78,9 +99,9 @@ def warm_up() -> None:
     gc.freeze()
 
 
-def run_and_record(katas: Sequence[Kata], run=run_katas) -> State:
+def run_and_record(katas: Sequence[Kata], run=run_katas, on_losses: LossCallback | None = None) -> State:
     """Run ``katas`` (with ``run``: :func:`run_katas` or :func:`run_forked`), record the results, return the state."""
-    results = run(katas)
+    results = run(katas, on_losses)
     state = State.load()
     for kata in katas:
         state.record(kata, *results[kata.folder])
@@ -88,17 +109,24 @@ def run_and_record(katas: Sequence[Kata], run=run_katas) -> State:
     return state
 
 
-def run_forked(katas: Sequence[Kata]) -> dict[str, tuple[KataResult, str | None]]:
+def run_forked(katas: Sequence[Kata], on_losses: LossCallback | None = None) -> dict[str, tuple[KataResult, str | None]]:
     """Like :func:`run_katas`, with pytest run in a child forked from this (warm) process."""
     if not hasattr(os, "fork"):
-        return run_katas(katas)
+        return run_katas(katas, on_losses)
     digests = {kata.folder: file_digest(kata.stub_path) for kata in katas}
     with tempfile.TemporaryDirectory() as folder:
-        report, log = Path(folder) / "report.xml", Path(folder) / "pytest.log"
+        report, log, feed = Path(folder) / "report.xml", Path(folder) / "pytest.log", Path(folder) / "training.feed"
         pid = os.fork()
         if pid == 0:  # the child: never returns
+            os.environ[FEED_VARIABLE] = str(feed)
             _child(pytest_args(katas, report), log)
-        os.waitpid(pid, 0)
+        if on_losses is None:
+            os.waitpid(pid, 0)
+        else:
+            reader = FeedReader(feed)
+            while os.waitpid(pid, os.WNOHANG) == (0, 0):
+                time.sleep(0.01)  # watch mode: a verdict must not wait for the next poll
+                _follow(reader, on_losses)
         return _results(katas, report, digests, log.read_text(errors="replace") if log.exists() else "")
 
 

@@ -58,7 +58,8 @@ def check(console: Console, kata: Kata, clear: bool = True):
     """Run ``kata`` in a forked child, record and print the verdict; the new state."""
     if clear and console.is_terminal:
         console.clear()
-    state = run_and_record([kata], run_forked)
+    with report.running(console, f"pytest katas/{kata.folder}") as on_losses:
+        state = run_and_record([kata], run_forked, on_losses)
     report.verdict(console, kata, state.result(kata), state)
     console.file.flush()
     return state
