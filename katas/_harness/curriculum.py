@@ -55,6 +55,7 @@ class Kata:
     def hints_path(self) -> Path:
         return self.path / self.hints
 
+    @cache  # read once per process: every failing test of a run asks for its task's title
     def task_titles(self) -> dict[int, str]:
         """The lesson's tasks, from its ``## Task N: title`` headings."""
         text = self.lesson_path.read_text(encoding="utf-8")
