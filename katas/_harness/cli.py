@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import shutil
 import sys
 import time
+from pathlib import Path
 
 from rich.console import Console
 from rich.markdown import Markdown
@@ -89,17 +91,21 @@ def reset(console: Console, args: argparse.Namespace) -> int:
             console.print("Nothing changed.")
             return 1
     if stub.exists():
-        backup = BACKUP_DIR / kata.folder / f"{stub.stem}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+        backup = free_backup_path(kata)
         backup.parent.mkdir(parents=True, exist_ok=True)
-        for number in range(1, 1000):
-            if not backup.exists():
-                break
-            backup = backup.with_name(f"{stub.stem}-{time.strftime('%Y%m%d-%H%M%S')}-{number}.py")
         shutil.copy2(stub, backup)
         console.print(f"Your file is kept in {report.shown(backup)}", markup=False)
     stub.write_text(original, encoding="utf-8")
     console.print(f"{report.shown(stub)} is the original stub again.", markup=False)
     return 0
+
+
+def free_backup_path(kata: Kata) -> Path:
+    """``.katas/backups/<folder>/<stem>-YYYYmmdd-HHMMSS.py``, numbered on when two resets fall in the same second."""
+    stamp, stem = time.strftime("%Y%m%d-%H%M%S"), kata.stub_path.stem
+    folder = BACKUP_DIR / kata.folder
+    candidates = (folder / f"{stem}-{stamp}{f'-{n}' if n else ''}.py" for n in itertools.count())
+    return next(path for path in candidates if not path.exists())
 
 
 def solution(console: Console, args: argparse.Namespace) -> int:
