@@ -4,8 +4,9 @@
 """
 
 from katas._harness.expect import expect_close, expect_dtype, expect_equal, expect_shape, expect_tensor
+from katas._harness.mnist_data import accuracy as mnist_accuracy
 from katas._harness.shapes import random_shape
 from katas._harness.solution import kata_module
 from katas._harness.training_feed import batch_reporter
 
-__all__ = ["batch_reporter", "expect_close", "expect_dtype", "expect_equal", "expect_shape", "expect_tensor", "kata_module", "random_shape"]
+__all__ = ["batch_reporter", "expect_close", "expect_dtype", "expect_equal", "expect_shape", "expect_tensor", "kata_module", "mnist_accuracy", "random_shape"]

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from katas.testing import batch_reporter, expect_close, expect_dtype, expect_shape, kata_module, random_shape
+from katas.testing import batch_reporter, expect_close, expect_dtype, expect_shape, kata_module, mnist_accuracy, random_shape
 
 mnist = kata_module(__file__)
 
@@ -334,11 +334,7 @@ def test_fit_reaches_98_percent_on_the_mnist_test_set(mnist_data):
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     train, test = mnist_data["train"], mnist_data["test"]
     model, mean, std = mnist.fit(train.images, train.labels, device, on_batch=batch_reporter())  # `katas run` shows it
-    inputs = ((test.images.float() / 255 - mean) / std).unsqueeze(1)
-    model.eval()
-    with torch.no_grad():
-        predictions = torch.cat([model(inputs[i : i + 1000].to(device)).argmax(dim=1).cpu() for i in range(0, len(inputs), 1000)])
-    accuracy = (predictions == test.labels).double().mean().item()
+    accuracy = mnist_accuracy(model, test, mean, std, device)
     assert accuracy >= 0.98, (
         f"fit's model classifies {accuracy:.2%} of the 10,000 test digits right; the goal is 98%.\n"
         "Look at: a convolutional model (two Conv2d blocks with pooling), Adam with a learning rate near 1e-3, "

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from katas._harness.curriculum import find_kata
-from katas._harness.mnist_data import data_dir, load_mnist
+from katas._harness.mnist_data import accuracy, data_dir, load_mnist
 from katas._harness.solution import KataModule, use_reference
 
 MEAN, STD = 0.1307, 0.3081  # the training set's pixel statistics, for the per-item path
@@ -44,14 +44,6 @@ def tensor_images_per_second(images: torch.Tensor) -> float:
     for start in range(0, len(inputs), 128):
         inputs[order[start : start + 128]]
     return len(images) / (time.perf_counter() - started)
-
-
-def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, mean: float, std: float, device) -> float:
-    inputs = ((images.float() / 255 - mean) / std).unsqueeze(1)
-    model.eval()
-    with torch.no_grad():
-        predictions = torch.cat([model(inputs[i : i + 1000].to(device)).argmax(dim=1).cpu() for i in range(0, len(inputs), 1000)])
-    return (predictions == labels).double().mean().item()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     table.add_row(f"per-item path (PIL + ToTensor + Normalize, DataLoader, {args.per_item:,} images)", f"{per_item:,.0f} images/s")
     table.add_row("tensor path (normalise once, slice batches)", f"{from_tensors:,.0f} images/s")
     table.add_row(f"fit on 60,000 digits (about {batches} batches of 128 per epoch)", f"{fit_seconds:.1f} s")
-    table.add_row("test accuracy (10,000 digits)", f"{accuracy(model, test.images, test.labels, mean, std, device):.2%}")
+    table.add_row("test accuracy (10,000 digits)", f"{accuracy(model, test, mean, std, device):.2%}")
     console.print(table)
 
 

@@ -64,9 +64,16 @@ def md5_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_files(root: Path) -> None:
-    """Raise CorruptDataFile naming the first MNIST file whose size or md5 sum is wrong; absent files pass."""
-    for name, (size, md5) in MNIST_FILES.items():
+def split_files(train: bool) -> tuple[str, str]:
+    """The images file and the labels file of one split."""
+    prefix = "train" if train else "t10k"
+    return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+
+
+def check_files(root: Path, names=tuple(MNIST_FILES)) -> None:
+    """Raise CorruptDataFile naming the first of ``names`` whose size or md5 sum is wrong; absent files pass."""
+    for name in names:
+        size, md5 = MNIST_FILES[name]
         path = raw_folder(root) / name
         if not path.exists():
             continue
@@ -97,14 +104,25 @@ def load_mnist(train: bool, root: Path | None = None) -> Split:
     """The MNIST training (60,000 digits) or test (10,000 digits) split, decoded once into tensors."""
     from torchvision.datasets import MNIST
 
-    root = data_dir() if root is None else root
-    check_files(root)
-    files_present = all((raw_folder(root) / name).exists() for name in MNIST_FILES)
+    root, names = data_dir() if root is None else root, split_files(train)
+    check_files(root, names)
+    files_present = all((raw_folder(root) / name).exists() for name in names)
     if not files_present and offline():
         raise DataUnavailable(how_to_get_the_data(root) + " (KATAS_OFFLINE is set, so nothing was downloaded.)")
     try:
         dataset = MNIST(str(root), train=train, download=not files_present)
     except (RuntimeError, OSError) as error:
         raise DataUnavailable(f"{how_to_get_the_data(root)}\ntorchvision said: {error}") from error
-    check_files(root)  # what a download just unpacked
+    if not files_present:
+        check_files(root, names)  # what the download just unpacked
     return Split(images=dataset.data, labels=dataset.targets)
+
+
+def accuracy(model: torch.nn.Module, split: Split, mean: float, std: float, device: torch.device) -> float:
+    """The fraction of ``split`` that ``model`` classifies right, its inputs normalised with ``mean`` and ``std``."""
+    inputs = ((split.images.float() / 255 - mean) / std).unsqueeze(1)
+    model.eval()
+    with torch.no_grad():
+        batches = (model(inputs[i : i + 1000].to(device)).argmax(dim=1).cpu() for i in range(0, len(inputs), 1000))
+        predictions = torch.cat(list(batches))
+    return (predictions == split.labels).double().mean().item()
