@@ -127,7 +127,9 @@ def fixed_seed_and_torch_defaults(request: pytest.FixtureRequest):
     seed = zlib.crc32(request.node.nodeid.encode())
     random.seed(seed)
     np.random.seed(seed)
-    torch.default_generator.manual_seed(seed)  # torch.manual_seed would also queue a CUDA seeding, with a stack trace, per test
+    torch.default_generator.manual_seed(
+        seed
+    )  # torch.manual_seed would also queue a CUDA seeding, with a stack trace, per test
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
     grad_enabled, default_dtype = torch.is_grad_enabled(), torch.get_default_dtype()
@@ -166,7 +168,9 @@ def _timeout_message(item: pytest.Item, seconds: float, frame) -> str:
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         if _is_solution_file(path):
-            message += f"\nIt was running {path.relative_to(REPO_ROOT)}, line {frame.f_lineno}, in {frame.f_code.co_name}()."
+            message += (
+                f"\nIt was running {path.relative_to(REPO_ROOT)}, line {frame.f_lineno}, in {frame.f_code.co_name}()."
+            )
             break
         frame = frame.f_back
     return message + "\nLook for a loop whose condition never changes, or far more work than the task needs."
@@ -178,7 +182,11 @@ def _timeout_message(item: pytest.Item, seconds: float, frame) -> str:
 def _is_solution_file(path: Path) -> bool:
     """Whether ``path`` is a kata's stub or reference module (not a test, not the harness)."""
     kata_folders = (KATAS_DIR, REFERENCE_DIR)
-    return path.parent.parent in kata_folders and not path.name.startswith(("test_", "_")) and path.parent.name[:2].isdigit()
+    return (
+        path.parent.parent in kata_folders
+        and not path.name.startswith(("test_", "_"))
+        and path.parent.name[:2].isdigit()
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -190,7 +198,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         _add_task_pointer(report, item)
     elif report.skipped and using_reference() and not _may_skip(item):
         report.outcome = "failed"
-        report.longrepr = f"The reference run skipped a test that needs neither a GPU nor a dataset: {report.longrepr[2]}"
+        report.longrepr = (
+            f"The reference run skipped a test that needs neither a GPU nor a dataset: {report.longrepr[2]}"
+        )
     return report
 
 
@@ -228,8 +238,17 @@ class StubReports:
             return None  # pytest builds the report
         captured = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
         return pytest.TestReport(
-            item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed", message, call.when,
-            captured, call.duration, call.start, call.stop, user_properties=item.user_properties,
+            item.nodeid,
+            item.location,
+            dict.fromkeys(item.keywords, 1),
+            "failed",
+            message,
+            call.when,
+            captured,
+            call.duration,
+            call.start,
+            call.stop,
+            user_properties=item.user_properties,
         )
 
 

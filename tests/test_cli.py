@@ -80,7 +80,12 @@ def learner_env(repo: Path) -> dict[str, str]:
 def katas_in(repo: Path, *args: str, stdin: str = "", expect: int = 0) -> str:
     completed = subprocess.run(
         [sys.executable, "-m", "katas._harness.cli", *args],
-        cwd=repo, env=learner_env(repo), input=stdin, capture_output=True, text=True, timeout=300,
+        cwd=repo,
+        env=learner_env(repo),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = completed.stdout + completed.stderr
     assert completed.returncode == expect, f"katas {' '.join(args)} exited with {completed.returncode}:\n{output}"
@@ -125,7 +130,9 @@ def test_solution_is_refused_before_a_pass_unless_forced(clone):
 
 def test_reset_keeps_a_copy_of_the_learners_file_and_restores_the_stub(clone):
     original = (clone / STUB).read_text()
-    mine = original.replace('raise NotImplementedError("kata 00_tensors, task 1: write count (see README.md)")', "return 42")
+    mine = original.replace(
+        'raise NotImplementedError("kata 00_tensors, task 1: write count (see README.md)")', "return 42"
+    )
     (clone / STUB).write_text(mine)
     git(clone, "commit", "-q", "-am", "my work")  # HEAD now holds a touched file: the stub comes from an older commit
     assert "Nothing changed" in katas_in(clone, "reset", "00", stdin="n\n", expect=1)
@@ -140,7 +147,12 @@ def test_reset_keeps_a_copy_of_the_learners_file_and_restores_the_stub(clone):
 def test_watch_reruns_on_save_and_moves_on_after_a_pass(clone):
     watcher = subprocess.Popen(
         [sys.executable, "-m", "katas._harness.cli", "watch", "00"],
-        cwd=clone, env=learner_env(clone), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=clone,
+        env=learner_env(clone),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in watcher.stdout], daemon=True).start()

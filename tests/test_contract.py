@@ -84,13 +84,17 @@ def test_kata_folder_holds_lesson_stub_hints_and_tests_and_nothing_else(kata):
     expected = {"README.md", kata.module, kata.hints} | {path.name for path in kata_test_files(kata)}
     present = {path.name for path in kata.path.iterdir() if path.name not in IGNORED}
     assert kata_test_files(kata), f"katas/{kata.folder} has no test_*.py"
-    assert present == expected, f"katas/{kata.folder}: missing {sorted(expected - present)}, stray {sorted(present - expected)}"
+    assert present == expected, (
+        f"katas/{kata.folder}: missing {sorted(expected - present)}, stray {sorted(present - expected)}"
+    )
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
 def test_reference_folder_holds_only_the_solution_module(kata):
     present = {path.name for path in kata.reference_path.parent.iterdir() if path.name not in IGNORED}
-    assert present == {kata.module}, f"reference/{kata.folder} should hold only {kata.module}; it holds {sorted(present)}"
+    assert present == {kata.module}, (
+        f"reference/{kata.folder} should hold only {kata.module}; it holds {sorted(present)}"
+    )
 
 
 def test_test_file_names_are_unique_across_katas():
@@ -174,7 +178,9 @@ def stub_results(tmp_path_factory) -> dict[str, tuple[str, str]]:
         text=True,
         timeout=600,
     )
-    assert report.exists(), f"pytest on the stubs wrote no report:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    assert report.exists(), (
+        f"pytest on the stubs wrote no report:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    )
     results = {}
     for case in ElementTree.parse(report).iter("testcase"):
         outcome = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)

@@ -5,8 +5,6 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 """
 
 import numpy as np
-import torch
-
 
 # Task 1: Creating tensors
 

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from katas.testing import expect_close, expect_dtype, expect_equal, expect_shape, expect_tensor, kata_module, random_shape
+from katas.testing import (
+    expect_close,
+    expect_dtype,
+    expect_equal,
+    expect_shape,
+    expect_tensor,
+    kata_module,
+    random_shape,
+)
 
 tensors = kata_module(__file__)
 
@@ -187,7 +195,9 @@ def test_copy_of_does_not_see_later_changes_to_the_array():
     result = expect_tensor(tensors.copy_of(array), "copy_of(array)")
     expect_close(result, torch.tensor(array), "copy_of(array)")
     array[0, 0] = 42.0
-    assert result[0, 0].item() != 42.0, "After array[0, 0] = 42, the tensor from copy_of(array) changed too: it shares memory."
+    assert result[0, 0].item() != 42.0, (
+        "After array[0, 0] = 42, the tensor from copy_of(array) changed too: it shares memory."
+    )
 
 
 @pytest.mark.task(7)
@@ -236,11 +246,16 @@ def test_uniform_draws_from_zero_to_one_using_the_generator_it_is_given():
     shape = random_shape(2, low=50, high=100)
     first = tensors.uniform(shape, torch.Generator().manual_seed(7))
     expect_shape(first, shape, f"uniform({shape}, generator)")
-    assert 0 <= first.min() and first.max() < 1, f"uniform(...) should lie in [0, 1); got {first.min():.3f} .. {first.max():.3f}."
+    assert first.min() >= 0 and first.max() < 1, (
+        f"uniform(...) should lie in [0, 1); got {first.min():.3f} .. {first.max():.3f}."
+    )
     torch.rand(10)  # move the global generator on: it must not matter
     again = tensors.uniform(shape, torch.Generator().manual_seed(7))
     expect_equal(
-        again, first, "uniform(shape, torch.Generator().manual_seed(7)) called twice", hint="Pass generator= to torch.rand."
+        again,
+        first,
+        "uniform(shape, torch.Generator().manual_seed(7)) called twice",
+        hint="Pass generator= to torch.rand.",
     )
 
 

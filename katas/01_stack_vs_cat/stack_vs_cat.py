@@ -4,7 +4,6 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 `pytest katas/01_stack_vs_cat`. The lesson (README.md beside this file) explains every task.
 """
 
-import torch
 
 
 # Task 1: stack adds a dimension

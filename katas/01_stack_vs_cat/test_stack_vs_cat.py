@@ -46,9 +46,8 @@ def expect_value_error(function, args, call, hint):
     """Fail unless ``function(*args)`` raises a ValueError with a message."""
     __tracebackhide__ = True
     result, error = outcome(function, *args)
-    assert isinstance(error, ValueError), (
-        f"{call} should raise ValueError, but it "
-        + (f"returned {result!r}.\n{hint}" if error is None else f"raised {type(error).__name__}: {error}")
+    assert isinstance(error, ValueError), f"{call} should raise ValueError, but it " + (
+        f"returned {result!r}.\n{hint}" if error is None else f"raised {type(error).__name__}: {error}"
     )
     assert str(error), f"{call} raised a ValueError without a message: say which shapes or sizes clash."
 

@@ -4,7 +4,6 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 `pytest katas/02_unsqueeze`. The lesson (README.md beside this file) explains every task.
 """
 
-import torch
 
 
 # Task 1: unsqueeze and squeeze

@@ -521,7 +521,7 @@ def test_two_head_gradients_match_each_head_alone_with_shared_features_computed_
     heads = {"a": lambda h: (h * u).sum(), "b": lambda h: (h**2).sum()}
     w = parameter(n)
     leftover = w.grad.clone()
-    expected = [gradient_of(lambda w: head(torch.tanh(a @ w)), w) for head in heads.values()]
+    expected = [gradient_of(lambda w, head=head: head(torch.tanh(a @ w)), w) for head in heads.values()]
     call = "two_head_gradients(shared, head_a, head_b, w)"
     second_time = {
         "second time": "The first backward freed the graph of shared(w) (the values it saved for the backward pass). "

@@ -326,7 +326,9 @@ def test_train_takes_plain_gradient_descent_steps_with_fresh_gradients():
     )
     for name, param, final in zip("wb", (w, b), gradient_descent(X, y, *start, lr=0.3, steps=3)):
         expect_close(
-            param, final, f"{name} after train(..., lr=0.3, max_steps=3, tol=0.0)",
+            param,
+            final,
+            f"{name} after train(..., lr=0.3, max_steps=3, tol=0.0)",
             hint="Three steps of new = old - lr * grad. Only the first was right? backward *adds* to .grad: "
             "without zero_grad, step 2 uses the gradients of steps 1 and 2 together.",
         )

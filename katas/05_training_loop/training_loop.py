@@ -6,7 +6,6 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 
 import torch
 
-
 # Task 1: Parameters are leaves
 
 

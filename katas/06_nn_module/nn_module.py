@@ -4,10 +4,7 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 `pytest katas/06_nn_module`. The lesson (README.md beside this file) explains every task.
 """
 
-import torch
-import torch.nn.functional as F
 from torch import nn
-
 
 # Task 1: Subclassing nn.Module
 

@@ -5,7 +5,6 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 and lists the building blocks you may use: no torch.nn.functional, no torch.logsumexp.
 """
 
-import torch
 
 
 # Task 1: Reductions and mean squared error

@@ -97,7 +97,9 @@ def unstable_hint(got, expected, hint):
 def gradient(loss, inputs, targets, call):
     """The gradient of ``loss(inputs, targets)`` (a scalar) with respect to ``inputs``."""
     inputs = inputs.detach().requires_grad_()
-    value = expect_tensor(loss(inputs, targets), call, hint="Autograd needs a tensor: don't turn the loss into a number.")
+    value = expect_tensor(
+        loss(inputs, targets), call, hint="Autograd needs a tensor: don't turn the loss into a number."
+    )
     expect_shape(value, (), call, hint="With the default reduction, 'mean', a loss is one number: a 0-d tensor.")
     assert value.requires_grad, (
         f"{call} returned a loss that autograd cannot trace back to its inputs. "
@@ -235,7 +237,9 @@ def test_logsumexp_matches_torch_along_any_dim(dim):
 def test_logsumexp_stays_finite_for_huge_and_tiny_values(kind):
     x = extreme_rows(kind)
     got, expected = losses.logsumexp(x, 1), torch.logsumexp(x, 1)
-    hint = UNSTABLE + " Subtract each row's own maximum: one maximum for the whole tensor leaves other rows underflowing."
+    hint = (
+        UNSTABLE + " Subtract each row's own maximum: one maximum for the whole tensor leaves other rows underflowing."
+    )
     expect_close(got, expected, f"logsumexp(<{kind} values>, dim=1)", hint=unstable_hint(got, expected, hint))
 
 
@@ -280,7 +284,9 @@ def test_cross_entropy_matches_torch_for_every_reduction(reduction):
     ]
     n, c = logits.shape
     if reduction == "mean":
-        mistakes.append((expected / c, f"You divided by N x C = {n * c}, the number of logits; 'mean' divides by N = {n}."))
+        mistakes.append(
+            (expected / c, f"You divided by N x C = {n * c}, the number of logits; 'mean' divides by N = {n}.")
+        )
     expect_loss(got, expected, f"cross_entropy(<{n} x {c} logits>, <{n} labels>, {reduction!r})", mistakes)
 
 
@@ -289,7 +295,9 @@ def test_cross_entropy_of_a_one_sample_batch_is_minus_its_log_probability():
     logits, labels = labelled(batch=1)
     got = losses.cross_entropy(logits, labels)
     mistakes = [(torch.zeros(()), "Softmax over dim 0 of a 1 x C batch gives probability 1 everywhere: use dim 1.")]
-    expect_loss(got, F.cross_entropy(logits, labels), f"cross_entropy(<1 x {logits.shape[1]} logits>, labels)", mistakes)
+    expect_loss(
+        got, F.cross_entropy(logits, labels), f"cross_entropy(<1 x {logits.shape[1]} logits>, labels)", mistakes
+    )
 
 
 @pytest.mark.task(3)
@@ -305,7 +313,9 @@ def test_cross_entropy_stays_finite_for_extreme_logits(device):
 def test_cross_entropy_rejects_an_unknown_reduction():
     logits, labels = labelled()
     call = "cross_entropy(logits, labels, 'average')"
-    expect_value_error(lambda: losses.cross_entropy(logits, labels, "average"), call, "Let reduce_loss do the reducing.")
+    expect_value_error(
+        lambda: losses.cross_entropy(logits, labels, "average"), call, "Let reduce_loss do the reducing."
+    )
 
 
 # Task 4: Cross-entropy with class probabilities
@@ -337,7 +347,9 @@ def test_soft_cross_entropy_with_one_hot_targets_equals_cross_entropy_with_indic
     got = losses.soft_cross_entropy(logits, one_hot, "none")
     expected = F.cross_entropy(logits, labels, reduction="none")
     call = "soft_cross_entropy(logits, one_hot(labels), 'none')"
-    expect_close(got, expected, call, hint="Probability 1 on the label and 0 elsewhere is the same target as the index.")
+    expect_close(
+        got, expected, call, hint="Probability 1 on the label and 0 elsewhere is the same target as the index."
+    )
 
 
 @pytest.mark.task(4)
@@ -371,7 +383,9 @@ def test_bce_with_logits_matches_torch_for_every_reduction(reduction):
     with by_hand():
         got = losses.bce_with_logits(logits, targets, reduction)
     expected = F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction)
-    mistakes = reduction_mixups(F.binary_cross_entropy_with_logits, logits, targets, reduction) + [(-expected, NEGATIVE)]
+    mistakes = reduction_mixups(F.binary_cross_entropy_with_logits, logits, targets, reduction) + [
+        (-expected, NEGATIVE)
+    ]
     call = f"bce_with_logits(<{tuple(logits.shape)} logits>, <targets>, {reduction!r})"
     expect_loss(got, expected, call, mistakes)
 

@@ -9,7 +9,6 @@ rate, λ the weight decay, and t = 1, 2, ... counts the steps this parameter has
 
 import torch
 
-
 # Task 1: SGD with momentum and weight decay
 
 

@@ -163,7 +163,9 @@ def expect_same_steps(name, settings, steps=100, hint="", groups=None):
 def expect_state_without_autograd_history(optimizer, label):
     """Every tensor in the optimizer's state is plain data, not the end of an autograd graph."""
     __tracebackhide__ = True
-    tensors = [(key, value) for state in optimizer.state.values() for key, value in state.items() if torch.is_tensor(value)]
+    tensors = [
+        (key, value) for state in optimizer.state.values() for key, value in state.items() if torch.is_tensor(value)
+    ]
     recording = sorted({key for key, value in tensors if value.requires_grad})
     assert not recording, (
         f"your {label}'s state {recording} requires grad: it was computed while autograd was recording, "

@@ -4,9 +4,7 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 `pytest katas/09_data`. The lesson (README.md beside this file) explains every task.
 """
 
-import torch
-from torch.utils.data import DataLoader, Dataset
-
+from torch.utils.data import Dataset
 
 # Tasks 1 and 2: A Dataset of your own, with a transform per item
 

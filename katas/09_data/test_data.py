@@ -327,7 +327,9 @@ def test_pad_collate_pads_each_batch_to_its_own_longest_sequence(dtype):
         expect_dtype(batch[0], dtype, call, hint="Keep the dtype of the sequences.")
         for row, sequence in enumerate(sequences):
             expect_equal(
-                batch[0][row, : len(sequence)], sequence, f"{call}[{row}, :{len(sequence)}]",
+                batch[0][row, : len(sequence)],
+                sequence,
+                f"{call}[{row}, :{len(sequence)}]",
                 hint="Row i starts with the i-th sequence of the batch, in the batch's order.",
             )
 
@@ -342,7 +344,9 @@ def test_pad_collate_fills_the_padding_with_pad_value(pad_value):
     for row, (sequence, _) in enumerate(batch):
         tail = padded[row, len(sequence) :]
         expect_equal(
-            tail, torch.full_like(tail, fill), f"{call}[0][{row}, {len(sequence)}:] (the padding)",
+            tail,
+            torch.full_like(tail, fill),
+            f"{call}[0][{row}, {len(sequence)}:] (the padding)",
             hint=f"Everything after a sequence should be {fill}: pad_sequence(..., padding_value=pad_value).",
         )
 
@@ -355,7 +359,9 @@ def test_pad_collate_returns_the_lengths_before_padding():
         sequence[-1] = 0  # a real token that happens to equal the pad value
     _, got, _ = collate(batch)
     expect_equal(
-        got, torch.tensor(lengths), "pad_collate(batch)[1] (the lengths)",
+        got,
+        torch.tensor(lengths),
+        "pad_collate(batch)[1] (the lengths)",
         hint="Take len(sequence) of each sequence before padding, in the order of the batch. Counting non-zero "
         "entries after padding goes wrong when a sequence itself contains the pad value, as every sequence here "
         "does at its end.",

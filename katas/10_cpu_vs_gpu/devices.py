@@ -6,8 +6,6 @@ When every test passes, `pytest katas/10_cpu_vs_gpu --benchmark-only` prints the
 """
 
 import numpy as np
-import torch
-
 
 # Task 1: Choosing a device
 

@@ -5,11 +5,7 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 The tests hand you the digits as tensors: ``images`` (N, 28, 28) uint8 and ``labels`` (N,) int64.
 """
 
-import time
 
-import torch
-import torch.nn.functional as F
-from torch import nn
 
 
 # Task 1: Inputs the network can learn from

@@ -11,7 +11,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from katas.testing import batch_reporter, expect_close, expect_dtype, expect_shape, kata_module, mnist_accuracy, random_shape
+from katas.testing import (
+    batch_reporter,
+    expect_close,
+    expect_dtype,
+    expect_shape,
+    kata_module,
+    mnist_accuracy,
+    random_shape,
+)
 
 mnist = kata_module(__file__)
 
@@ -77,7 +85,9 @@ def an_epoch_on_the_probe(batch_size, n=None, on_batch=None, seed=0):
     probe = Probe(logits)
     optimizer = RecordingSGD(probe.parameters(), lr=0.0)
     probe.eval()  # as evaluate() leaves a model: train_epoch must switch it back
-    loss = mnist.train_epoch(probe, indexed_inputs(n), labels, optimizer, batch_size, torch.Generator().manual_seed(seed), on_batch)
+    loss = mnist.train_epoch(
+        probe, indexed_inputs(n), labels, optimizer, batch_size, torch.Generator().manual_seed(seed), on_batch
+    )
     return probe, optimizer, logits, labels, loss
 
 
@@ -88,7 +98,9 @@ def an_epoch_on_the_probe(batch_size, n=None, on_batch=None, seed=0):
 def test_pixel_stats_are_the_mean_and_std_of_the_pixels_scaled_to_0_1():
     images = random_images(random_size(20, 60))
     stats = mnist.pixel_stats(images)
-    assert isinstance(stats, tuple) and len(stats) == 2, f"pixel_stats(images) should return (mean, std); got {stats!r:.100}"
+    assert isinstance(stats, tuple) and len(stats) == 2, (
+        f"pixel_stats(images) should return (mean, std); got {stats!r:.100}"
+    )
     pixels = images.double() / 255
     for name, got, expected in (("mean", stats[0], pixels.mean()), ("std", stats[1], pixels.std())):
         expect_close(
@@ -108,7 +120,12 @@ def test_to_inputs_gives_float32_images_with_a_channel_dimension():
     mean, std = 0.2 + 0.1 * torch.rand(()).item(), 0.3 + 0.1 * torch.rand(()).item()
     inputs = mnist.to_inputs(images, mean, std)
     call = f"to_inputs(<{len(images)} images of 28x28 uint8>, mean={mean:.3f}, std={std:.3f})"
-    expect_shape(inputs, (len(images), 1, 28, 28), call, hint="nn.Conv2d wants (N, C, H, W): add the channel dimension with unsqueeze(1).")
+    expect_shape(
+        inputs,
+        (len(images), 1, 28, 28),
+        call,
+        hint="nn.Conv2d wants (N, C, H, W): add the channel dimension with unsqueeze(1).",
+    )
     expect_dtype(inputs, torch.float32, call)
     expect_close(
         inputs,
@@ -123,7 +140,9 @@ def test_the_training_inputs_have_mean_0_and_std_1_and_the_images_are_untouched(
     images = random_images(random_size(20, 60))
     before = images.clone()
     inputs = mnist.to_inputs(images, *mnist.pixel_stats(images))
-    assert torch.equal(images, before), "to_inputs(images, ...) changed `images`: compute new tensors, don't write into them."
+    assert torch.equal(images, before), (
+        "to_inputs(images, ...) changed `images`: compute new tensors, don't write into them."
+    )
     got = (inputs.double().mean().item(), inputs.double().std().item())
     assert math.isclose(got[0], 0, abs_tol=1e-4) and math.isclose(got[1], 1, rel_tol=1e-3), (
         f"to_inputs(images, *pixel_stats(images)) should have mean 0 and std 1; got mean {got[0]:.4f}, std {got[1]:.4f}."
@@ -141,8 +160,12 @@ def test_build_model_maps_each_digit_to_ten_logits(batch):
     n = 1 if batch == "one-digit" else random_size(2, 33)
     inputs = torch.randn(n, 1, 28, 28)
     logits = model.eval()(inputs)
-    expect_shape(logits, (n, CLASSES), f"build_model()(<inputs of shape ({n}, 1, 28, 28)>)",
-                 hint="One row of 10 logits per digit. Check the size of the first nn.Linear: print the shape after Flatten.")
+    expect_shape(
+        logits,
+        (n, CLASSES),
+        f"build_model()(<inputs of shape ({n}, 1, 28, 28)>)",
+        hint="One row of 10 logits per digit. Check the size of the first nn.Linear: print the shape after Flatten.",
+    )
     expect_dtype(logits, torch.float32, "build_model()(inputs)")
 
 
@@ -168,7 +191,9 @@ def test_build_model_returns_logits_not_probabilities():
     model = mnist.build_model().eval()
     with torch.no_grad():
         out = model(torch.randn(random_size(4, 16), 1, 28, 28))
-    looks_like_probabilities = bool((out >= 0).all() and torch.allclose(out.sum(dim=1), torch.ones(len(out)), atol=1e-4))
+    looks_like_probabilities = bool(
+        (out >= 0).all() and torch.allclose(out.sum(dim=1), torch.ones(len(out)), atol=1e-4)
+    )
     assert not looks_like_probabilities, (
         "build_model()'s rows are non-negative and sum to 1: the model ends with a softmax. F.cross_entropy "
         "applies log-softmax itself, so a softmax in the model squashes the gradients. End with the last nn.Linear."
@@ -205,7 +230,9 @@ def test_train_epoch_shuffles_with_the_generator_it_is_given():
         torch.manual_seed(global_seed)
         probe, *_ = an_epoch_on_the_probe(batch_size=5, n=40, seed=seed)
         orders.append(probe.samples_seen())
-    assert orders[0] != list(range(40)), "train_epoch showed the samples in their stored order: shuffle them every epoch."
+    assert orders[0] != list(range(40)), (
+        "train_epoch showed the samples in their stored order: shuffle them every epoch."
+    )
     assert orders[0] == orders[1], (
         "Two epochs with generators seeded alike (7) saw the samples in different orders, so a run cannot be repeated. "
         "Pass the generator to the shuffle: torch.randperm(n, generator=generator)."
@@ -221,7 +248,9 @@ def test_train_epoch_steps_once_per_batch_with_that_batch_s_gradient_alone():
         f"train_epoch made {len(batches)} batches but called optimizer.step() {len(optimizer.grads)} times: once per batch."
     )
     for number, (indices, grad) in enumerate(zip(batches, optimizer.grads), start=1):
-        assert grad is not None, f"At step {number}, the parameters had no .grad: call loss.backward() before optimizer.step()."
+        assert grad is not None, (
+            f"At step {number}, the parameters had no .grad: call loss.backward() before optimizer.step()."
+        )
         batch_logits = logits[indices].clone().requires_grad_()
         F.cross_entropy(batch_logits, labels[indices]).backward()
         expect_close(
@@ -237,7 +266,9 @@ def test_train_epoch_steps_once_per_batch_with_that_batch_s_gradient_alone():
 def test_train_epoch_returns_the_mean_loss_over_every_sample_and_reports_each_batch():
     reported = []
     probe, _, logits, labels, loss = an_epoch_on_the_probe(batch_size=random_size(4, 9), on_batch=reported.append)
-    assert isinstance(loss, float), f"train_epoch should return the mean loss as a Python float (loss.item()); got {loss!r:.80}"
+    assert isinstance(loss, float), (
+        f"train_epoch should return the mean loss as a Python float (loss.item()); got {loss!r:.80}"
+    )
     expected = F.cross_entropy(logits, labels).item()
     assert math.isclose(loss, expected, rel_tol=1e-5), (
         f"train_epoch returned {loss:.6f}; the mean loss over all {len(labels)} samples is {expected:.6f}.\n"
@@ -261,7 +292,9 @@ def test_train_epoch_lowers_the_loss_of_a_real_model():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     generator = torch.Generator().manual_seed(0)
     losses = [mnist.train_epoch(model, inputs, labels, optimizer, 32, generator) for _ in range(3)]
-    assert losses[-1] < losses[0], f"Three epochs of train_epoch did not lower the loss: {losses}. Do the steps change the parameters?"
+    assert losses[-1] < losses[0], (
+        f"Three epochs of train_epoch did not lower the loss: {losses}. Do the steps change the parameters?"
+    )
 
 
 # Task 4: Measuring accuracy
@@ -328,7 +361,9 @@ def test_fit_returns_a_model_in_eval_mode_and_the_training_set_s_stats():
 
 
 @pytest.mark.task(5)
-@pytest.mark.slow("training a small CNN takes well under 5 minutes on a laptop CPU (the reference: about 20 s on 2 cores)")
+@pytest.mark.slow(
+    "training a small CNN takes well under 5 minutes on a laptop CPU (the reference: about 20 s on 2 cores)"
+)
 @pytest.mark.timeout(900)
 def test_fit_reaches_98_percent_on_the_mnist_test_set(mnist_data):
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -61,7 +61,10 @@ def hint(console: Console, args: argparse.Namespace) -> int:
     if task not in hints:
         task = next((task for task in sorted(hints) if state.hints_shown(kata, task) < len(hints[task])), None)
         if task is None:
-            console.print(f"You have seen every hint of {kata.folder}; they are all in {report.shown(kata.hints_path)}.", markup=False)
+            console.print(
+                f"You have seen every hint of {kata.folder}; they are all in {report.shown(kata.hints_path)}.",
+                markup=False,
+            )
             return 0
     seen = state.hints_shown(kata, task)
     if seen >= len(hints[task]):
@@ -84,7 +87,9 @@ def reset(console: Console, args: argparse.Namespace) -> int:
     stub = kata.stub_path
     if not args.yes:
         try:
-            answer = input(f"Replace {report.shown(stub)} with the original stub? A copy of yours is kept first. [y/N] ")
+            answer = input(
+                f"Replace {report.shown(stub)} with the original stub? A copy of yours is kept first. [y/N] "
+            )
         except EOFError:
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
@@ -119,8 +124,11 @@ def solution(console: Console, args: argparse.Namespace) -> int:
             )
             return 1
         console.print(
-            Panel("You have not solved this kata yet. Reading the solution now teaches far less than one more try.",
-                  title="warning", border_style="yellow")
+            Panel(
+                "You have not solved this kata yet. Reading the solution now teaches far less than one more try.",
+                title="warning",
+                border_style="yellow",
+            )
         )
     console.print(Text(report.shown(kata.reference_path), style="bold"))
     console.print(Syntax(kata.reference_path.read_text(encoding="utf-8"), "python"))

@@ -55,11 +55,9 @@ class Kata:
     def hints_path(self) -> Path:
         return self.path / self.hints
 
-    @cache  # read once per process: every failing test of a run asks for its task's title
     def task_titles(self) -> dict[int, str]:
         """The lesson's tasks, from its ``## Task N: title`` headings."""
-        text = self.lesson_path.read_text(encoding="utf-8")
-        return {int(number): title.strip() for number, title in _TASK_HEADING.findall(text)}
+        return _task_titles(self.lesson_path)
 
     def hints_by_task(self) -> dict[int, list[str]]:
         """The hints for each task, in the order they should be revealed."""
@@ -70,6 +68,12 @@ class Kata:
             items = _HINT_ITEM.split(body)[1:]
             hints[int(number)] = [item.strip() for item in items]
         return hints
+
+
+@cache  # read once per process: every failing test of a run asks for its task's title
+def _task_titles(lesson: Path) -> dict[int, str]:
+    text = lesson.read_text(encoding="utf-8")
+    return {int(number): title.strip() for number, title in _TASK_HEADING.findall(text)}
 
 
 @cache

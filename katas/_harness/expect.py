@@ -19,7 +19,9 @@ def expect_tensor(value: object, call: str, hint: str = "") -> torch.Tensor:
         if value is None:
             hint = hint or "Did you forget `return`?"
         raise AssertionError(
-            _with_hint(f"{call} should return a torch.Tensor, but it returned {type(value).__name__}: {value!r:.80}", hint)
+            _with_hint(
+                f"{call} should return a torch.Tensor, but it returned {type(value).__name__}: {value!r:.80}", hint
+            )
         )
     return value
 

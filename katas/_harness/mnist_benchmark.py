@@ -49,7 +49,9 @@ def tensor_images_per_second(images: torch.Tensor) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reference", action="store_true", help="measure the reference solution")
-    parser.add_argument("--per-item", type=int, default=10_000, metavar="N", help="images for the per-item path (default 10000)")
+    parser.add_argument(
+        "--per-item", type=int, default=10_000, metavar="N", help="images for the per-item path (default 10000)"
+    )
     args = parser.parse_args(argv)
     if args.reference:
         use_reference()
@@ -65,8 +67,15 @@ def main(argv: list[str] | None = None) -> None:
     from_tensors = tensor_images_per_second(train.images)
 
     batches = -(-len(train.images) // 128)
-    with Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.3f}"),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.3f}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("fit", total=None, loss=float("nan"))
 
         def on_batch(loss: float) -> None:
@@ -78,12 +87,16 @@ def main(argv: list[str] | None = None) -> None:
             torch.cuda.synchronize()
         fit_seconds = time.perf_counter() - started
 
-    table = Table(title=f"MNIST kata ({'reference' if args.reference else 'your solution'}) on {device.type}, "
-                        f"{torch.get_num_threads()} CPU threads")
+    table = Table(
+        title=f"MNIST kata ({'reference' if args.reference else 'your solution'}) on {device.type}, "
+        f"{torch.get_num_threads()} CPU threads"
+    )
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("load both splits (decode + md5 check)", f"{load_seconds:.1f} s")
-    table.add_row(f"per-item path (PIL + ToTensor + Normalize, DataLoader, {args.per_item:,} images)", f"{per_item:,.0f} images/s")
+    table.add_row(
+        f"per-item path (PIL + ToTensor + Normalize, DataLoader, {args.per_item:,} images)", f"{per_item:,.0f} images/s"
+    )
     table.add_row("tensor path (normalise once, slice batches)", f"{from_tensors:,.0f} images/s")
     table.add_row(f"fit on 60,000 digits (about {batches} batches of 128 per epoch)", f"{fit_seconds:.1f} s")
     table.add_row("test accuracy (10,000 digits)", f"{accuracy(model, test, mean, std, device):.2%}")

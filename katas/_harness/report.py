@@ -5,8 +5,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.panel import Panel
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -32,7 +32,13 @@ def progress(console: Console, state: State) -> None:
     """Every kata with its status, a progress bar, and the next kata to do."""
     katas = load_curriculum()
     table = Table(title="torch-katas", title_justify="left")
-    for column, justify in (("#", "right"), ("kata", "left"), ("status", "left"), ("tests", "right"), ("topic", "left")):
+    for column, justify in (
+        ("#", "right"),
+        ("kata", "left"),
+        ("status", "left"),
+        ("tests", "right"),
+        ("topic", "left"),
+    ):
         table.add_column(column, justify=justify)
     statuses = {kata.folder: state.status(kata) for kata in katas}
     for kata in katas:
@@ -77,7 +83,9 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
     failure = result.first_failure
     if failure is None:
         return
-    console.print(Panel(Text(failure.message), title=Text(as_sentence(failure.test)), title_align="left", border_style="red"))
+    console.print(
+        Panel(Text(failure.message), title=Text(as_sentence(failure.test)), title_align="left", border_style="red")
+    )
     if failure.task is not None:
         hints = kata.hints_by_task().get(failure.task, [])
         seen = state.hints_shown(kata, failure.task)
@@ -95,7 +103,12 @@ def running(console: Console, what: str):
 
     Yields the ``on_losses`` callback for :func:`katas._harness.runner.run_and_record`.
     """
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[training]}"), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[training]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(what, total=None, training="")
 

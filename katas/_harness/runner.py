@@ -9,6 +9,7 @@ thread pools can hang the child.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import subprocess
@@ -35,7 +36,18 @@ def pytest_args(katas: Sequence[Kata], report: Path) -> list[str]:
     folders = [kata.path.relative_to(REPO_ROOT).as_posix() for kata in katas]
     # --tb=line: the verdict comes from the junit XML, and pytest's long tracebacks take most of a run's time
     # no:logging: log capture adds and removes handlers around every test phase, a tenth of a warm run
-    return [*folders, "-q", "--tb=line", "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:logging", f"--junitxml={report}"]
+    return [
+        *folders,
+        "-q",
+        "--tb=line",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:logging",
+        f"--junitxml={report}",
+    ]
 
 
 def run_katas(katas: Sequence[Kata], on_losses: LossCallback | None = None) -> dict[str, tuple[KataResult, str | None]]:
@@ -49,7 +61,11 @@ def run_katas(katas: Sequence[Kata], on_losses: LossCallback | None = None) -> d
         env = {key: value for key, value in os.environ.items() if key != "KATAS_REFERENCE"} | {FEED_VARIABLE: str(feed)}
         process = subprocess.Popen(
             [sys.executable, "-m", "pytest", *pytest_args(katas, report)],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         reader = FeedReader(feed)
         while True:
@@ -77,25 +93,21 @@ def warm_up() -> None:
 
     import numpy.random  # noqa: F401
     import pytest  # noqa: F401
-    import torch  # noqa: F401
-    import torch.nn  # noqa: F401
+    import torch
+    import torch.nn
     import torch.utils.data  # noqa: F401
     from _pytest.config import default_plugins
 
-    import katas._harness.mnist_data  # noqa: F401
+    import katas._harness.mnist_data
     import katas.testing  # noqa: F401
 
     for name in default_plugins:
         importlib.import_module(f"_pytest.{name}")
     for entry_point in importlib.metadata.entry_points(group="pytest11"):
-        try:
+        with contextlib.suppress(Exception):
             entry_point.load()
-        except Exception:  # noqa: BLE001 - a broken plugin is pytest's to report, in the child
-            pass
-    try:
+    with contextlib.suppress(ImportError):
         import hypothesis  # noqa: F401 - its pytest plugin imports it lazily, at the end of every run
-    except ImportError:
-        pass
     gc.freeze()
 
 
@@ -109,7 +121,9 @@ def run_and_record(katas: Sequence[Kata], run=run_katas, on_losses: LossCallback
     return state
 
 
-def run_forked(katas: Sequence[Kata], on_losses: LossCallback | None = None) -> dict[str, tuple[KataResult, str | None]]:
+def run_forked(
+    katas: Sequence[Kata], on_losses: LossCallback | None = None
+) -> dict[str, tuple[KataResult, str | None]]:
     """Like :func:`run_katas`, with pytest run in a child forked from this (warm) process."""
     if not hasattr(os, "fork"):
         return run_katas(katas, on_losses)

@@ -100,7 +100,7 @@ class State:
         shown[str(task)] = shown.get(str(task), 0) + 1
 
     def status(self, kata: Kata) -> str:
-        """"not started" (untouched stub), "passed" (last run all green on this very file), else "failing"."""
+        """ "not started" (untouched stub), "passed" (last run all green on this very file), else "failing"."""
         path = kata.stub_path
         if path.is_file() and is_untouched_stub(path.read_text(encoding="utf-8")):
             return NOT_STARTED

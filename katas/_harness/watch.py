@@ -29,10 +29,17 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
     check(console, kata)
     prompt = True
     for changes in watchfiles.watch(
-        KATAS_DIR, watch_filter=watchfiles.PythonFilter(), debounce=50, step=10, rust_timeout=POLL_MS, yield_on_timeout=True
+        KATAS_DIR,
+        watch_filter=watchfiles.PythonFilter(),
+        debounce=50,
+        step=10,
+        rust_timeout=POLL_MS,
+        yield_on_timeout=True,
     ):
         if prompt:
-            console.print(f"Watching {report.shown(kata.path)}/: save a file to re-run; Enter re-runs, q quits.", markup=False)
+            console.print(
+                f"Watching {report.shown(kata.path)}/: save a file to re-run; Enter re-runs, q quits.", markup=False
+            )
             prompt = False
         rerun = any(Path(path).is_relative_to(kata.path) for _change, path in changes)
         while not keys.empty():
@@ -47,7 +54,9 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
             if following is None:
                 report.next_step(console, None)
                 return 0
-            console.print(Text.assemble((f"{kata.folder} passes. ", "bold green"), f"On to {following.folder}: {following.title}"))
+            console.print(
+                Text.assemble((f"{kata.folder} passes. ", "bold green"), f"On to {following.folder}: {following.title}")
+            )
             kata = following
             check(console, kata, clear=False)
         prompt = True

@@ -1,7 +1,7 @@
 """How fast watch mode answers: cold ``pytest katas/<kata>`` in a subprocess vs a run forked from a warm process.
 
-    python -m katas._harness.watch_benchmark            # 20 runs of each on 03_autograd
-    python -m katas._harness.watch_benchmark --kata 00 --repeat 5
+python -m katas._harness.watch_benchmark            # 20 runs of each on 03_autograd
+python -m katas._harness.watch_benchmark --kata 00 --repeat 5
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@
 import numpy as np
 import torch
 
-
 # Task 1: Creating tensors
 
 

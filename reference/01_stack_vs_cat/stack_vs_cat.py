@@ -2,7 +2,6 @@
 
 import torch
 
-
 # Task 1: stack adds a dimension
 
 

@@ -1,6 +1,5 @@
 """Kata 02: unsqueeze, views and reshapes. Reference solution."""
 
-import torch
 
 
 # Task 1: unsqueeze and squeeze

@@ -2,7 +2,6 @@
 
 import torch
 
-
 # Task 1: requires_grad and backward
 
 

@@ -2,7 +2,6 @@
 
 import torch
 
-
 # Task 1: backward needs a scalar, or an upstream gradient
 
 

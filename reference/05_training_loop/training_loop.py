@@ -4,7 +4,6 @@ import math
 
 import torch
 
-
 # Task 1: Parameters are leaves
 
 

@@ -4,7 +4,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
 # Task 1: Subclassing nn.Module
 
 

@@ -2,7 +2,6 @@
 
 import torch
 
-
 # Task 1: Reductions and mean squared error
 
 

@@ -4,7 +4,6 @@ import copy
 
 import torch
 
-
 # Task 1: SGD with momentum and weight decay
 
 

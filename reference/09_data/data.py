@@ -6,7 +6,6 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader, Dataset, random_split
 
-
 # Tasks 1 and 2: A Dataset of your own, with a transform per item
 
 

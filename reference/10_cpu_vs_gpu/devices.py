@@ -7,7 +7,6 @@ import numpy as np
 import torch
 from torch import nn
 
-
 # Task 1: Choosing a device
 
 

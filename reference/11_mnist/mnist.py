@@ -6,7 +6,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
 # Task 1: Inputs the network can learn from
 
 
