@@ -5,7 +5,6 @@ Replace each `raise NotImplementedError(...)` with your code, then run
 """
 
 
-
 # Task 1: stack adds a dimension
 
 

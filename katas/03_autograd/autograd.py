@@ -8,7 +8,6 @@ not their values, not their ``requires_grad``, not their ``.grad``.
 """
 
 
-
 # Task 1: requires_grad and backward
 
 

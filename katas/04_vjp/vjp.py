@@ -9,7 +9,6 @@ not its ``requires_grad``, not its ``.grad``.
 """
 
 
-
 # Task 1: backward needs a scalar, or an upstream gradient
 
 

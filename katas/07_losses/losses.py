@@ -6,7 +6,6 @@ and lists the building blocks you may use: no torch.nn.functional, no torch.logs
 """
 
 
-
 # Task 1: Reductions and mean squared error
 
 

@@ -6,8 +6,6 @@ The tests hand you the digits as tensors: ``images`` (N, 28, 28) uint8 and ``lab
 """
 
 
-
-
 # Task 1: Inputs the network can learn from
 
 

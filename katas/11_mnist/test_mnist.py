@@ -11,15 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from katas.testing import (
-    batch_reporter,
-    expect_close,
-    expect_dtype,
-    expect_shape,
-    kata_module,
-    mnist_accuracy,
-    random_shape,
-)
+from katas._harness.mnist_data import accuracy as mnist_accuracy
+from katas._harness.training_feed import batch_reporter
+from katas.testing import expect_close, expect_dtype, expect_shape, kata_module, random_shape
 
 mnist = kata_module(__file__)
 

@@ -1,7 +1,6 @@
 """Kata 02: unsqueeze, views and reshapes. Reference solution."""
 
 
-
 # Task 1: unsqueeze and squeeze
 
 

@@ -1,0 +1,39 @@
+"""Everything a kata's tests need from the harness, one name each.
+
+    from katas.testing import expect_close, kata_module, random_shape
+
+- the module under test: :func:`kata_module`
+- assertions that explain themselves: ``expect_tensor``, ``expect_shape``, ``expect_dtype``, ``expect_close``
+  (with known ``mistakes``), ``expect_equal``, ``expect_sequence``, ``expect_raises``
+- calling the learner's code with torch's errors explained: :func:`explained_call`
+- random inputs: ``random_int``, ``random_shape``, ``distinct_sizes``
+- autograd: ``callers_tensor``, ``expect_untouched``, ``fresh_leaf``
+- "by hand" tasks: :func:`by_hand` and :class:`ShortcutTaken`
+"""
+
+from katas._harness.solution import kata_module
+from katas.testing.assertions import expect_close, expect_dtype, expect_equal, expect_shape, expect_tensor
+from katas.testing.autograd import callers_tensor, expect_untouched, fresh_leaf
+from katas.testing.calls import expect_raises, expect_sequence, explained_call
+from katas.testing.draws import distinct_sizes, random_int, random_shape
+from katas.testing.shortcuts import ShortcutTaken, by_hand
+
+__all__ = [
+    "ShortcutTaken",
+    "by_hand",
+    "callers_tensor",
+    "distinct_sizes",
+    "expect_close",
+    "expect_dtype",
+    "expect_equal",
+    "expect_raises",
+    "expect_sequence",
+    "expect_shape",
+    "expect_tensor",
+    "expect_untouched",
+    "explained_call",
+    "fresh_leaf",
+    "kata_module",
+    "random_int",
+    "random_shape",
+]
