@@ -1,5 +1,10 @@
-"""The `katas` command, run as a learner runs it: for real, on a git clone of the repository."""
+"""The `katas` command, run as a learner runs it: the real console script, in a git clone of the repository.
 
+The clone is a copy in a temporary folder; the installed package (an editable install of this checkout) must act
+on the copy the command is run in, never on this checkout.
+"""
+
+import json
 import os
 import queue
 import shutil
@@ -11,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from katas._harness.curriculum import REPO_ROOT, load_curriculum
+from katas._harness.curriculum import INSTALLED_ROOT, load_curriculum
 from katas._harness.stubs import is_untouched_stub
+
+KATAS = load_curriculum(INSTALLED_ROOT)
 
 # The 15 s default is a learner's guard against hangs; each test runs the katas command in a subprocess.
 pytestmark = pytest.mark.timeout(600)
@@ -29,7 +36,7 @@ def run_katas(*args: str) -> str:
 
 def test_katas_lists_every_kata_in_order_and_where_to_start():
     output = run_katas("list")
-    positions = [output.index(kata.folder) for kata in load_curriculum()]
+    positions = [output.index(kata.folder) for kata in KATAS]
     assert positions == sorted(positions), f"katas should be listed in curriculum order:\n{output}"
     assert "pytest katas/00_tensors" in output, output
 
@@ -38,7 +45,7 @@ def test_katas_without_a_command_lists_the_katas():
     assert run_katas() == run_katas("list")
 
 
-@pytest.mark.parametrize("kata", load_curriculum(), ids=lambda kata: kata.folder)
+@pytest.mark.parametrize("kata", KATAS, ids=lambda kata: kata.folder)
 def test_stubs_are_untouched_and_solutions_are_not(kata):
     assert is_untouched_stub(kata.stub_path.read_text()), f"{kata.stub_path} should count as an untouched stub"
     assert not is_untouched_stub(kata.reference_path.read_text()), f"{kata.reference_path} should not"
@@ -62,26 +69,27 @@ def clone(tmp_path: Path) -> Path:
     repo = tmp_path / "torch-katas"
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".katas")
     for folder in ("katas", "reference"):
-        shutil.copytree(REPO_ROOT / folder, repo / folder, ignore=ignore)
+        shutil.copytree(INSTALLED_ROOT / folder, repo / folder, ignore=ignore)
     for file in ("conftest.py", "pyproject.toml", ".gitignore"):
-        shutil.copy(REPO_ROOT / file, repo / file)
+        shutil.copy(INSTALLED_ROOT / file, repo / file)
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "torch-katas")
     return repo
 
 
-def learner_env(repo: Path) -> dict[str, str]:
-    """The environment that makes ``python -m katas._harness.cli`` import the clone's own package."""
-    env = {key: value for key, value in os.environ.items() if key not in ("KATAS_REFERENCE", "NO_COLOR")}
-    return env | {"PYTHONPATH": str(repo), "PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "COLUMNS": "200"}
+def learner_env() -> dict[str, str]:
+    """A learner's shell, with KATAS_REFERENCE=1 left over from somewhere: the command must test their code anyway."""
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    return env | {"KATAS_REFERENCE": "1", "PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "COLUMNS": "200"}
 
 
 def katas_in(repo: Path, *args: str, stdin: str = "", expect: int = 0) -> str:
+    """The output of the real ``katas`` command, run in ``repo``, which must exit with ``expect``."""
     completed = subprocess.run(
-        [sys.executable, "-m", "katas._harness.cli", *args],
+        [KATAS_COMMAND, *args],
         cwd=repo,
-        env=learner_env(repo),
+        env=learner_env(),
         input=stdin,
         capture_output=True,
         text=True,
@@ -121,6 +129,34 @@ def test_a_solved_kata_counts_as_done_until_the_file_changes(clone):
     assert "0/12 katas" in katas_in(clone, "list"), "an edited file needs a new run to count as passed"
 
 
+def test_run_shows_a_long_failure_message_whole(clone):
+    """A train() that never zeroes its gradients: the message runs past 500 characters, and all of it must show."""
+    solution = (clone / "reference/05_training_loop/training_loop.py").read_text()
+    assert "        zero_grad(params)\n" in solution
+    (clone / "katas/05_training_loop/training_loop.py").write_text(solution.replace("        zero_grad(params)\n", ""))
+    output = katas_in(clone, "run", "05", expect=1)
+    state = json.loads((clone / ".katas/state.json").read_text())
+    failure = state["katas"]["05_training_loop"]["result"]["first_failure"]
+    assert len(failure["message"]) > 500, failure["message"]
+    for line in failure["message"].splitlines():
+        assert line.strip() in output, (
+            f"this line of the failure message is missing from the output: {line!r}\n{output}"
+        )
+    assert "backward *adds* to .grad" in output and "got" in output, output
+
+
+def test_run_shows_what_a_failing_test_printed(clone):
+    stub = (clone / STUB).read_text()
+    written = stub.replace(
+        'raise NotImplementedError("Task 1: write from_data (see README.md)")',
+        'print("converting", data)\n    return None',
+    )
+    (clone / STUB).write_text(written)
+    output = katas_in(clone, "run", "00", expect=1)
+    assert "from data keeps the shape" in output and "Printed while the test ran:" in output, output
+    assert "converting [3, 1, 4]" in output, output
+
+
 def test_solution_is_refused_before_a_pass_unless_forced(clone):
     output = katas_in(clone, "solution", "00", expect=1)
     assert "does not pass yet" in output and "def from_data" not in output, output
@@ -130,9 +166,7 @@ def test_solution_is_refused_before_a_pass_unless_forced(clone):
 
 def test_reset_keeps_a_copy_of_the_learners_file_and_restores_the_stub(clone):
     original = (clone / STUB).read_text()
-    mine = original.replace(
-        'raise NotImplementedError("kata 00_tensors, task 1: write count (see README.md)")', "return 42"
-    )
+    mine = original.replace('raise NotImplementedError("Task 1: write count (see README.md)")', "return 42")
     (clone / STUB).write_text(mine)
     git(clone, "commit", "-q", "-am", "my work")  # HEAD now holds a touched file: the stub comes from an older commit
     assert "Nothing changed" in katas_in(clone, "reset", "00", stdin="n\n", expect=1)
@@ -146,9 +180,9 @@ def test_reset_keeps_a_copy_of_the_learners_file_and_restores_the_stub(clone):
 
 def test_watch_reruns_on_save_and_moves_on_after_a_pass(clone):
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "katas._harness.cli", "watch", "00"],
+        [KATAS_COMMAND, "watch", "00"],
         cwd=clone,
-        env=learner_env(clone),
+        env=learner_env(),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -6,22 +6,22 @@ test into a failure under --reference.)
 """
 
 import ast
-import os
 import re
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
 
-from katas._harness.curriculum import KATAS_DIR, REFERENCE_DIR, REPO_ROOT, Kata, load_curriculum
+from katas._harness import results
+from katas._harness.curriculum import INSTALLED_ROOT, Kata, load_curriculum
 from katas._harness.stubs import untouched_function
 
 # The 15 s default is a learner's guard against hangs; the stub run is one pytest subprocess over every kata.
 pytestmark = pytest.mark.timeout(600)
 
-KATAS = load_curriculum()
+ROOT = INSTALLED_ROOT
+KATAS = load_curriculum(ROOT)
 KATA_IDS = [kata.folder for kata in KATAS]
 IGNORED = {"__pycache__", ".pytest_cache"}
 
@@ -64,7 +64,7 @@ def test_curriculum_numbers_the_katas_in_order_without_gaps():
 
 
 def test_kata_folders_are_exactly_the_ones_in_the_curriculum():
-    on_disk = {path.name for path in KATAS_DIR.iterdir() if path.is_dir() and re.match(r"\d\d_", path.name)}
+    on_disk = {path.name for path in (ROOT / "katas").iterdir() if path.is_dir() and re.match(r"\d\d_", path.name)}
     assert on_disk == set(KATA_IDS), (
         f"folders in katas/ but not in curriculum.toml: {sorted(on_disk - set(KATA_IDS))}; "
         f"listed but missing: {sorted(set(KATA_IDS) - on_disk)}"
@@ -72,7 +72,7 @@ def test_kata_folders_are_exactly_the_ones_in_the_curriculum():
 
 
 def test_reference_folders_are_exactly_the_ones_in_the_curriculum():
-    on_disk = {path.name for path in REFERENCE_DIR.iterdir() if path.is_dir() and path.name not in IGNORED}
+    on_disk = {path.name for path in (ROOT / "reference").iterdir() if path.is_dir() and path.name not in IGNORED}
     assert on_disk == set(KATA_IDS), (
         f"folders in reference/ but not in curriculum.toml: {sorted(on_disk - set(KATA_IDS))}; "
         f"listed but missing: {sorted(set(KATA_IDS) - on_disk)}"
@@ -82,6 +82,7 @@ def test_reference_folders_are_exactly_the_ones_in_the_curriculum():
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
 def test_kata_folder_holds_lesson_stub_hints_and_tests_and_nothing_else(kata):
     expected = {"README.md", kata.module, kata.hints} | {path.name for path in kata_test_files(kata)}
+    expected |= {"conftest.py"} & {path.name for path in kata.path.iterdir()}  # fixtures of the kata's own
     present = {path.name for path in kata.path.iterdir() if path.name not in IGNORED}
     assert kata_test_files(kata), f"katas/{kata.folder} has no test_*.py"
     assert present == expected, (
@@ -115,18 +116,37 @@ def test_stub_and_reference_define_the_same_functions_and_classes(kata):
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
-def test_every_stub_function_only_raises_not_implemented_naming_its_kata(kata):
+def test_every_stub_function_only_raises_not_implemented_naming_its_task_and_not_its_folder(kata):
     tree = ast.parse(kata.stub_path.read_text(encoding="utf-8"))
+    tasks = kata.task_titles()
     offenders = [
         f"{node.name} (line {node.lineno})"
         for node in ast.walk(tree)
         if isinstance(node, ast.FunctionDef)
-        and not (untouched_function(node) and kata.folder in ast.unparse(node.body[-1]))
+        and not (untouched_function(node) and _names_a_task_of(node.body[-1], tasks, kata))
     ]
     assert not offenders, (
         f"in katas/{kata.folder}/{kata.module}, these functions should contain only a docstring and "
-        f'raise NotImplementedError("kata {kata.folder}, task N: ..."): {offenders}'
+        f'raise NotImplementedError("Task N: write NAME (see README.md)"), N a task of the lesson: {offenders}'
     )
+
+
+def _names_a_task_of(statement: ast.stmt, tasks: dict[int, str], kata: Kata) -> bool:
+    message = ast.literal_eval(statement.exc.args[0]) if statement.exc.args else ""
+    match = re.match(r"Task (\d+): write ", message)
+    return bool(match) and int(match.group(1)) in tasks and kata.folder not in message
+
+
+def test_lessons_and_stubs_name_no_kata_folder():
+    """A kata's content does not depend on its position: the katas command renders commands that name folders."""
+    folders = "|".join(re.escape(kata.folder) for kata in KATAS)
+    offenders = [
+        f"{kata.shown(path)}: {match.group(0)}"
+        for kata in KATAS
+        for path in (kata.lesson_path, kata.hints_path, kata.stub_path, kata.reference_path)
+        for match in re.finditer(rf"(katas/)?({folders})|[Kk]ata \d\d\b", path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"these name a kata's folder or number; say what the kata is about instead: {offenders}"
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
@@ -166,48 +186,40 @@ def test_every_assert_in_the_kata_tests_explains_itself(kata):
 
 
 @pytest.fixture(scope="module")
-def stub_results(tmp_path_factory) -> dict[str, tuple[str, str]]:
-    """Run every kata's tests on the stubs in a fresh pytest; each test's outcome and message."""
-    report = tmp_path_factory.mktemp("stubs") / "report.xml"
-    env = {key: value for key, value in os.environ.items() if key != "KATAS_REFERENCE"}
+def stub_results(tmp_path_factory) -> results.RunResults:
+    """Every kata's tests run on the untouched stubs, in a fresh pytest; the collector's results."""
+    path = tmp_path_factory.mktemp("stubs") / "results.json"
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "katas", "-q", "-p", "no:randomly", "-p", "no:xdist", f"--junitxml={report}"],
-        cwd=REPO_ROOT,
-        env=env,
+        [sys.executable, "-m", "pytest", "katas", "--no-reference", f"--katas-results={path}", "-q"]
+        + ["-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
     )
-    assert report.exists(), (
-        f"pytest on the stubs wrote no report:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    assert path.exists(), (
+        f"pytest on the stubs wrote no results:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
     )
-    results = {}
-    for case in ElementTree.parse(report).iter("testcase"):
-        outcome = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
-        name = f"{case.get('classname')}::{case.get('name')}"
-        results[name] = ("passed", "") if outcome is None else (outcome.tag, outcome.get("message", ""))
-    return results
+    return results.load(path)
 
 
 def test_stub_run_collects_every_kata(stub_results):
-    collected = {name.split(".")[1] for name in stub_results}  # classname: katas.<folder>.test_<module>
+    collected = {test.kata for test in stub_results.tests}
     assert collected == set(KATA_IDS), f"the stub run collected tests from {sorted(collected)}, not {KATA_IDS}"
 
 
 def test_every_kata_test_fails_on_the_untouched_stub(stub_results):
     wrong = {
-        name: outcome
-        for name, (outcome, message) in stub_results.items()
-        if outcome != "failure" and not (outcome == "skipped" and "GPU" in message)
+        test.id: f"{test.outcome} ({test.skip_kind}): {test.message}"
+        for test in stub_results.tests
+        if test.outcome != "failed" and test.skip_kind != "gpu"
     }
     assert not wrong, f"on the untouched stubs, every test must fail (GPU tests may skip); these did not: {wrong}"
 
 
 def test_every_stub_failure_says_what_to_write(stub_results):
     unclear = [
-        name
-        for name, (outcome, message) in stub_results.items()
-        if outcome == "failure" and "not written yet" not in message
+        test.id for test in stub_results.tests if test.outcome == "failed" and "not written yet" not in test.message
     ]
     assert not unclear, (
         "on the untouched stubs, every failure should be a stub's NotImplementedError "

@@ -1,7 +1,7 @@
-"""Kata 00: tensors.
+"""Tensors.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/00_tensors`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 """
 
 import numpy as np
@@ -15,17 +15,17 @@ def from_data(data):
     >>> from_data([3, 1, 4]).dtype
     torch.int64
     """
-    raise NotImplementedError("kata 00_tensors, task 1: write from_data (see README.md)")
+    raise NotImplementedError("Task 1: write from_data (see README.md)")
 
 
 def constant(shape, value):
     """A tensor of ``shape`` with every entry equal to ``value``; its dtype follows the value."""
-    raise NotImplementedError("kata 00_tensors, task 1: write constant (see README.md)")
+    raise NotImplementedError("Task 1: write constant (see README.md)")
 
 
 def ones_matrix(rows, cols):
     """A ``rows`` x ``cols`` float32 matrix of ones."""
-    raise NotImplementedError("kata 00_tensors, task 1: write ones_matrix (see README.md)")
+    raise NotImplementedError("Task 1: write ones_matrix (see README.md)")
 
 
 def count(start, end, step):
@@ -34,17 +34,17 @@ def count(start, end, step):
     >>> count(2, 11, 3)
     tensor([2, 5, 8])
     """
-    raise NotImplementedError("kata 00_tensors, task 1: write count (see README.md)")
+    raise NotImplementedError("Task 1: write count (see README.md)")
 
 
 def zeros_matching(x):
     """Zeros with the shape, dtype and device of ``x``."""
-    raise NotImplementedError("kata 00_tensors, task 1: write zeros_matching (see README.md)")
+    raise NotImplementedError("Task 1: write zeros_matching (see README.md)")
 
 
 def buffer(shape, dtype):
     """A tensor of ``shape`` and ``dtype`` whose values you will overwrite anyway (don't pay to fill it)."""
-    raise NotImplementedError("kata 00_tensors, task 1: write buffer (see README.md)")
+    raise NotImplementedError("Task 1: write buffer (see README.md)")
 
 
 # Task 2: Dtypes and casting
@@ -52,7 +52,7 @@ def buffer(shape, dtype):
 
 def average(x):
     """The mean of an integer tensor ``x``, as a 0-d float32 tensor."""
-    raise NotImplementedError("kata 00_tensors, task 2: write average (see README.md)")
+    raise NotImplementedError("Task 2: write average (see README.md)")
 
 
 def to_pixels(x):
@@ -60,7 +60,7 @@ def to_pixels(x):
 
     Values below 0 or above 1 are clamped first; 255 * value is rounded to the nearest integer.
     """
-    raise NotImplementedError("kata 00_tensors, task 2: write to_pixels (see README.md)")
+    raise NotImplementedError("Task 2: write to_pixels (see README.md)")
 
 
 # Task 3: Shapes
@@ -72,7 +72,7 @@ def shape_summary(x):
     >>> shape_summary(torch.zeros(2, 3))
     ((2, 3), 2, 6)
     """
-    raise NotImplementedError("kata 00_tensors, task 3: write shape_summary (see README.md)")
+    raise NotImplementedError("Task 3: write shape_summary (see README.md)")
 
 
 # Task 4: Indexing, masks and .item()
@@ -80,22 +80,22 @@ def shape_summary(x):
 
 def first_column(x):
     """The first column of the matrix ``x``, as a 1-D tensor."""
-    raise NotImplementedError("kata 00_tensors, task 4: write first_column (see README.md)")
+    raise NotImplementedError("Task 4: write first_column (see README.md)")
 
 
 def positive_entries(x):
     """The entries of ``x`` that are greater than zero, as a 1-D tensor, in order."""
-    raise NotImplementedError("kata 00_tensors, task 4: write positive_entries (see README.md)")
+    raise NotImplementedError("Task 4: write positive_entries (see README.md)")
 
 
 def without_negatives(x):
     """A copy of ``x`` with every negative entry replaced by 0. ``x`` itself must not change."""
-    raise NotImplementedError("kata 00_tensors, task 4: write without_negatives (see README.md)")
+    raise NotImplementedError("Task 4: write without_negatives (see README.md)")
 
 
 def as_number(x):
     """The single value in the one-element tensor ``x``, as a plain Python int or float."""
-    raise NotImplementedError("kata 00_tensors, task 4: write as_number (see README.md)")
+    raise NotImplementedError("Task 4: write as_number (see README.md)")
 
 
 # Task 5: Element-wise arithmetic and matrix products
@@ -103,7 +103,7 @@ def as_number(x):
 
 def matrix_product(a, b):
     """The matrix product of ``a`` (n x k) and ``b`` (k x m): an n x m matrix."""
-    raise NotImplementedError("kata 00_tensors, task 5: write matrix_product (see README.md)")
+    raise NotImplementedError("Task 5: write matrix_product (see README.md)")
 
 
 # Task 6: In-place operations
@@ -111,12 +111,12 @@ def matrix_product(a, b):
 
 def scale_in_place(x, factor):
     """Multiply ``x`` by ``factor`` in place, and return ``x``."""
-    raise NotImplementedError("kata 00_tensors, task 6: write scale_in_place (see README.md)")
+    raise NotImplementedError("Task 6: write scale_in_place (see README.md)")
 
 
 def scaled(x, factor):
     """A new tensor equal to ``x`` times ``factor``. ``x`` itself must not change."""
-    raise NotImplementedError("kata 00_tensors, task 6: write scaled (see README.md)")
+    raise NotImplementedError("Task 6: write scaled (see README.md)")
 
 
 # Task 7: The NumPy bridge
@@ -124,17 +124,17 @@ def scaled(x, factor):
 
 def share_memory_with(array: np.ndarray):
     """A tensor that shares memory with ``array``: later changes to one show in the other."""
-    raise NotImplementedError("kata 00_tensors, task 7: write share_memory_with (see README.md)")
+    raise NotImplementedError("Task 7: write share_memory_with (see README.md)")
 
 
 def copy_of(array: np.ndarray):
     """A tensor with its own copy of ``array``'s data."""
-    raise NotImplementedError("kata 00_tensors, task 7: write copy_of (see README.md)")
+    raise NotImplementedError("Task 7: write copy_of (see README.md)")
 
 
 def to_numpy(x):
     """``x`` as a NumPy array, whatever device ``x`` is on and even if it requires grad."""
-    raise NotImplementedError("kata 00_tensors, task 7: write to_numpy (see README.md)")
+    raise NotImplementedError("Task 7: write to_numpy (see README.md)")
 
 
 # Task 8: Devices and reproducible randomness
@@ -142,17 +142,17 @@ def to_numpy(x):
 
 def zeros_on(shape, device):
     """Zeros of ``shape``, created directly on ``device``."""
-    raise NotImplementedError("kata 00_tensors, task 8: write zeros_on (see README.md)")
+    raise NotImplementedError("Task 8: write zeros_on (see README.md)")
 
 
 def move_like(x, other):
     """``x`` moved to the device of ``other`` and cast to the dtype of ``other``."""
-    raise NotImplementedError("kata 00_tensors, task 8: write move_like (see README.md)")
+    raise NotImplementedError("Task 8: write move_like (see README.md)")
 
 
 def uniform(shape, generator):
     """Random values in [0, 1) of ``shape``, drawn from ``generator`` (a torch.Generator)."""
-    raise NotImplementedError("kata 00_tensors, task 8: write uniform (see README.md)")
+    raise NotImplementedError("Task 8: write uniform (see README.md)")
 
 
 def reproducible_noise(shape, seed):
@@ -160,4 +160,4 @@ def reproducible_noise(shape, seed):
 
     It must not change torch's global random state.
     """
-    raise NotImplementedError("kata 00_tensors, task 8: write reproducible_noise (see README.md)")
+    raise NotImplementedError("Task 8: write reproducible_noise (see README.md)")

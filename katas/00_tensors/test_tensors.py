@@ -1,4 +1,4 @@
-"""Kata 00: tensors. Run with `pytest katas/00_tensors`; the lesson is README.md beside this file."""
+"""Tensors. The lesson is README.md beside this file."""
 
 import numpy as np
 import pytest
@@ -14,7 +14,7 @@ from katas.testing import (
     random_shape,
 )
 
-tensors = kata_module(__file__)
+module = kata_module(__file__)
 
 
 # Task 1: Creating tensors
@@ -28,42 +28,42 @@ tensors = kata_module(__file__)
 )
 def test_from_data_keeps_the_shape_and_infers_the_dtype(data, dtype):
     hint = "torch.tensor(data) infers the dtype from the data; the class torch.Tensor(data) always makes float32."
-    expect_equal(tensors.from_data(data), torch.tensor(data, dtype=dtype), f"from_data({data})", hint)
+    expect_equal(module.from_data(data), torch.tensor(data, dtype=dtype), f"from_data({data})", hint)
 
 
 @pytest.mark.task(1)
 @pytest.mark.parametrize("value", [7, -2.5], ids=["int", "float"])
 def test_constant_fills_every_entry_and_takes_its_dtype_from_the_value(value):
     shape = random_shape(3)
-    result = tensors.constant(shape, value)
+    result = module.constant(shape, value)
     expect_equal(result, torch.full(shape, value), f"constant({shape}, {value})")
 
 
 @pytest.mark.task(1)
 def test_ones_matrix_is_a_float_matrix_of_ones():
     rows, cols = random_shape(2)
-    expect_equal(tensors.ones_matrix(rows, cols), torch.ones(rows, cols), f"ones_matrix({rows}, {cols})")
+    expect_equal(module.ones_matrix(rows, cols), torch.ones(rows, cols), f"ones_matrix({rows}, {cols})")
 
 
 @pytest.mark.task(1)
 @pytest.mark.parametrize(("start", "end", "step"), [(0, 5, 1), (2, 11, 3), (10, 0, -4)])
 def test_count_stops_before_the_end(start, end, step):
     expected = torch.tensor(list(range(start, end, step)))
-    expect_equal(tensors.count(start, end, step), expected, f"count({start}, {end}, {step})")
+    expect_equal(module.count(start, end, step), expected, f"count({start}, {end}, {step})")
 
 
 @pytest.mark.task(1)
 @pytest.mark.parametrize("dtype", [torch.int32, torch.float64], ids=str)
 def test_zeros_matching_copies_shape_and_dtype_but_not_values(dtype):
     x = (torch.rand(random_shape(2)) * 100).to(dtype)
-    expect_equal(tensors.zeros_matching(x), torch.zeros(x.shape, dtype=dtype), f"zeros_matching(<{dtype} tensor>)")
+    expect_equal(module.zeros_matching(x), torch.zeros(x.shape, dtype=dtype), f"zeros_matching(<{dtype} tensor>)")
 
 
 @pytest.mark.task(1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.int16], ids=str)
 def test_buffer_has_the_requested_shape_and_dtype(dtype):
     shape = random_shape(3)
-    result = tensors.buffer(shape, dtype)
+    result = module.buffer(shape, dtype)
     expect_shape(result, shape, f"buffer({shape}, {dtype})")
     expect_dtype(result, dtype, f"buffer({shape}, {dtype})")
 
@@ -74,7 +74,7 @@ def test_buffer_has_the_requested_shape_and_dtype(dtype):
 @pytest.mark.task(2)
 def test_average_of_integers_is_a_float32_mean():
     x = torch.randint(-50, 50, random_shape(2))
-    expect_close(tensors.average(x), x.double().mean().float(), "average(<int64 tensor>)")
+    expect_close(module.average(x), x.double().mean().float(), "average(<int64 tensor>)")
 
 
 @pytest.mark.task(2)
@@ -84,7 +84,7 @@ def test_average_of_integers_is_a_float32_mean():
     ids=["black", "white", "mid-grey", "rounds-not-truncates", "clamps-above-1", "clamps-below-0"],
 )
 def test_to_pixels_rounds_and_clamps_into_uint8(value, pixel):
-    result = tensors.to_pixels(torch.tensor([value]))
+    result = module.to_pixels(torch.tensor([value]))
     expect_equal(result, torch.tensor([pixel], dtype=torch.uint8), f"to_pixels(tensor([{value}]))")
 
 
@@ -95,7 +95,7 @@ def test_to_pixels_rounds_and_clamps_into_uint8(value, pixel):
 @pytest.mark.parametrize("shape", [(), (0, 3), (4,), (2, 3, 5)], ids=["0-d", "empty", "1-d", "3-d"])
 def test_shape_summary_reports_shape_ndim_and_element_count(shape):
     x = torch.zeros(shape)
-    got = tensors.shape_summary(x)
+    got = module.shape_summary(x)
     expected = (shape, len(shape), x.numel())
     assert isinstance(got, tuple) and tuple(got) == expected, (
         f"shape_summary(<tensor of shape {shape}>) should return (shape, ndim, number of elements).\n"
@@ -110,20 +110,20 @@ def test_shape_summary_reports_shape_ndim_and_element_count(shape):
 def test_first_column_takes_index_zero_of_every_row():
     rows, cols = random_shape(2, low=2)
     x = torch.randn(rows, cols + 1)  # never square: the first row is not the first column
-    expect_equal(tensors.first_column(x), x[:, 0].clone(), f"first_column(<{rows}x{cols + 1} tensor>)")
+    expect_equal(module.first_column(x), x[:, 0].clone(), f"first_column(<{rows}x{cols + 1} tensor>)")
 
 
 @pytest.mark.task(4)
 def test_positive_entries_keeps_only_positive_values_in_order():
     x = torch.randn(random_shape(2))
-    expect_equal(tensors.positive_entries(x), x[x > 0].clone(), "positive_entries(x)")
+    expect_equal(module.positive_entries(x), x[x > 0].clone(), "positive_entries(x)")
 
 
 @pytest.mark.task(4)
 def test_without_negatives_zeroes_negatives_and_leaves_the_input_alone():
     x = torch.randn(random_shape(2))
     original = x.clone()
-    expect_equal(tensors.without_negatives(x), torch.where(x > 0, x, 0.0), "without_negatives(x)")
+    expect_equal(module.without_negatives(x), torch.where(x > 0, x, 0.0), "without_negatives(x)")
     assert torch.equal(x, original), (
         "without_negatives(x) changed x itself: it should return a new tensor. "
         "Assigning through a mask (x[mask] = 0) writes into x."
@@ -133,7 +133,7 @@ def test_without_negatives_zeroes_negatives_and_leaves_the_input_alone():
 @pytest.mark.task(4)
 @pytest.mark.parametrize("value", [2.5, 7], ids=["float", "int"])
 def test_as_number_returns_a_python_number_of_the_same_kind(value):
-    got = tensors.as_number(torch.tensor([value]))
+    got = module.as_number(torch.tensor([value]))
     assert type(got) is type(value) and got == value, (
         f"as_number(tensor([{value}])) should return the Python {type(value).__name__} {value!r}, "
         f"but returned {type(got).__name__} {got!r}."
@@ -148,7 +148,7 @@ def test_matrix_product_multiplies_rows_by_columns_not_element_by_element():
     n, k, m = random_shape(3, low=2)
     for a, b in [(torch.randn(n, k), torch.randn(k, m)), (torch.randn(n, n), torch.randn(n, n))]:
         expected = torch.einsum("ik,kj->ij", a, b)
-        expect_close(tensors.matrix_product(a, b), expected, f"matrix_product(<{tuple(a.shape)}>, <{tuple(b.shape)}>)")
+        expect_close(module.matrix_product(a, b), expected, f"matrix_product(<{tuple(a.shape)}>, <{tuple(b.shape)}>)")
 
 
 # Task 6: In-place operations
@@ -158,7 +158,7 @@ def test_matrix_product_multiplies_rows_by_columns_not_element_by_element():
 def test_scale_in_place_changes_the_tensor_it_was_given():
     x = torch.randn(random_shape(2))
     expected = x * 3
-    result = tensors.scale_in_place(x, 3)
+    result = module.scale_in_place(x, 3)
     assert torch.allclose(x, expected), (
         "After scale_in_place(x, 3), x itself should be 3 times larger, but it is unchanged. "
         "`x = x * 3` makes a new tensor; an in-place method changes the one you were given."
@@ -170,7 +170,7 @@ def test_scale_in_place_changes_the_tensor_it_was_given():
 def test_scaled_returns_a_new_tensor_and_leaves_the_input_alone():
     x = torch.randn(random_shape(2))
     original = x.clone()
-    expect_close(tensors.scaled(x, 3), original * 3, "scaled(x, 3)")
+    expect_close(module.scaled(x, 3), original * 3, "scaled(x, 3)")
     assert torch.equal(x, original), "scaled(x, 3) changed x itself: `*` makes a new tensor, `mul_` overwrites x."
 
 
@@ -180,7 +180,7 @@ def test_scaled_returns_a_new_tensor_and_leaves_the_input_alone():
 @pytest.mark.task(7)
 def test_share_memory_with_sees_later_changes_to_the_array():
     array = np.random.rand(*random_shape(2))
-    result = expect_tensor(tensors.share_memory_with(array), "share_memory_with(array)")
+    result = expect_tensor(module.share_memory_with(array), "share_memory_with(array)")
     expect_dtype(result, torch.float64, "share_memory_with(<float64 array>)")
     array[0, 0] = 42.0
     assert result[0, 0].item() == 42.0, (
@@ -192,7 +192,7 @@ def test_share_memory_with_sees_later_changes_to_the_array():
 @pytest.mark.task(7)
 def test_copy_of_does_not_see_later_changes_to_the_array():
     array = np.random.rand(*random_shape(2))
-    result = expect_tensor(tensors.copy_of(array), "copy_of(array)")
+    result = expect_tensor(module.copy_of(array), "copy_of(array)")
     expect_close(result, torch.tensor(array), "copy_of(array)")
     array[0, 0] = 42.0
     assert result[0, 0].item() != 42.0, (
@@ -203,7 +203,7 @@ def test_copy_of_does_not_see_later_changes_to_the_array():
 @pytest.mark.task(7)
 def test_to_numpy_works_on_a_tensor_that_requires_grad():
     x = torch.randn(random_shape(2), requires_grad=True)
-    result = tensors.to_numpy(x)
+    result = module.to_numpy(x)
     assert isinstance(result, np.ndarray), f"to_numpy(x) should return a numpy.ndarray, got {type(result).__name__}."
     np.testing.assert_allclose(result, x.detach().numpy(), err_msg="to_numpy(x) returned the wrong values.")
 
@@ -212,7 +212,7 @@ def test_to_numpy_works_on_a_tensor_that_requires_grad():
 @pytest.mark.gpu
 def test_to_numpy_brings_a_gpu_tensor_back_to_the_cpu(gpu):
     x = torch.randn(random_shape(2), device=gpu)
-    result = tensors.to_numpy(x)
+    result = module.to_numpy(x)
     assert isinstance(result, np.ndarray), f"to_numpy(x) should return a numpy.ndarray, got {type(result).__name__}."
     np.testing.assert_allclose(result, x.cpu().numpy(), err_msg="to_numpy(<GPU tensor>) returned the wrong values.")
 
@@ -225,7 +225,7 @@ def test_to_numpy_brings_a_gpu_tensor_back_to_the_cpu(gpu):
 def test_zeros_on_creates_the_tensor_on_the_requested_device(where, request):
     device = request.getfixturevalue("gpu") if where == "gpu" else torch.device(where)
     shape = random_shape(2)
-    result = expect_tensor(tensors.zeros_on(shape, device), f"zeros_on({shape}, {device})")
+    result = expect_tensor(module.zeros_on(shape, device), f"zeros_on({shape}, {device})")
     assert result.device.type == device.type, f"zeros_on({shape}, {device}) put the tensor on {result.device}."
     expect_shape(result, shape, f"zeros_on({shape}, {device})")
     if device.type != "meta":  # a meta tensor has a shape but no values
@@ -236,7 +236,7 @@ def test_zeros_on_creates_the_tensor_on_the_requested_device(where, request):
 def test_move_like_takes_the_device_and_dtype_of_the_other_tensor(device):
     x = torch.randn(random_shape(2), dtype=torch.float64)
     other = torch.zeros(1, dtype=torch.float16, device=device)
-    result = expect_tensor(tensors.move_like(x, other), "move_like(x, other)")
+    result = expect_tensor(module.move_like(x, other), "move_like(x, other)")
     assert result.device.type == device.type, f"move_like(x, <tensor on {device}>) left the result on {result.device}."
     expect_close(result, x.to(device, torch.float16), f"move_like(<float64 x>, <float16 other on {device}>)")
 
@@ -244,13 +244,13 @@ def test_move_like_takes_the_device_and_dtype_of_the_other_tensor(device):
 @pytest.mark.task(8)
 def test_uniform_draws_from_zero_to_one_using_the_generator_it_is_given():
     shape = random_shape(2, low=50, high=100)
-    first = tensors.uniform(shape, torch.Generator().manual_seed(7))
+    first = module.uniform(shape, torch.Generator().manual_seed(7))
     expect_shape(first, shape, f"uniform({shape}, generator)")
     assert first.min() >= 0 and first.max() < 1, (
         f"uniform(...) should lie in [0, 1); got {first.min():.3f} .. {first.max():.3f}."
     )
     torch.rand(10)  # move the global generator on: it must not matter
-    again = tensors.uniform(shape, torch.Generator().manual_seed(7))
+    again = module.uniform(shape, torch.Generator().manual_seed(7))
     expect_equal(
         again,
         first,
@@ -262,19 +262,19 @@ def test_uniform_draws_from_zero_to_one_using_the_generator_it_is_given():
 @pytest.mark.task(8)
 def test_reproducible_noise_repeats_for_a_seed_and_leaves_the_global_generator_alone():
     state = torch.get_rng_state()
-    first = tensors.reproducible_noise((4, 5), seed=3)
+    first = module.reproducible_noise((4, 5), seed=3)
     assert torch.equal(torch.get_rng_state(), state), (
         "reproducible_noise(...) changed torch's global random state: use a torch.Generator of its own "
         "instead of torch.manual_seed, so the caller's randomness is untouched."
     )
-    expect_equal(tensors.reproducible_noise((4, 5), seed=3), first, "reproducible_noise((4, 5), seed=3) called twice")
-    different = tensors.reproducible_noise((4, 5), seed=4)
+    expect_equal(module.reproducible_noise((4, 5), seed=3), first, "reproducible_noise((4, 5), seed=3) called twice")
+    different = module.reproducible_noise((4, 5), seed=4)
     assert not torch.equal(different, first), "reproducible_noise gave the same values for seeds 3 and 4."
 
 
 @pytest.mark.task(8)
 def test_reproducible_noise_is_standard_normal():
-    sample = expect_tensor(tensors.reproducible_noise((200_000,), seed=0), "reproducible_noise((200_000,), seed=0)")
+    sample = expect_tensor(module.reproducible_noise((200_000,), seed=0), "reproducible_noise((200_000,), seed=0)")
     mean, std = sample.mean().item(), sample.std().item()
     assert abs(mean) < 0.01 and abs(std - 1) < 0.01, (
         f"reproducible_noise should draw from a standard normal (mean 0, std 1); got mean {mean:.3f}, std {std:.3f}. "

@@ -1,7 +1,7 @@
-"""Kata 01: stack vs cat, and broadcasting.
+"""Stack vs cat, and broadcasting.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/01_stack_vs_cat`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 """
 
 
@@ -13,7 +13,7 @@ def batch_images(images):
 
     ``result[i]`` is ``images[i]``.
     """
-    raise NotImplementedError("kata 01_stack_vs_cat, task 1: write batch_images (see README.md)")
+    raise NotImplementedError("Task 1: write batch_images (see README.md)")
 
 
 def pair_up(xs, ys):
@@ -26,7 +26,7 @@ def pair_up(xs, ys):
             [2, 5],
             [3, 6]])
     """
-    raise NotImplementedError("kata 01_stack_vs_cat, task 1: write pair_up (see README.md)")
+    raise NotImplementedError("Task 1: write pair_up (see README.md)")
 
 
 # Task 2: cat extends a dimension
@@ -37,7 +37,7 @@ def join_batches(batches):
 
     The batches may differ in size; everything after the batch dimension is the same for all of them.
     """
-    raise NotImplementedError("kata 01_stack_vs_cat, task 2: write join_batches (see README.md)")
+    raise NotImplementedError("Task 2: write join_batches (see README.md)")
 
 
 def concat_features(a, b):
@@ -48,7 +48,7 @@ def concat_features(a, b):
     >>> concat_features(torch.zeros(5, 3), torch.ones(5, 2)).shape
     torch.Size([5, 5])
     """
-    raise NotImplementedError("kata 01_stack_vs_cat, task 2: write concat_features (see README.md)")
+    raise NotImplementedError("Task 2: write concat_features (see README.md)")
 
 
 # Task 3: Shape rules and negative dims
@@ -62,7 +62,7 @@ def stack_shape(shapes, dim=0):
     >>> stack_shape([(2, 3), (2, 3), (2, 3)], dim=-1)
     (2, 3, 3)
     """
-    raise NotImplementedError("kata 01_stack_vs_cat, task 3: write stack_shape (see README.md)")
+    raise NotImplementedError("Task 3: write stack_shape (see README.md)")
 
 
 def cat_shape(shapes, dim=0):
@@ -74,7 +74,7 @@ def cat_shape(shapes, dim=0):
     >>> cat_shape([(2, 3), (2, 5)], dim=-1)
     (2, 8)
     """
-    raise NotImplementedError("kata 01_stack_vs_cat, task 3: write cat_shape (see README.md)")
+    raise NotImplementedError("Task 3: write cat_shape (see README.md)")
 
 
 # Task 4: stack from unsqueeze and cat
@@ -85,7 +85,7 @@ def my_stack(tensors, dim=0):
 
     Tensors of different shapes must raise an error (a RuntimeError from torch.cat will do).
     """
-    raise NotImplementedError("kata 01_stack_vs_cat, task 4: write my_stack (see README.md)")
+    raise NotImplementedError("Task 4: write my_stack (see README.md)")
 
 
 # Task 5: Broadcasting
@@ -99,14 +99,14 @@ def broadcast_shape(shape_a, shape_b):
     >>> broadcast_shape((3, 1), (4,))
     (3, 4)
     """
-    raise NotImplementedError("kata 01_stack_vs_cat, task 5: write broadcast_shape (see README.md)")
+    raise NotImplementedError("Task 5: write broadcast_shape (see README.md)")
 
 
 def add_column_bias(x, bias):
     """``x`` (shape (N, D)) with ``bias[j]`` added to every entry of column j; ``bias`` has shape (D,)."""
-    raise NotImplementedError("kata 01_stack_vs_cat, task 5: write add_column_bias (see README.md)")
+    raise NotImplementedError("Task 5: write add_column_bias (see README.md)")
 
 
 def scale_rows(x, weights):
     """``x`` (shape (N, D)) with every entry of row i multiplied by ``weights[i]``; ``weights`` has shape (N,)."""
-    raise NotImplementedError("kata 01_stack_vs_cat, task 5: write scale_rows (see README.md)")
+    raise NotImplementedError("Task 5: write scale_rows (see README.md)")

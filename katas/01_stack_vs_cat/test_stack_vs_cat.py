@@ -1,60 +1,20 @@
-"""Kata 01: stack vs cat, and broadcasting.
-
-Run with `pytest katas/01_stack_vs_cat`; the lesson is README.md beside this file.
-"""
+"""Stack vs cat, and broadcasting. The lesson is README.md beside this file."""
 
 import pytest
 import torch
 
-from katas.testing import expect_close, expect_equal, kata_module, random_shape
+from katas.testing import (
+    by_hand,
+    expect_close,
+    expect_equal,
+    expect_raises,
+    explained_call,
+    kata_module,
+    random_int,
+    random_shape,
+)
 
-stack_vs_cat = kata_module(__file__)
-
-
-def random_int(low, high):
-    """An int from ``low`` to ``high`` inclusive, drawn from torch's global generator."""
-    return int(torch.randint(low, high + 1, ()))
-
-
-def outcome(function, *args):
-    """``(result, None)`` if ``function(*args)`` returns, ``(None, error)`` if it raises.
-
-    A stub's NotImplementedError is not caught: the test fails as "not written yet".
-    """
-    try:
-        return function(*args), None
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        return None, error
-
-
-def expect_returned_shape(function, args, expected, call, hint):
-    """Fail unless ``function(*args)`` returns a tuple (a torch.Size is one) equal to ``expected``."""
-    __tracebackhide__ = True
-    expected = tuple(expected)
-    try:
-        got = function(*args)
-    except ValueError as error:
-        message = f"{call} raised ValueError ({error}), but these shapes are fine: expected {expected}.\n{hint}"
-        raise AssertionError(message) from error
-    assert isinstance(got, tuple), f"{call} should return a tuple, like {expected}, but it returned {got!r}."
-    assert tuple(got) == expected, f"{call} should return {expected}, but it returned {got!r}.\n{hint}"
-
-
-def expect_value_error(function, args, call, hint):
-    """Fail unless ``function(*args)`` raises a ValueError with a message."""
-    __tracebackhide__ = True
-    result, error = outcome(function, *args)
-    assert isinstance(error, ValueError), f"{call} should raise ValueError, but it " + (
-        f"returned {result!r}.\n{hint}" if error is None else f"raised {type(error).__name__}: {error}"
-    )
-    assert str(error), f"{call} raised a ValueError without a message: say which shapes or sizes clash."
-
-
-def empty_tensors(shapes):
-    """Small tensors of these shapes, whose values do not matter: torch tells us the shape of a result from them."""
-    return [torch.empty(shape) for shape in shapes]
+module = kata_module(__file__)
 
 
 # Task 1: stack adds a dimension
@@ -66,7 +26,7 @@ def test_batch_images_puts_the_images_along_a_new_leading_batch_dimension(count)
     shape = random_shape(3)
     images = [torch.randn(shape) for _ in range(count)]
     expect_equal(
-        stack_vs_cat.batch_images(images),
+        module.batch_images(images),
         torch.stack(images),
         f"batch_images(images) with {count} image{'s' * (count > 1)} of shape (C, H, W) = {shape}",
         hint="A batch of N images of shape (C, H, W) has shape (N, C, H, W): a new dimension in front. "
@@ -80,7 +40,7 @@ def test_pair_up_puts_each_x_beside_its_y_in_a_new_last_dimension(ndim):
     shape = random_shape(ndim, low=2)
     xs, ys = torch.randn(shape), torch.randn(shape)
     expect_equal(
-        stack_vs_cat.pair_up(xs, ys),
+        module.pair_up(xs, ys),
         torch.stack([xs, ys], dim=-1),
         f"pair_up(xs, ys) with xs and ys of shape {shape}",
         hint="The pair is a new *last* dimension of size 2. stack's default dim=0 puts it first, and a fixed positive "
@@ -98,7 +58,7 @@ def test_join_batches_makes_one_longer_batch(equal_sizes):
     rest = random_shape(2)
     batches = [torch.randn(size, *rest) for size in sizes]
     expect_equal(
-        stack_vs_cat.join_batches(batches),
+        module.join_batches(batches),
         torch.cat(batches),
         f"join_batches(batches) with batches of shapes {[(size, *rest) for size in sizes]}",
         hint="Joined batches have one batch dimension, B_1 + B_2 + ... long; torch.stack would add a second one.",
@@ -117,7 +77,7 @@ def test_concat_features_lengthens_the_last_dimension(leading_ndim, equal_widths
     d2 = d1 if equal_widths else d1 + random_int(1, 3)
     a, b = torch.randn(*leading, d1), torch.randn(*leading, d2)
     expect_equal(
-        stack_vs_cat.concat_features(a, b),
+        module.concat_features(a, b),
         torch.cat([a, b], dim=-1),
         f"concat_features(a, b) with a of shape {tuple(a.shape)} and b of shape {tuple(b.shape)}",
         hint="Features are the last dimension: cat along dim=-1. Along dim=0 you would get more rows, not wider "
@@ -135,7 +95,7 @@ def test_stack_shape_inserts_the_count_at_dim_for_every_dim_including_negative_o
     shapes = [shape] * random_int(7, 9)  # more tensors than any size: every position of the count is visible
     for dim in range(-ndim - 1, ndim + 1):
         expect_returned_shape(
-            stack_vs_cat.stack_shape,
+            module.stack_shape,
             (shapes, dim),
             torch.stack(empty_tensors(shapes), dim).shape,
             f"stack_shape([{shape}] * {len(shapes)}, dim={dim})",
@@ -151,10 +111,12 @@ def test_stack_shape_inserts_the_count_at_dim_for_every_dim_including_negative_o
     ids=["same-number-of-elements", "the-last-one-differs", "an-extra-dimension"],
 )
 def test_stack_shape_raises_value_error_unless_every_shape_is_the_same(shapes):
-    expect_value_error(
-        stack_vs_cat.stack_shape,
-        (shapes, 0),
-        f"stack_shape({shapes}, dim=0)",
+    expect_raises(
+        ValueError,
+        module.stack_shape,
+        shapes,
+        0,
+        call=f"stack_shape({shapes}, dim=0)",
         hint="torch.stack needs every tensor to have exactly the same shape; compare each shape with the first.",
     )
 
@@ -167,7 +129,7 @@ def test_cat_shape_adds_up_the_sizes_at_dim_for_every_dim_including_negative_one
         cat_sizes = (7 + torch.randperm(4)[: random_int(2, 4)]).tolist()  # distinct, and unlike any size of base
         shapes = [base[:dim] + (size,) + base[dim:][1:] for size in cat_sizes]
         expect_returned_shape(
-            stack_vs_cat.cat_shape,
+            module.cat_shape,
             (shapes, dim),
             torch.cat(empty_tensors(shapes), dim).shape,
             f"cat_shape({shapes}, dim={dim})",
@@ -183,10 +145,12 @@ def test_cat_shape_adds_up_the_sizes_at_dim_for_every_dim_including_negative_one
     ids=["rows-differ-in-a-column-cat", "columns-differ-in-a-row-cat", "last-differs-at-dim-minus-2", "an-extra-dim"],
 )
 def test_cat_shape_raises_value_error_when_shapes_differ_outside_dim(shapes, dim):
-    expect_value_error(
-        stack_vs_cat.cat_shape,
-        (shapes, dim),
-        f"cat_shape({shapes}, dim={dim})",
+    expect_raises(
+        ValueError,
+        module.cat_shape,
+        shapes,
+        dim,
+        call=f"cat_shape({shapes}, dim={dim})",
         hint="torch.cat needs the same number of dimensions and equal sizes everywhere except at dim.",
     )
 
@@ -200,9 +164,9 @@ def test_my_stack_matches_torch_stack_for_every_dim_including_negative_ones(devi
     tensors = [torch.randn(shape, device=device) for _ in range(random_int(2, 4))]
     inputs = f"with {len(tensors)} tensors of shape {shape} on {device.type}"
     hint = "stack's dim counts in the result, which has one dimension more than the inputs; unsqueeze's dim does too."
-    expect_equal(stack_vs_cat.my_stack(tensors), torch.stack(tensors), f"my_stack(tensors) {inputs}", hint)
+    expect_equal(module.my_stack(tensors), torch.stack(tensors), f"my_stack(tensors) {inputs}", hint)
     for dim in range(-len(shape) - 1, len(shape) + 1):
-        result = stack_vs_cat.my_stack(tensors, dim)
+        result = module.my_stack(tensors, dim)
         expect_equal(result, torch.stack(tensors, dim), f"my_stack(tensors, dim={dim}) {inputs}", hint)
         where = result.device
         assert where.type == device.type, f"my_stack(tensors, dim={dim}) {inputs} put the result on {where}."
@@ -212,26 +176,23 @@ def test_my_stack_matches_torch_stack_for_every_dim_including_negative_ones(devi
 @pytest.mark.parametrize("shapes", [[(2, 3), (3, 2)], [(2, 3), (2, 4)]], ids=["same-number-of-elements", "2x3-and-2x4"])
 def test_my_stack_refuses_tensors_of_different_shapes(shapes):
     tensors = [torch.randn(shape) for shape in shapes]
-    _, error = outcome(stack_vs_cat.my_stack, tensors)
-    assert error is not None, (
-        f"my_stack(tensors) with tensors of shapes {shapes} returned a result: it should raise an error, as "
-        "torch.stack does. Did you flatten or reshape the tensors? Equal numbers of elements are not equal shapes."
+    expect_raises(
+        Exception,
+        module.my_stack,
+        tensors,
+        call=f"my_stack(tensors) with tensors of shapes {shapes}",
+        hint="torch.stack refuses tensors of different shapes, and so should my_stack. Did you flatten or reshape "
+        "the tensors? Equal numbers of elements are not equal shapes.",
     )
 
 
 @pytest.mark.task(4)
-def test_my_stack_works_without_calling_torch_stack(monkeypatch):
+def test_my_stack_works_without_calling_torch_stack():
     shape = random_shape(2)
     tensors = [torch.randn(shape) for _ in range(3)]
     expected = torch.stack(tensors, dim=1)
-
-    def forbidden(*args, **kwargs):
-        __tracebackhide__ = True
-        raise AssertionError("my_stack called torch.stack: Task 4 asks you to build it from unsqueeze and cat.")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(torch, "stack", forbidden)
-        result = stack_vs_cat.my_stack(tensors, 1)
+    with by_hand([(torch, "stack")], advice="Build my_stack from unsqueeze and cat."):
+        result = module.my_stack(tensors, 1)
     expect_equal(result, expected, f"my_stack(tensors, dim=1) with 3 tensors of shape {shape}")
 
 
@@ -259,7 +220,7 @@ CLASH = "Two sizes in the same position (counted from the right) clash when they
 )
 def test_broadcast_shape_lines_shapes_up_from_the_right_and_stretches_sizes_of_1(shape_a, shape_b, expected):
     call = f"broadcast_shape({shape_a}, {shape_b})"
-    expect_returned_shape(stack_vs_cat.broadcast_shape, (shape_a, shape_b), expected, call, hint=RULE)
+    expect_returned_shape(module.broadcast_shape, (shape_a, shape_b), expected, call, hint=RULE)
 
 
 @pytest.mark.task(5)
@@ -270,14 +231,74 @@ def test_broadcast_shape_lines_shapes_up_from_the_right_and_stretches_sizes_of_1
 )
 def test_broadcast_shape_raises_value_error_for_shapes_that_clash(shape_a, shape_b):
     call = f"broadcast_shape({shape_a}, {shape_b})"
-    expect_value_error(stack_vs_cat.broadcast_shape, (shape_a, shape_b), call, hint=CLASH)
+    expect_raises(ValueError, module.broadcast_shape, shape_a, shape_b, call=call, hint=CLASH)
+
+
+@pytest.mark.task(5)
+def test_broadcast_shape_agrees_with_torch_broadcast_shapes_on_random_shapes():
+    for _ in range(50):
+        a, b = random_broadcast_pair()
+        expected, call = torch_broadcast_shape(a, b), f"broadcast_shape({a}, {b})"
+        if expected is None:
+            expect_raises(ValueError, module.broadcast_shape, a, b, call=call, hint=CLASH)
+        else:
+            expect_returned_shape(module.broadcast_shape, (a, b), expected, call, hint=RULE)
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("square", [False, True], ids=["wide", "square"])
+def test_add_column_bias_adds_bias_j_to_every_entry_of_column_j(square):
+    n = random_int(2, 5)
+    x, bias = torch.randn(n, n if square else n + 1), torch.randn(n if square else n + 1)
+    expected = x.clone()
+    for j, value in enumerate(bias):
+        expected[:, j] += value
+    expect_close(
+        module.add_column_bias(x, bias),
+        expected,
+        f"add_column_bias(x, bias) with x of shape {tuple(x.shape)} and bias of shape {tuple(bias.shape)}",
+        hint="A (D,) bias lines up with the last dimension of an (N, D) matrix: with the columns. "
+        "`x + bias` already does it; there is nothing to reshape.",
+    )
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("square", [False, True], ids=["tall", "square"])
+def test_scale_rows_multiplies_every_entry_of_row_i_by_weight_i(square):
+    n = random_int(2, 5)
+    x, weights = torch.randn(n + (0 if square else 1), n), torch.randn(n + (0 if square else 1))
+    expected = x.clone()
+    for i, weight in enumerate(weights):
+        expected[i] *= weight
+    expect_close(
+        module.scale_rows(x, weights),
+        expected,
+        f"scale_rows(x, weights) with x of shape {tuple(x.shape)} and weights of shape {tuple(weights.shape)}",
+        hint="Lined up from the right, an (N,) vector meets the columns of an (N, D) matrix, not the rows "
+        "(for a square matrix that is silently wrong). Give the weights shape (N, 1) so that the 1 stretches.",
+    )
+
+
+# --- Helpers ---
+
+
+def expect_returned_shape(function, args, expected, call, hint):
+    """Fail unless ``function(*args)`` returns a tuple (a torch.Size is one) equal to ``expected``."""
+    __tracebackhide__ = True
+    expected = tuple(expected)
+    fine = f"These shapes are fine: expected {expected}.\n{hint}"
+    got = explained_call(function, *args, call=call, explanations={"": fine})  # "": whatever it raised
+    assert isinstance(got, tuple), f"{call} should return a tuple, like {expected}, but it returned {got!r}."
+    assert tuple(got) == expected, f"{call} should return {expected}, but it returned {got!r}.\n{hint}"
+
+
+def empty_tensors(shapes):
+    """Small tensors of these shapes, whose values do not matter: torch tells us the shape of a result from them."""
+    return [torch.empty(shape) for shape in shapes]
 
 
 def random_broadcast_pair():
-    """Two random shapes, each the tail of one common shape with some sizes set to 1, so that they broadcast.
-
-    Half the time one size of the second is then changed, which makes them clash where the first has that dim.
-    """
+    """Two shapes that broadcast (tails of one shape, some sizes set to 1); half the time one size of b then clashes."""
     common = random_shape(random_int(1, 4), low=2)
 
     def tail_with_some_ones():
@@ -296,48 +317,3 @@ def torch_broadcast_shape(shape_a, shape_b):
         return tuple(torch.broadcast_shapes(shape_a, shape_b))
     except RuntimeError:
         return None
-
-
-@pytest.mark.task(5)
-def test_broadcast_shape_agrees_with_torch_broadcast_shapes_on_random_shapes():
-    for _ in range(50):
-        a, b = random_broadcast_pair()
-        expected, call = torch_broadcast_shape(a, b), f"broadcast_shape({a}, {b})"
-        if expected is None:
-            expect_value_error(stack_vs_cat.broadcast_shape, (a, b), call, hint=CLASH)
-        else:
-            expect_returned_shape(stack_vs_cat.broadcast_shape, (a, b), expected, call, hint=RULE)
-
-
-@pytest.mark.task(5)
-@pytest.mark.parametrize("square", [False, True], ids=["wide", "square"])
-def test_add_column_bias_adds_bias_j_to_every_entry_of_column_j(square):
-    n = random_int(2, 5)
-    x, bias = torch.randn(n, n if square else n + 1), torch.randn(n if square else n + 1)
-    expected = x.clone()
-    for j, value in enumerate(bias):
-        expected[:, j] += value
-    expect_close(
-        stack_vs_cat.add_column_bias(x, bias),
-        expected,
-        f"add_column_bias(x, bias) with x of shape {tuple(x.shape)} and bias of shape {tuple(bias.shape)}",
-        hint="A (D,) bias lines up with the last dimension of an (N, D) matrix: with the columns. "
-        "`x + bias` already does it; there is nothing to reshape.",
-    )
-
-
-@pytest.mark.task(5)
-@pytest.mark.parametrize("square", [False, True], ids=["tall", "square"])
-def test_scale_rows_multiplies_every_entry_of_row_i_by_weight_i(square):
-    n = random_int(2, 5)
-    x, weights = torch.randn(n + (0 if square else 1), n), torch.randn(n + (0 if square else 1))
-    expected = x.clone()
-    for i, weight in enumerate(weights):
-        expected[i] *= weight
-    expect_close(
-        stack_vs_cat.scale_rows(x, weights),
-        expected,
-        f"scale_rows(x, weights) with x of shape {tuple(x.shape)} and weights of shape {tuple(weights.shape)}",
-        hint="Lined up from the right, an (N,) vector meets the columns of an (N, D) matrix, not the rows "
-        "(for a square matrix that is silently wrong). Give the weights shape (N, 1) so that the 1 stretches.",
-    )

@@ -1,54 +1,21 @@
-"""Kata 02: unsqueeze, views and reshapes.
-
-Run with `pytest katas/02_unsqueeze`; the lesson is README.md beside this file.
-"""
+"""Unsqueeze, views and reshapes. The lesson is README.md beside this file."""
 
 import pytest
 import torch
 
-from katas.testing import expect_close, expect_equal, kata_module, random_shape
+from katas.testing import (
+    distinct_sizes,
+    expect_close,
+    expect_equal,
+    explained_call,
+    kata_module,
+    random_int,
+    random_shape,
+)
 
-unsqueeze = kata_module(__file__)
+module = kata_module(__file__)
 
 CLOSE = {"rtol": 1e-5, "atol": 1e-5}  # for results of arithmetic; rearranged numbers must come back exactly
-
-
-def described(x):
-    """How the messages name a tensor argument: its shape, and whether it is contiguous."""
-    layout = "" if x.is_contiguous() else ", not contiguous"
-    return f"<tensor of shape {tuple(x.shape)}{layout}>"
-
-
-def random_int(low, high):
-    """An int from ``low`` to ``high`` inclusive, drawn from torch's global generator."""
-    return int(torch.randint(low, high + 1, ()))
-
-
-def distinct_sizes(count, low=2):
-    """``count`` different sizes from ``low`` up, in random order: no two dimensions can be mistaken for each other."""
-    return tuple((torch.randperm(count + 3)[:count] + low).tolist())
-
-
-def result_of(function, *args, call, hint):
-    """``function(*args)``. A RuntimeError from torch (shapes that clash, a view that cannot be) fails with the hint.
-
-    A stub's NotImplementedError (a kind of RuntimeError) passes through: the test fails as "not written yet".
-    """
-    __tracebackhide__ = True
-    try:
-        return function(*args)
-    except NotImplementedError:
-        raise
-    except RuntimeError as error:
-        raise AssertionError(f"{call} raised RuntimeError: {error}\n{hint}") from error
-
-
-def expect_returns(expected, function, *args, call, hint, rtol=0.0, atol=0.0):
-    """Fail unless ``function(*args)`` returns ``expected``: exactly, or within ``rtol`` and ``atol``."""
-    __tracebackhide__ = True
-    got = result_of(function, *args, call=call, hint=hint)
-    expect_close(got, expected, call, rtol=rtol, atol=atol, hint=hint)
-    return got
 
 
 # Task 1: unsqueeze and squeeze
@@ -60,7 +27,7 @@ def test_add_batch_dim_puts_a_new_dimension_of_size_one_in_front(ndim):
     x = torch.randn(random_shape(ndim, low=2))
     expect_returns(
         torch.stack([x]),
-        unsqueeze.add_batch_dim,
+        module.add_batch_dim,
         x,
         call=f"add_batch_dim({described(x)})",
         hint="A batch of one x has shape (1, *x.shape): the new dimension goes first. unsqueeze(-1) appends it last.",
@@ -78,7 +45,7 @@ def test_squeeze_channel_removes_only_the_channel_even_when_other_sizes_are_one(
     x = torch.randn(n, 1, h, w)
     expect_returns(
         x[:, 0].clone(),
-        unsqueeze.squeeze_channel,
+        module.squeeze_channel,
         x,
         call=f"squeeze_channel({described(x)})",
         hint="x.squeeze() with no dim removes *every* dimension of size 1: a batch of one, or an H or W of 1, "
@@ -98,7 +65,7 @@ def test_normalize_channels_uses_each_channels_own_mean_and_std(layout):
     mean, std = torch.randn(c), torch.rand(c) + 0.5
     expect_returns(
         torch.stack([(images[:, k] - mean[k]) / std[k] for k in range(c)], dim=1),
-        unsqueeze.normalize_channels,
+        module.normalize_channels,
         images,
         mean,
         std,
@@ -110,18 +77,6 @@ def test_normalize_channels_uses_each_channels_own_mean_and_std(layout):
 
 
 # Task 3: view vs reshape
-
-
-def expect_can_view(x, name, shape, expected, hint):
-    """Fail unless ``can_view(x, shape)`` returns ``expected``; ``name`` is how the message shows ``x``."""
-    __tracebackhide__ = True
-    call = f"can_view({name}, {shape})"
-    got = result_of(
-        unsqueeze.can_view, x, shape, call=call, hint="view raises a RuntimeError when it cannot: catch it and say no."
-    )
-    assert got is expected, (
-        f"{call} should return {expected}, but it returned {got!r}, where {name} is {described(x)}.\n{hint}"
-    )
 
 
 @pytest.mark.task(3)
@@ -164,7 +119,7 @@ def test_flatten_all_reads_any_tensor_in_row_major_order(layout):
     }[layout]
     expect_returns(
         torch.tensor(x.tolist()).reshape(-1),  # tolist reads x in row-major order, whatever its memory layout
-        unsqueeze.flatten_all,
+        module.flatten_all,
         x,
         call=f"flatten_all({described(x)})",
         hint="view cannot merge dimensions that are not one after the other in memory (after t(), permute or a "
@@ -176,7 +131,7 @@ def test_flatten_all_reads_any_tensor_in_row_major_order(layout):
 def test_flatten_all_of_a_contiguous_tensor_is_a_view_not_a_copy():
     x = torch.randn(random_shape(3, low=2))
     call = f"flatten_all({described(x)})"
-    result = result_of(unsqueeze.flatten_all, x, call=call, hint="")
+    result = module.flatten_all(x)
     expect_equal(result, x.reshape(-1).clone(), call)
     x[0, 0, 0] = 42.0
     assert result[0].item() == 42.0, (
@@ -196,7 +151,7 @@ def test_split_into_sequences_cuts_consecutive_rows_into_batch_by_time(sizes):
     x = torch.randn(b * t, d)
     expect_returns(
         torch.stack([x[i * t : (i + 1) * t] for i in range(b)]),
-        unsqueeze.split_into_sequences,
+        module.split_into_sequences,
         x,
         b,
         call=f"split_into_sequences({described(x)}, batch_size={b})",
@@ -216,7 +171,7 @@ def test_flatten_per_example_keeps_the_batch_dimension_even_for_a_batch_of_one(b
     x = torch.randn(shapes[batch])
     expect_returns(
         torch.stack([example.reshape(-1) for example in x]),
-        unsqueeze.flatten_per_example,
+        module.flatten_per_example,
         x,
         call=f"flatten_per_example({described(x)})",
         hint="Only the dimensions after the batch merge: (N, ...) becomes (N, values per example). x.flatten() "
@@ -231,7 +186,7 @@ def test_flatten_per_example_works_on_a_non_contiguous_batch(batch):
     x = torch.randn(1 if batch == "one" else n, h, w, c).permute(0, 3, 1, 2)
     expect_returns(
         torch.stack([example.reshape(-1) for example in x]),
-        unsqueeze.flatten_per_example,
+        module.flatten_per_example,
         x,
         call=f"flatten_per_example({described(x)}), a channels-last batch permuted to (N, C, H, W)",
         hint="After permute, C, H and W are not one after the other in memory, so x.view(len(x), -1) cannot merge "
@@ -250,7 +205,7 @@ def test_nhwc_to_nchw_moves_the_channels_without_scrambling_the_pixels(layout):
     images = torch.randn(1 if layout == "a-batch-of-one" else random_int(2, 3), h, w, c)
     expect_returns(
         torch.stack([images[..., k] for k in range(c)], dim=1),
-        unsqueeze.nhwc_to_nchw,
+        module.nhwc_to_nchw,
         images,
         call=f"nhwc_to_nchw({described(images)})",
         hint="result[n, c, h, w] must be images[n, h, w, c]. reshape or view to (N, C, H, W) gives the right shape "
@@ -267,7 +222,7 @@ def test_pixel_rows_lists_each_pixels_channel_values_in_reading_order(batch):
     n = len(images)
     expect_returns(
         torch.stack([images[i, :, y, x] for i in range(n) for y in range(h) for x in range(w)]),
-        unsqueeze.pixel_rows,
+        module.pixel_rows,
         images,
         call=f"pixel_rows({described(images)})",
         hint="Each row holds one pixel's C values, so C must be the last dimension before you reshape to (-1, C): "
@@ -286,7 +241,7 @@ def test_tile_view_has_n_rows_equal_to_the_row(sizes):
     row = torch.randn(d)
     expect_returns(
         torch.stack([row] * n),
-        unsqueeze.tile_view,
+        module.tile_view,
         row,
         n,
         call=f"tile_view({described(row)}, n={n})",
@@ -301,7 +256,7 @@ def test_tile_view_shares_the_rows_memory_instead_of_copying_it(layout):
     d, n = distinct_sizes(2)
     row = torch.randn(d) if layout == "contiguous-row" else torch.randn(2 * d)[::2]
     call = f"tile_view({described(row)}, n={n})"
-    result = result_of(unsqueeze.tile_view, row, n, call=call, hint="")
+    result = module.tile_view(row, n)
     row += 1
     expect_equal(
         result,
@@ -317,7 +272,7 @@ def test_tile_copy_has_rows_that_change_independently():
     d, n = distinct_sizes(2)
     row = torch.randn(d)
     call = f"tile_copy({described(row)}, n={n})"
-    result = expect_returns(torch.stack([row] * n), unsqueeze.tile_copy, row, n, call=call, hint="")
+    result = expect_returns(torch.stack([row] * n), module.tile_copy, row, n, call=call, hint="")
     original = row.clone()
     result[0] += 1
     shared = "the result shares memory with row, as expand's view does. A copy (repeat) gives each row its own memory."
@@ -339,7 +294,7 @@ def test_normalize_rows_uses_each_rows_own_mean_and_std(sizes):
     x = torch.randn(n, d) * 3 + 1
     expect_returns(
         torch.stack([(row - row.mean()) / row.std() for row in x]),
-        unsqueeze.normalize_rows,
+        module.normalize_rows,
         x,
         call=f"normalize_rows({described(x)})",
         hint="Reduce over each row (dim=1), not each column. x.mean(dim=1) has shape (N,), which broadcasting lines "
@@ -357,7 +312,7 @@ def test_outer_product_multiplies_every_entry_of_a_by_every_entry_of_b(sizes):
     a, b = torch.randn(n), torch.randn(m)
     expect_returns(
         torch.stack([a_i * b for a_i in a]),
-        unsqueeze.outer_product,
+        module.outer_product,
         a,
         b,
         call=f"outer_product({described(a)}, {described(b)})",
@@ -376,7 +331,7 @@ def test_pairwise_distances_match_torch_cdist(sizes):
     p, q = torch.randn(n, d), torch.randn(m, d)
     expect_returns(
         torch.cdist(p, q),
-        unsqueeze.pairwise_distances,
+        module.pairwise_distances,
         p,
         q,
         call=f"pairwise_distances({described(p)}, {described(q)})",
@@ -386,3 +341,31 @@ def test_pairwise_distances_match_torch_cdist(sizes):
         rtol=1e-4,
         atol=1e-4,
     )
+
+
+# --- Helpers ---
+
+
+def expect_returns(expected, function, *args, call, hint, rtol=0.0, atol=0.0):
+    """Fail unless ``function(*args)`` returns ``expected`` (within ``rtol`` and ``atol``), and return what it did."""
+    __tracebackhide__ = True
+    got = explained_call(function, *args, call=call, explanations={"": hint})  # "": whatever it raised
+    expect_close(got, expected, call, rtol=rtol, atol=atol, hint=hint)
+    return got
+
+
+def expect_can_view(x, name, shape, expected, hint):
+    """Fail unless ``can_view(x, shape)`` returns ``expected``; ``name`` is how the message shows ``x``."""
+    __tracebackhide__ = True
+    call = f"can_view({name}, {shape})"
+    cannot = "view raises a RuntimeError when it cannot: catch it and say no."
+    got = explained_call(module.can_view, x, shape, call=call, explanations={"": cannot})  # "": whatever it raised
+    assert got is expected, (
+        f"{call} should return {expected}, but it returned {got!r}, where {name} is {described(x)}.\n{hint}"
+    )
+
+
+def described(x):
+    """How the messages name a tensor argument: its shape, and whether it is contiguous."""
+    layout = "" if x.is_contiguous() else ", not contiguous"
+    return f"<tensor of shape {tuple(x.shape)}{layout}>"

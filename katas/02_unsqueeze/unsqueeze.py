@@ -1,7 +1,7 @@
-"""Kata 02: unsqueeze, views and reshapes.
+"""Unsqueeze, views and reshapes.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/02_unsqueeze`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 """
 
 
@@ -14,7 +14,7 @@ def add_batch_dim(x):
     >>> add_batch_dim(torch.zeros(3, 28, 28)).shape
     torch.Size([1, 3, 28, 28])
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 1: write add_batch_dim (see README.md)")
+    raise NotImplementedError("Task 1: write add_batch_dim (see README.md)")
 
 
 def squeeze_channel(x):
@@ -22,7 +22,7 @@ def squeeze_channel(x):
 
     Only the channel dimension goes: N, H and W stay, even when they are 1.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 1: write squeeze_channel (see README.md)")
+    raise NotImplementedError("Task 1: write squeeze_channel (see README.md)")
 
 
 # Task 2: Indexing with None
@@ -33,7 +33,7 @@ def normalize_channels(images, mean, std):
 
     ``mean`` and ``std`` have shape (C,): ``result[n, c, h, w]`` is ``(images[n, c, h, w] - mean[c]) / std[c]``.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 2: write normalize_channels (see README.md)")
+    raise NotImplementedError("Task 2: write normalize_channels (see README.md)")
 
 
 # Task 3: view vs reshape
@@ -45,7 +45,7 @@ def can_view(x, shape):
     >>> can_view(torch.zeros(2, 3), (3, 2)), can_view(torch.zeros(2, 3).t(), (6,))
     (True, False)
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 3: write can_view (see README.md)")
+    raise NotImplementedError("Task 3: write can_view (see README.md)")
 
 
 def flatten_all(x):
@@ -53,7 +53,7 @@ def flatten_all(x):
 
     It must work for every ``x``, contiguous or not; for a contiguous ``x`` it returns a view, not a copy.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 3: write flatten_all (see README.md)")
+    raise NotImplementedError("Task 3: write flatten_all (see README.md)")
 
 
 # Task 4: Let -1 work out a size
@@ -64,7 +64,7 @@ def split_into_sequences(x, batch_size):
 
     ``result[b, t]`` is ``x[b * T + t]``. Only B is given: work out T from the shape of ``x``.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 4: write split_into_sequences (see README.md)")
+    raise NotImplementedError("Task 4: write split_into_sequences (see README.md)")
 
 
 # Task 5: flatten
@@ -78,7 +78,7 @@ def flatten_per_example(x):
     >>> flatten_per_example(torch.zeros(8, 3, 4, 5)).shape
     torch.Size([8, 60])
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 5: write flatten_per_example (see README.md)")
+    raise NotImplementedError("Task 5: write flatten_per_example (see README.md)")
 
 
 # Task 6: permute
@@ -89,7 +89,7 @@ def nhwc_to_nchw(images):
 
     ``result[n, c, h, w]`` is ``images[n, h, w, c]``.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 6: write nhwc_to_nchw (see README.md)")
+    raise NotImplementedError("Task 6: write nhwc_to_nchw (see README.md)")
 
 
 def pixel_rows(images):
@@ -98,7 +98,7 @@ def pixel_rows(images):
     The rows go image by image, then row by row, then left to right: row ``(n * H + h) * W + w`` is
     ``images[n, :, h, w]``.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 6: write pixel_rows (see README.md)")
+    raise NotImplementedError("Task 6: write pixel_rows (see README.md)")
 
 
 # Task 7: expand vs repeat
@@ -109,7 +109,7 @@ def tile_view(row, n):
 
     Later changes to ``row`` show in every row of the result.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 7: write tile_view (see README.md)")
+    raise NotImplementedError("Task 7: write tile_view (see README.md)")
 
 
 def tile_copy(row, n):
@@ -117,7 +117,7 @@ def tile_copy(row, n):
 
     Each row of the result can be changed without changing the others or ``row``.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 7: write tile_copy (see README.md)")
+    raise NotImplementedError("Task 7: write tile_copy (see README.md)")
 
 
 # Task 8: Broadcasting with unsqueeze
@@ -129,7 +129,7 @@ def normalize_rows(x):
     Use the standard deviation that ``torch.std`` computes by default (it divides by D - 1). Each row of the
     result has mean 0 and standard deviation 1.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 8: write normalize_rows (see README.md)")
+    raise NotImplementedError("Task 8: write normalize_rows (see README.md)")
 
 
 def outer_product(a, b):
@@ -137,7 +137,7 @@ def outer_product(a, b):
 
     ``result[i, j]`` is ``a[i] * b[j]``.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 8: write outer_product (see README.md)")
+    raise NotImplementedError("Task 8: write outer_product (see README.md)")
 
 
 def pairwise_distances(p, q):
@@ -146,4 +146,4 @@ def pairwise_distances(p, q):
     Shape (N, M): ``result[i, j]`` is the distance from ``p[i]`` to ``q[j]``. Write it with broadcasting; the
     tests compare it with ``torch.cdist(p, q)``.
     """
-    raise NotImplementedError("kata 02_unsqueeze, task 8: write pairwise_distances (see README.md)")
+    raise NotImplementedError("Task 8: write pairwise_distances (see README.md)")

@@ -1,7 +1,7 @@
-"""Kata 03: autograd.
+"""Autograd.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/03_autograd`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 
 Unless a docstring says otherwise, these functions must not change the caller's tensors:
 not their values, not their ``requires_grad``, not their ``.grad``.
@@ -17,7 +17,7 @@ def gradient_at(f, x):
     >>> gradient_at(lambda x: (x**2).sum(), torch.tensor([1.0, 3.0]))
     tensor([2., 6.])
     """
-    raise NotImplementedError("kata 03_autograd, task 1: write gradient_at (see README.md)")
+    raise NotImplementedError("Task 1: write gradient_at (see README.md)")
 
 
 def mse_gradients(w, b, inputs, targets):
@@ -26,7 +26,7 @@ def mse_gradients(w, b, inputs, targets):
     The loss is ``((inputs @ w + b - targets) ** 2).mean()``, for ``inputs`` of shape (N, D),
     ``w`` of shape (D,), a 0-d ``b`` and ``targets`` of shape (N,). Use one ``backward`` call.
     """
-    raise NotImplementedError("kata 03_autograd, task 1: write mse_gradients (see README.md)")
+    raise NotImplementedError("Task 1: write mse_gradients (see README.md)")
 
 
 # Task 2: Leaves and non-leaves
@@ -37,7 +37,7 @@ def gets_grad(t):
 
     Answer from ``t``'s attributes: do not call backward.
     """
-    raise NotImplementedError("kata 03_autograd, task 2: write gets_grad (see README.md)")
+    raise NotImplementedError("Task 2: write gets_grad (see README.md)")
 
 
 def layer_gradients(w, x):
@@ -46,7 +46,7 @@ def layer_gradients(w, x):
     ``w`` has shape (M, N) and ``x`` shape (N,); the two gradients have the shapes of ``w`` and
     ``hidden``. Use one ``backward`` call.
     """
-    raise NotImplementedError("kata 03_autograd, task 2: write layer_gradients (see README.md)")
+    raise NotImplementedError("Task 2: write layer_gradients (see README.md)")
 
 
 # Task 3: Gradients accumulate
@@ -58,7 +58,7 @@ def gradients_one_by_one(loss_fns, w):
     ``w`` is a parameter: a leaf that requires grad, whose ``.grad`` may hold a leftover
     gradient from earlier. Call ``backward`` once per loss; ``w.grad`` may hold anything afterwards.
     """
-    raise NotImplementedError("kata 03_autograd, task 3: write gradients_one_by_one (see README.md)")
+    raise NotImplementedError("Task 3: write gradients_one_by_one (see README.md)")
 
 
 def accumulated_gradient(loss_fns, w):
@@ -67,7 +67,7 @@ def accumulated_gradient(loss_fns, w):
     ``w`` is a parameter whose ``.grad`` may hold a leftover gradient from earlier: it must not
     count. Let ``backward`` do the adding.
     """
-    raise NotImplementedError("kata 03_autograd, task 3: write accumulated_gradient (see README.md)")
+    raise NotImplementedError("Task 3: write accumulated_gradient (see README.md)")
 
 
 # Task 4: Recording off: no_grad and detach
@@ -78,7 +78,7 @@ def evaluate(f, x):
 
     ``f`` may use parameters that require grad (a model at test time).
     """
-    raise NotImplementedError("kata 03_autograd, task 4: write evaluate (see README.md)")
+    raise NotImplementedError("Task 4: write evaluate (see README.md)")
 
 
 def sgd_step(params, lr):
@@ -87,7 +87,7 @@ def sgd_step(params, lr):
     Change each parameter in place: afterwards it must be the same tensor object, still a leaf
     that requires grad, so that the next ``backward`` fills its ``.grad`` again. Returns nothing.
     """
-    raise NotImplementedError("kata 03_autograd, task 4: write sgd_step (see README.md)")
+    raise NotImplementedError("Task 4: write sgd_step (see README.md)")
 
 
 def straight_through_round(x):
@@ -95,7 +95,7 @@ def straight_through_round(x):
 
     ``x`` may require grad: the result must stay connected to it, with derivative 1.
     """
-    raise NotImplementedError("kata 03_autograd, task 4: write straight_through_round (see README.md)")
+    raise NotImplementedError("Task 4: write straight_through_round (see README.md)")
 
 
 # Task 5: Reading the graph: grad_fn and next_functions
@@ -112,7 +112,7 @@ def backward_chain(y):
     >>> backward_chain(torch.sin(x).sum())
     ['SumBackward0', 'SinBackward0', 'AccumulateGrad']
     """
-    raise NotImplementedError("kata 03_autograd, task 5: write backward_chain (see README.md)")
+    raise NotImplementedError("Task 5: write backward_chain (see README.md)")
 
 
 def count_operations(y):
@@ -120,7 +120,7 @@ def count_operations(y):
 
     A node that two operations use (``s * s``, or ``s`` in two places) counts once.
     """
-    raise NotImplementedError("kata 03_autograd, task 5: write count_operations (see README.md)")
+    raise NotImplementedError("Task 5: write count_operations (see README.md)")
 
 
 # Task 6: Graphs are built as the code runs
@@ -131,7 +131,7 @@ def halve_until_small(x):
 
     The result stays connected to ``x``: its derivative with respect to ``x`` is 1/2**k after k halvings.
     """
-    raise NotImplementedError("kata 03_autograd, task 6: write halve_until_small (see README.md)")
+    raise NotImplementedError("Task 6: write halve_until_small (see README.md)")
 
 
 def huber(x):
@@ -139,7 +139,7 @@ def huber(x):
 
     The result stays connected to ``x``.
     """
-    raise NotImplementedError("kata 03_autograd, task 6: write huber (see README.md)")
+    raise NotImplementedError("Task 6: write huber (see README.md)")
 
 
 # Task 7: Second derivatives: create_graph
@@ -151,7 +151,7 @@ def second_derivative(f, x):
     >>> second_derivative(lambda x: x**3, torch.tensor([1.0, 2.0]))
     tensor([ 6., 12.])
     """
-    raise NotImplementedError("kata 03_autograd, task 7: write second_derivative (see README.md)")
+    raise NotImplementedError("Task 7: write second_derivative (see README.md)")
 
 
 def gradient_penalty(f, x):
@@ -160,7 +160,7 @@ def gradient_penalty(f, x):
     ``f`` may use parameters that require grad. The penalty must stay differentiable with respect
     to them (a training loop adds it to the loss), and computing it must not touch their ``.grad``.
     """
-    raise NotImplementedError("kata 03_autograd, task 7: write gradient_penalty (see README.md)")
+    raise NotImplementedError("Task 7: write gradient_penalty (see README.md)")
 
 
 # Task 8: Backward twice: retain_graph
@@ -172,4 +172,4 @@ def two_head_gradients(shared, head_a, head_b, w):
     ``features = shared(w)``: call ``shared`` only once, and call ``backward`` once per head.
     ``w`` is a parameter whose ``.grad`` may hold a leftover gradient; it may hold anything afterwards.
     """
-    raise NotImplementedError("kata 03_autograd, task 8: write two_head_gradients (see README.md)")
+    raise NotImplementedError("Task 8: write two_head_gradients (see README.md)")

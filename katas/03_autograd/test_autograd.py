@@ -1,12 +1,22 @@
-"""Kata 03: autograd. Run with `pytest katas/03_autograd`; the lesson is README.md beside this file."""
+"""Autograd. The lesson is README.md beside this file."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from katas.testing import expect_close, expect_equal, expect_tensor, kata_module, random_shape
+from katas.testing import (
+    callers_tensor,
+    expect_close,
+    expect_equal,
+    expect_sequence,
+    expect_tensor,
+    expect_untouched,
+    explained_call,
+    kata_module,
+    random_shape,
+)
 
-autograd = kata_module(__file__)
+module = kata_module(__file__)
 
 DOUBLE = torch.float64
 
@@ -18,81 +28,6 @@ ELEMENTWISE = {
     "softplus": (F.softplus, torch.sigmoid, lambda x: torch.sigmoid(x) * (1 - torch.sigmoid(x))),
 }
 
-FRESH_LEAF = "Work on a leaf of your own: x = x.detach().requires_grad_() (detach shares the data, not the graph)."
-
-
-def callers_tensor(shape, requires_grad):
-    """A tensor as a caller might pass it (plain, or a leaf that already holds a .grad), and a copy of that .grad."""
-    x = torch.randn(shape, dtype=DOUBLE)
-    if not requires_grad:
-        return x, None
-    x.requires_grad_()
-    x.grad = torch.randn_like(x)
-    return x, x.grad.clone()
-
-
-def expect_untouched(x, grad_before, call, name="x"):
-    """Fail if ``call`` changed the autograd state of the caller's tensor ``x``, which held ``grad_before``."""
-    __tracebackhide__ = True
-    requires_grad = grad_before is not None
-    assert x.requires_grad == requires_grad, (
-        f"{call} changed {name}.requires_grad of the caller's {name} from {requires_grad} to {x.requires_grad}. "
-        + FRESH_LEAF
-    )
-    if grad_before is None:
-        assert x.grad is None, f"{call} left a .grad on the caller's {name} (it had none). " + FRESH_LEAF
-    else:
-        assert x.grad is not None and torch.equal(x.grad, grad_before), (
-            f"{call} changed the .grad the caller's {name} already held: backward adds into the .grad of every "
-            "leaf it reaches. " + FRESH_LEAF
-        )
-
-
-def call_and_explain(function, call, explanations):
-    """``function()``, turning a RuntimeError from torch into a failure that says what it means."""
-    __tracebackhide__ = True
-    try:
-        return function()
-    except NotImplementedError:
-        raise
-    except RuntimeError as error:
-        torch_says = str(error).splitlines()[0]
-    hint = next((text for key, text in explanations.items() if key in torch_says), "")
-    pytest.fail(f"{call} raised RuntimeError: {torch_says}\n{hint}", pytrace=False)
-
-
-def as_list(value, length, call):
-    """``value`` as a list of ``length`` entries, failing unless it is a list or tuple of that length."""
-    __tracebackhide__ = True
-    assert isinstance(value, list | tuple), f"{call} should return a list (or tuple), not {type(value).__name__}."
-    assert len(value) == length, f"{call} should return {length} entries, got {len(value)}."
-    return list(value)
-
-
-def gradient_of(loss_fn, w):
-    """The gradient of ``loss_fn`` at ``w``, computed on a fresh leaf (the expected answer)."""
-    leaf = w.detach().clone().requires_grad_()
-    (gradient,) = torch.autograd.grad(loss_fn(leaf), leaf)
-    return gradient
-
-
-def random_losses(n, count):
-    """``count`` different scalar losses of a vector of n entries."""
-    a, c = torch.randn(2, count, n, dtype=DOUBLE)
-    kinds = [
-        lambda i: lambda w: torch.sin(a[i] * w).sum(),
-        lambda i: lambda w: ((w - c[i]) ** 2).sum(),
-        lambda i: lambda w: torch.tanh(w @ a[i]) * 3,
-    ]
-    return [kinds[i % len(kinds)](i) for i in range(count)]
-
-
-def parameter(n):
-    """A parameter of n entries (a leaf that requires grad), holding a leftover .grad from an earlier step."""
-    w = torch.randn(n, dtype=DOUBLE, requires_grad=True)
-    w.grad = torch.randn_like(w)
-    return w
-
 
 # Task 1: requires_grad and backward
 
@@ -103,7 +38,7 @@ def test_gradient_at_of_a_sum_of_an_elementwise_function_is_its_derivative(name)
     f, derivative, _ = ELEMENTWISE[name]
     x = torch.randn(random_shape(2), dtype=DOUBLE)
     expect_close(
-        autograd.gradient_at(lambda x: f(x).sum(), x),
+        module.gradient_at(lambda x: f(x).sum(), x),
         derivative(x),
         f"gradient_at(lambda x: {name}(x).sum(), x)",
         hint="After f(x).backward(), the gradient is in the .grad of the leaf x (shaped like x).",
@@ -116,7 +51,7 @@ def test_gradient_at_of_a_quadratic_form_mixes_the_entries():
     a = torch.randn(n, n, dtype=DOUBLE)
     x = torch.randn(n, dtype=DOUBLE)
     expect_close(
-        autograd.gradient_at(lambda x: x @ a @ x, x),
+        module.gradient_at(lambda x: x @ a @ x, x),
         (a + a.T) @ x,
         "gradient_at(lambda x: x @ a @ x, x)",
         hint="The gradient of xᵀAx is (A + Aᵀ)x: let backward work it out, don't write the formula.",
@@ -129,7 +64,7 @@ def test_gradient_at_leaves_the_callers_tensor_alone_and_gives_the_same_answer_t
     x, grad_before = callers_tensor(random_shape(2), requires_grad)
     for attempt in ("first", "second"):
         call = f"gradient_at(lambda x: sin(x).sum(), x), {attempt} call"
-        got = autograd.gradient_at(lambda x: torch.sin(x).sum(), x)
+        got = module.gradient_at(lambda x: torch.sin(x).sum(), x)
         expect_untouched(x, grad_before, call)
         expect_close(got, torch.cos(x.detach()), call)
 
@@ -141,7 +76,7 @@ def test_mse_gradients_match_the_formula_and_leave_the_callers_parameters_alone(
     inputs, targets = torch.randn(n, d, dtype=DOUBLE), torch.randn(n, dtype=DOUBLE)
     (w, w_grad), (b, b_grad) = callers_tensor(d, requires_grad), callers_tensor((), requires_grad)
     call = f"mse_gradients(w, b, inputs, targets) with {n} points of {d} features"
-    got = as_list(autograd.mse_gradients(w, b, inputs, targets), 2, call)
+    got = expect_sequence(module.mse_gradients(w, b, inputs, targets), 2, call)
     expect_untouched(w, w_grad, call, name="w")
     expect_untouched(b, b_grad, call, name="b")
     residual = inputs @ w.detach() + b.detach() - targets
@@ -153,25 +88,9 @@ def test_mse_gradients_match_the_formula_and_leave_the_callers_parameters_alone(
 # Task 2: Leaves and non-leaves
 
 
-def _leaf():
-    return torch.randn(3, requires_grad=True)
-
-
-def _retained():
-    hidden = _leaf() * 2
-    hidden.retain_grad()
-    return hidden
-
-
-def _under_no_grad():
-    leaf = _leaf()
-    with torch.no_grad():
-        return leaf * 2
-
-
 GETS_GRAD_CASES = {
     "plain-tensor": (lambda: torch.randn(3), False, "it does not require grad: backward never reaches it."),
-    "leaf-that-requires-grad": (_leaf, True, "a leaf that requires grad is where backward stores gradients."),
+    "leaf-that-requires-grad": (lambda: _leaf(), True, "a leaf that requires grad is where backward stores gradients."),
     "requires-grad-switched-on": (
         lambda: torch.randn(3).requires_grad_(),
         True,
@@ -183,9 +102,17 @@ GETS_GRAD_CASES = {
         False,
         "the multiplication is recorded, so the result is a non-leaf, not the tensor created with requires_grad=True.",
     ),
-    "non-leaf-that-retains-grad": (_retained, True, "retain_grad() asks backward to keep this non-leaf's gradient."),
+    "non-leaf-that-retains-grad": (
+        lambda: _retained(),
+        True,
+        "retain_grad() asks backward to keep this non-leaf's gradient.",
+    ),
     "detached": (lambda: _leaf().detach(), False, "detach() returns a tensor that does not require grad."),
-    "computed-under-no-grad": (_under_no_grad, False, "nothing is recorded under no_grad: the result needs no grad."),
+    "computed-under-no-grad": (
+        lambda: _under_no_grad(),
+        False,
+        "nothing is recorded under no_grad: the result needs no grad.",
+    ),
 }
 
 
@@ -194,7 +121,7 @@ GETS_GRAD_CASES = {
 def test_gets_grad_only_for_leaves_that_require_grad_and_tensors_that_retain_it(case):
     make, expected, why = GETS_GRAD_CASES[case]
     t = make()
-    got = autograd.gets_grad(t)
+    got = module.gets_grad(t)
     state = f"requires_grad={t.requires_grad}, is_leaf={t.is_leaf}, retains_grad={t.retains_grad}"
     assert got is expected, f"gets_grad(<{case}>) returned {got!r}, expected {expected} (a bool): {why} ({state})"
 
@@ -206,7 +133,7 @@ def test_layer_gradients_include_the_gradient_of_the_hidden_layer(requires_grad)
     w, grad_before = callers_tensor((m, n), requires_grad)
     x = torch.randn(n, dtype=DOUBLE)
     call = f"layer_gradients(w, x) with w of shape {(m, n)}"
-    got = as_list(autograd.layer_gradients(w, x), 2, call)
+    got = expect_sequence(module.layer_gradients(w, x), 2, call)
     expect_untouched(w, grad_before, call, name="w")
     assert got[1] is not None, (
         f"{call} returned None as the gradient of hidden: backward keeps gradients only for leaves. "
@@ -219,6 +146,8 @@ def test_layer_gradients_include_the_gradient_of_the_hidden_layer(requires_grad)
 
 # Task 3: Gradients accumulate
 
+LEFTOVER = "It includes the leftover gradient w.grad held on entry: reset w.grad before the first backward."
+
 
 @pytest.mark.task(3)
 def test_gradients_one_by_one_gives_each_loss_its_own_gradient():
@@ -227,26 +156,22 @@ def test_gradients_one_by_one_gives_each_loss_its_own_gradient():
     leftover = w.grad.clone()
     losses = random_losses(n, count)
     call = f"gradients_one_by_one(<{count} losses>, w)"
-    got = as_list(autograd.gradients_one_by_one(losses, w), count, call)
+    got = expect_sequence(module.gradients_one_by_one(losses, w), count, call)
     expected = [gradient_of(loss_fn, w) for loss_fn in losses]
+    adds = "backward adds into w.grad. Reset it (w.grad = None) before each backward."
+    kept = (
+        "Every entry is the last gradient: you kept w.grad itself, a tensor that the next zero_() and backward "
+        "overwrite. Set w.grad = None instead, or keep w.grad.clone()."
+    )
     for i, (gradient, right) in enumerate(zip(got, expected)):
         running_sum = sum(expected[: i + 1])
-        if isinstance(gradient, torch.Tensor) and gradient.shape == right.shape:
-            look_alikes = {
-                "It holds the leftover gradient w.grad had on entry: reset w.grad before the first backward.": (
-                    right + leftover
-                ),
-                "It is the sum of the gradients so far: backward adds into w.grad. Reset it (w.grad = None) "
-                "before each backward.": running_sum,
-                "It is the sum of the gradients so far plus the leftover one: backward adds into w.grad. "
-                "Reset it (w.grad = None) before each backward.": running_sum + leftover,
-                "Every entry is the last gradient: you kept w.grad itself, a tensor that the next zero_() and "
-                "backward overwrite. Set w.grad = None instead, or keep w.grad.clone().": expected[-1],
-            }
-            hint = next((text for text, wrong in look_alikes.items() if torch.allclose(gradient, wrong)), "")
-        else:
-            hint = ""
-        expect_close(gradient, right, f"{call}, gradient {i}", hint=hint)
+        mistakes = [
+            (right + leftover, LEFTOVER),
+            (running_sum, f"It is the sum of the gradients so far: {adds}"),
+            (running_sum + leftover, f"It is the sum of the gradients so far plus the leftover one: {adds}"),
+            (expected[-1], kept),
+        ]
+        expect_close(gradient, right, f"{call}, gradient {i}", mistakes=mistakes)
 
 
 @pytest.mark.task(3)
@@ -258,15 +183,16 @@ def test_accumulated_gradient_adds_up_the_gradients_of_every_loss_and_nothing_el
     expected_each = [gradient_of(loss_fn, w) for loss_fn in losses]
     expected = sum(expected_each[1:], expected_each[0])
     call = f"accumulated_gradient(<{count} losses>, w)"
-    got = autograd.accumulated_gradient(losses, w)
+    got = module.accumulated_gradient(losses, w)
+    mistakes = [
+        (expected + leftover, LEFTOVER),
+        (
+            expected_each[-1],
+            "It is the last loss's gradient only: don't reset w.grad between the losses, let them add up.",
+        ),
+    ]
     for what, value in [("the returned gradient", got), ("w.grad afterwards", w.grad)]:
-        hint = ""
-        if isinstance(value, torch.Tensor) and value.shape == expected.shape:
-            if torch.allclose(value, expected + leftover):
-                hint = "It includes the leftover gradient w.grad held on entry: reset w.grad before the first backward."
-            elif torch.allclose(value, expected_each[-1]):
-                hint = "It is the last loss's gradient only: don't reset w.grad between the losses, let them add up."
-        expect_close(value, expected, f"{call}, {what}", hint=hint)
+        expect_close(value, expected, f"{call}, {what}", mistakes=mistakes)
 
 
 # Task 4: Recording off: no_grad and detach
@@ -277,7 +203,7 @@ def test_evaluate_records_nothing_and_leaves_recording_on_afterwards():
     n, d, k = random_shape(3)
     weights = torch.randn(d, k, dtype=DOUBLE, requires_grad=True)
     x = torch.randn(n, d, dtype=DOUBLE)
-    result = expect_tensor(autograd.evaluate(lambda x: torch.tanh(x @ weights), x), "evaluate(model, x)")
+    result = expect_tensor(module.evaluate(lambda x: torch.tanh(x @ weights), x), "evaluate(model, x)")
     assert not result.requires_grad and result.grad_fn is None, (
         f"evaluate(model, x) returned a tensor that is still attached to a graph (grad_fn={result.grad_fn}). "
         "Compute it inside `with torch.no_grad():` (or detach the result)."
@@ -303,7 +229,7 @@ def test_sgd_step_moves_each_parameter_in_place_and_keeps_it_a_leaf():
         "leaf Variable": "An in-place change to a leaf that requires grad would be recorded, so torch forbids it. "
         "Update inside `with torch.no_grad():`."
     }
-    call_and_explain(lambda: autograd.sgd_step(params, lr), call, in_place)
+    explained_call(module.sgd_step, params, lr, call=call, explanations=in_place)
     for i, (p, value) in enumerate(zip(originals, expected)):
         assert params[i] is p, (
             f"{call} put a new tensor in params[{i}]. p - lr * p.grad is a new tensor, computed from p and recorded "
@@ -331,7 +257,7 @@ def test_sgd_step_moves_each_parameter_in_place_and_keeps_it_a_leaf():
 def test_straight_through_round_rounds_forward_and_passes_gradients_straight_back():
     x = (3 * torch.randn(random_shape(2), dtype=DOUBLE)).requires_grad_()
     upstream = torch.randn_like(x)
-    y = expect_tensor(autograd.straight_through_round(x), "straight_through_round(x)")
+    y = expect_tensor(module.straight_through_round(x), "straight_through_round(x)")
     expect_close(y, torch.round(x.detach()), "straight_through_round(x)", hint="The values are torch.round(x).")
     assert y.requires_grad, (
         "straight_through_round(x) returned a tensor that is not connected to x: you detached all of it. "
@@ -344,6 +270,206 @@ def test_straight_through_round_rounds_forward_and_passes_gradients_straight_bac
 
 # Task 5: Reading the graph: grad_fn and next_functions
 
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("length", [1, 3, 6])
+def test_backward_chain_lists_the_nodes_from_the_output_back_to_the_leaf(length):
+    y, expected = random_chain(length)
+    call = f"backward_chain(y) for y computed by {length} operation(s) and a sum"
+    got = module.backward_chain(y)
+    assert isinstance(got, list | tuple) and all(isinstance(name, str) for name in got), (
+        f"{call} should return a list of strings, got {got!r:.200}. type(node).__name__ is a node's class name."
+    )
+    got = [name.split("::")[-1] for name in got]  # node.name() spells AccumulateGrad "torch::autograd::AccumulateGrad"
+    assert got == expected, (
+        f"{call} returned the wrong chain.\n  expected: {expected}\n  got:      {got}\n"
+        "Start at y.grad_fn, follow the first parent in node.next_functions that is not None, and stop after the "
+        "leaf's AccumulateGrad (its next_functions is empty)."
+    )
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("operations", [2, 5, 9])
+def test_count_operations_counts_every_node_of_a_random_graph_once(operations):
+    y, expected = random_graph(operations)
+    got = module.count_operations(y)
+    assert got == expected, (
+        f"count_operations(y) returned {got!r}, expected {expected} for a graph with {expected} operations. "
+        "Visit every parent in next_functions (skip None), keep a set of the nodes you have seen so that a shared "
+        "node counts once, and don't count AccumulateGrad."
+    )
+
+
+@pytest.mark.task(5)
+def test_count_operations_counts_a_node_shared_by_two_operations_once():
+    x = torch.randn(random_shape(1)[0], dtype=DOUBLE, requires_grad=True)
+    shared = torch.exp(x)
+    y = (torch.sin(shared) * torch.cos(shared)).sum()  # Exp, Sin, Cos, Mul, Sum
+    got = module.count_operations(y)
+    hint = " You counted exp twice: it is reached from sin and from cos. Remember the nodes you have seen."
+    hint = hint if got == 6 else ""
+    assert got == 5, f"count_operations(y) for y = (sin(e) * cos(e)).sum(), e = exp(x): expected 5, got {got!r}.{hint}"
+
+
+# Task 6: Graphs are built as the code runs
+
+
+@pytest.mark.task(6)
+@pytest.mark.parametrize("where", ["small", "large-positive", "large-negative"])
+def test_halve_until_small_is_differentiated_along_the_loop_it_ran(where):
+    magnitude = torch.rand(()).item() if where == "small" else 2 + 300 * torch.rand(()).item()
+    value = -magnitude if where == "large-negative" else magnitude
+    x = torch.tensor(value, dtype=DOUBLE, requires_grad=True)
+    halvings = 0
+    while abs(value) / 2**halvings > 1:
+        halvings += 1
+    call = f"halve_until_small(tensor({value:.4f}))"
+    in_place = {"leaf Variable": "x /= 2 changes the caller's x in place. x = x / 2 makes a new, recorded tensor."}
+    got = expect_tensor(explained_call(module.halve_until_small, x, call=call, explanations=in_place), call)
+    expect_close(got, torch.tensor(value / 2**halvings, dtype=DOUBLE), call, hint="Compare magnitudes: x.abs() > 1.")
+    assert got.requires_grad, f"{call} returned a tensor not connected to x: use tensor operations, not .item()."
+    (derivative,) = torch.autograd.grad(got, x)
+    expect_close(derivative, torch.tensor(0.5**halvings, dtype=DOUBLE), f"the derivative of {call}")
+    expect_equal(x.detach(), torch.tensor(value, dtype=DOUBLE), f"x after {call}", hint="Don't change the caller's x.")
+
+
+@pytest.mark.task(6)
+@pytest.mark.parametrize("where", ["inside", "above", "below"])
+def test_huber_is_differentiated_along_the_branch_python_took(where):
+    magnitude = torch.rand(()).item() if where == "inside" else 1 + 5 * torch.rand(()).item()
+    value = -magnitude if where == "below" or (where == "inside" and torch.rand(()) < 0.5) else magnitude
+    x = torch.tensor(value, dtype=DOUBLE, requires_grad=True)
+    call = f"huber(tensor({value:.4f}))"
+    got = expect_tensor(module.huber(x), call)
+    inside = abs(value) <= 1
+    expected = value**2 if inside else 2 * abs(value) - 1
+    expect_close(got, torch.tensor(expected, dtype=DOUBLE), call, hint="x**2 where |x| <= 1, else 2|x| - 1.")
+    assert got.requires_grad, f"{call} returned a tensor not connected to x: use tensor operations, not .item()."
+    (derivative,) = torch.autograd.grad(got, x)
+    slope = 2 * value if inside else 2 * (1 if value > 0 else -1)
+    expect_close(derivative, torch.tensor(slope, dtype=DOUBLE), f"the derivative of {call}")
+
+
+# Task 7: Second derivatives: create_graph
+
+NO_GRAPH = {
+    "does not require grad": "The first derivative was computed without a graph of its own, so it cannot be "
+    "differentiated again: pass create_graph=True when you compute it."
+}
+
+
+@pytest.mark.task(7)
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_second_derivative_matches_the_analytic_one(name):
+    f, _, second = ELEMENTWISE[name]
+    x = torch.randn(random_shape(2), dtype=DOUBLE)
+    call = f"second_derivative({name}, x)"
+    got = explained_call(module.second_derivative, f, x, call=call, explanations=NO_GRAPH)
+    expect_untouched(x, None, call)
+    expect_close(got, second(x), call, hint="Differentiate the first derivative; it needs a graph: create_graph=True.")
+
+
+@pytest.mark.task(7)
+def test_gradient_penalty_can_itself_be_differentiated_with_respect_to_the_parameters():
+    n = random_shape(1, low=2)[0]
+    w = torch.randn(n, dtype=DOUBLE, requires_grad=True)
+    x = torch.randn(n, dtype=DOUBLE)
+    call = "gradient_penalty(lambda x: (w * sin(x)).sum(), x)"
+    model = lambda x: (w * torch.sin(x)).sum()  # noqa: E731
+    penalty = explained_call(module.gradient_penalty, model, x, call=call, explanations=NO_GRAPH)
+    expect_untouched(x, None, call)
+    assert w.grad is None, (
+        f"{call} wrote into w.grad. backward() fills the .grad of every leaf it reaches, the model's parameters "
+        "included; torch.autograd.grad(output, x, create_graph=True) returns the gradient and leaves .grad alone."
+    )
+    expect_close(penalty, (w.detach() ** 2 * torch.cos(x) ** 2).sum(), call, hint="The gradient is w * cos(x).")
+    assert penalty.requires_grad, (
+        f"{call} returned a penalty that is not connected to w: pass create_graph=True so that the gradient "
+        "(and what you compute from it) is recorded, and don't detach it."
+    )
+    penalty.backward()
+    expect_close(w.grad, 2 * w.detach() * torch.cos(x) ** 2, f"the gradient of {call} with respect to w")
+
+
+# Task 8: Backward twice: retain_graph
+
+
+@pytest.mark.task(8)
+def test_two_head_gradients_match_each_head_alone_with_shared_features_computed_once():
+    n, m = random_shape(2, low=2)
+    a, u = torch.randn(m, n, dtype=DOUBLE), torch.randn(m, dtype=DOUBLE)
+    shared = Counted(lambda w: torch.tanh(a @ w))
+    heads = {"a": lambda h: (h * u).sum(), "b": lambda h: (h**2).sum()}
+    w = parameter(n)
+    leftover = w.grad.clone()
+    expected = [gradient_of(lambda w, head=head: head(torch.tanh(a @ w)), w) for head in heads.values()]
+    call = "two_head_gradients(shared, head_a, head_b, w)"
+    second_time = {
+        "second time": "The first backward freed the graph of shared(w) (the values it saved for the backward pass). "
+        "Keep it for the second head: head_a(features).backward(retain_graph=True)."
+    }
+    got = explained_call(module.two_head_gradients, shared, *heads.values(), w, call=call, explanations=second_time)
+    got = expect_sequence(got, 2, call)
+    assert shared.calls == 1, (
+        f"{call} called shared {shared.calls} times: compute features = shared(w) once, and backward from each head "
+        "through it (the first backward needs retain_graph=True)."
+    )
+    same = isinstance(got[0], torch.Tensor) and got[0] is got[1]
+    hint = "Both are the same tensor: you kept w.grad itself and zeroed it in place. Set w.grad = None." if same else ""
+    both = "It is the sum of both heads' gradients: reset w.grad (w.grad = None) between the two backwards."
+    for name, gradient, right, other in zip("ab", got, expected, expected[::-1]):
+        mistakes = [(right + other, both), (right + other + leftover, both), (right + leftover, LEFTOVER)]
+        expect_close(gradient, right, f"{call}, grad_{name}", hint=hint, mistakes=[] if same else mistakes)
+
+
+# --- Helpers ---
+
+
+def _leaf():
+    """A leaf that requires grad."""
+    return torch.randn(3, requires_grad=True)
+
+
+def _retained():
+    """A non-leaf that retains its grad."""
+    hidden = _leaf() * 2
+    hidden.retain_grad()
+    return hidden
+
+
+def _under_no_grad():
+    """A tensor computed from a leaf under torch.no_grad()."""
+    leaf = _leaf()
+    with torch.no_grad():
+        return leaf * 2
+
+
+def gradient_of(loss_fn, w):
+    """The gradient of ``loss_fn`` at ``w``, computed on a fresh leaf (the expected answer)."""
+    leaf = w.detach().clone().requires_grad_()
+    (gradient,) = torch.autograd.grad(loss_fn(leaf), leaf)
+    return gradient
+
+
+def random_losses(n, count):
+    """``count`` different scalar losses of a vector of n entries."""
+    a, c = torch.randn(2, count, n, dtype=DOUBLE)
+    kinds = [
+        lambda i: lambda w: torch.sin(a[i] * w).sum(),
+        lambda i: lambda w: ((w - c[i]) ** 2).sum(),
+        lambda i: lambda w: torch.tanh(w @ a[i]) * 3,
+    ]
+    return [kinds[i % len(kinds)](i) for i in range(count)]
+
+
+def parameter(n):
+    """A parameter of n entries (a leaf that requires grad), holding a leftover .grad from an earlier step."""
+    w = torch.randn(n, dtype=DOUBLE, requires_grad=True)
+    w.grad = torch.randn_like(w)
+    return w
+
+
+# The operations random_chain draws from.
 UNARY = [torch.exp, torch.sin, torch.tanh, lambda t: t * 3, lambda t: t + 1, lambda t: t**2, lambda t: 2 - t]
 
 
@@ -356,23 +482,6 @@ def random_chain(length):
         names.append(type(t.grad_fn).__name__)
     y = t.sum()
     return y, [type(y.grad_fn).__name__, *reversed(names), "AccumulateGrad"]
-
-
-@pytest.mark.task(5)
-@pytest.mark.parametrize("length", [1, 3, 6])
-def test_backward_chain_lists_the_nodes_from_the_output_back_to_the_leaf(length):
-    y, expected = random_chain(length)
-    call = f"backward_chain(y) for y computed by {length} operation(s) and a sum"
-    got = autograd.backward_chain(y)
-    assert isinstance(got, list | tuple) and all(isinstance(name, str) for name in got), (
-        f"{call} should return a list of strings, got {got!r:.200}. type(node).__name__ is a node's class name."
-    )
-    got = [name.split("::")[-1] for name in got]  # node.name() spells AccumulateGrad "torch::autograd::AccumulateGrad"
-    assert got == expected, (
-        f"{call} returned the wrong chain.\n  expected: {expected}\n  got:      {got}\n"
-        "Start at y.grad_fn, follow the first parent in node.next_functions that is not None, and stop after the "
-        "leaf's AccumulateGrad (its next_functions is empty)."
-    )
 
 
 def random_graph(operations):
@@ -397,111 +506,6 @@ def random_graph(operations):
     return pool[-1].sum(), count + 1
 
 
-@pytest.mark.task(5)
-@pytest.mark.parametrize("operations", [2, 5, 9])
-def test_count_operations_counts_every_node_of_a_random_graph_once(operations):
-    y, expected = random_graph(operations)
-    got = autograd.count_operations(y)
-    assert got == expected, (
-        f"count_operations(y) returned {got!r}, expected {expected} for a graph with {expected} operations. "
-        "Visit every parent in next_functions (skip None), keep a set of the nodes you have seen so that a shared "
-        "node counts once, and don't count AccumulateGrad."
-    )
-
-
-@pytest.mark.task(5)
-def test_count_operations_counts_a_node_shared_by_two_operations_once():
-    x = torch.randn(random_shape(1)[0], dtype=DOUBLE, requires_grad=True)
-    shared = torch.exp(x)
-    y = (torch.sin(shared) * torch.cos(shared)).sum()  # Exp, Sin, Cos, Mul, Sum
-    got = autograd.count_operations(y)
-    hint = " You counted exp twice: it is reached from sin and from cos. Remember the nodes you have seen."
-    hint = hint if got == 6 else ""
-    assert got == 5, f"count_operations(y) for y = (sin(e) * cos(e)).sum(), e = exp(x): expected 5, got {got!r}.{hint}"
-
-
-# Task 6: Graphs are built as the code runs
-
-
-@pytest.mark.task(6)
-@pytest.mark.parametrize("where", ["small", "large-positive", "large-negative"])
-def test_halve_until_small_is_differentiated_along_the_loop_it_ran(where):
-    magnitude = torch.rand(()).item() if where == "small" else 2 + 300 * torch.rand(()).item()
-    value = -magnitude if where == "large-negative" else magnitude
-    x = torch.tensor(value, dtype=DOUBLE, requires_grad=True)
-    halvings = 0
-    while abs(value) / 2**halvings > 1:
-        halvings += 1
-    call = f"halve_until_small(tensor({value:.4f}))"
-    in_place = {"leaf Variable": "x /= 2 changes the caller's x in place. x = x / 2 makes a new, recorded tensor."}
-    got = expect_tensor(call_and_explain(lambda: autograd.halve_until_small(x), call, in_place), call)
-    expect_close(got, torch.tensor(value / 2**halvings, dtype=DOUBLE), call, hint="Compare magnitudes: x.abs() > 1.")
-    assert got.requires_grad, f"{call} returned a tensor not connected to x: use tensor operations, not .item()."
-    (derivative,) = torch.autograd.grad(got, x)
-    expect_close(derivative, torch.tensor(0.5**halvings, dtype=DOUBLE), f"the derivative of {call}")
-    expect_equal(x.detach(), torch.tensor(value, dtype=DOUBLE), f"x after {call}", hint="Don't change the caller's x.")
-
-
-@pytest.mark.task(6)
-@pytest.mark.parametrize("where", ["inside", "above", "below"])
-def test_huber_is_differentiated_along_the_branch_python_took(where):
-    magnitude = torch.rand(()).item() if where == "inside" else 1 + 5 * torch.rand(()).item()
-    value = -magnitude if where == "below" or (where == "inside" and torch.rand(()) < 0.5) else magnitude
-    x = torch.tensor(value, dtype=DOUBLE, requires_grad=True)
-    call = f"huber(tensor({value:.4f}))"
-    got = expect_tensor(autograd.huber(x), call)
-    inside = abs(value) <= 1
-    expected = value**2 if inside else 2 * abs(value) - 1
-    expect_close(got, torch.tensor(expected, dtype=DOUBLE), call, hint="x**2 where |x| <= 1, else 2|x| - 1.")
-    assert got.requires_grad, f"{call} returned a tensor not connected to x: use tensor operations, not .item()."
-    (derivative,) = torch.autograd.grad(got, x)
-    slope = 2 * value if inside else 2 * (1 if value > 0 else -1)
-    expect_close(derivative, torch.tensor(slope, dtype=DOUBLE), f"the derivative of {call}")
-
-
-# Task 7: Second derivatives: create_graph
-
-NO_GRAPH = {
-    "does not require grad": "The first derivative was computed without a graph of its own, so it cannot be "
-    "differentiated again: pass create_graph=True when you compute it."
-}
-
-
-@pytest.mark.task(7)
-@pytest.mark.parametrize("name", ELEMENTWISE)
-def test_second_derivative_matches_the_analytic_one(name):
-    f, _, second = ELEMENTWISE[name]
-    x = torch.randn(random_shape(2), dtype=DOUBLE)
-    call = f"second_derivative({name}, x)"
-    got = call_and_explain(lambda: autograd.second_derivative(f, x), call, NO_GRAPH)
-    expect_untouched(x, None, call)
-    expect_close(got, second(x), call, hint="Differentiate the first derivative; it needs a graph: create_graph=True.")
-
-
-@pytest.mark.task(7)
-def test_gradient_penalty_can_itself_be_differentiated_with_respect_to_the_parameters():
-    n = random_shape(1, low=2)[0]
-    w = torch.randn(n, dtype=DOUBLE, requires_grad=True)
-    x = torch.randn(n, dtype=DOUBLE)
-    call = "gradient_penalty(lambda x: (w * sin(x)).sum(), x)"
-    penalty = call_and_explain(lambda: autograd.gradient_penalty(lambda x: (w * torch.sin(x)).sum(), x), call, NO_GRAPH)
-    expect_untouched(x, None, call)
-    assert w.grad is None, (
-        f"{call} wrote into w.grad. backward() fills the .grad of every leaf it reaches, the model's parameters "
-        "included; torch.autograd.grad(output, x, create_graph=True) returns the gradient and leaves .grad alone."
-    )
-    expect_close(penalty, (w.detach() ** 2 * torch.cos(x) ** 2).sum(), call, hint="The gradient is w * cos(x).")
-    assert penalty.requires_grad, (
-        f"{call} returned a penalty that is not connected to w: pass create_graph=True so that the gradient "
-        "(and what you compute from it) is recorded, and don't detach it."
-    )
-    penalty.backward()
-    expect_close(w.grad, 2 * w.detach() * torch.cos(x) ** 2, f"the gradient of {call} with respect to w")
-
-
-# Task 8: Backward twice: retain_graph
-
-
 class Counted:
     """A function that counts its calls."""
 
@@ -511,35 +515,3 @@ class Counted:
     def __call__(self, *args):
         self.calls += 1
         return self.function(*args)
-
-
-@pytest.mark.task(8)
-def test_two_head_gradients_match_each_head_alone_with_shared_features_computed_once():
-    n, m = random_shape(2, low=2)
-    a, u = torch.randn(m, n, dtype=DOUBLE), torch.randn(m, dtype=DOUBLE)
-    shared = Counted(lambda w: torch.tanh(a @ w))
-    heads = {"a": lambda h: (h * u).sum(), "b": lambda h: (h**2).sum()}
-    w = parameter(n)
-    leftover = w.grad.clone()
-    expected = [gradient_of(lambda w, head=head: head(torch.tanh(a @ w)), w) for head in heads.values()]
-    call = "two_head_gradients(shared, head_a, head_b, w)"
-    second_time = {
-        "second time": "The first backward freed the graph of shared(w) (the values it saved for the backward pass). "
-        "Keep it for the second head: head_a(features).backward(retain_graph=True)."
-    }
-    got = call_and_explain(lambda: autograd.two_head_gradients(shared, *heads.values(), w), call, second_time)
-    got = as_list(got, 2, call)
-    assert shared.calls == 1, (
-        f"{call} called shared {shared.calls} times: compute features = shared(w) once, and backward from each head "
-        "through it (the first backward needs retain_graph=True)."
-    )
-    for name, gradient, right, other in zip("ab", got, expected, expected[::-1]):
-        hint = ""
-        if isinstance(gradient, torch.Tensor) and gradient.shape == right.shape:
-            if got[0] is got[1]:
-                hint = "Both are the same tensor: you kept w.grad itself and zeroed it in place. Set w.grad = None."
-            elif torch.allclose(gradient, right + other) or torch.allclose(gradient, right + other + leftover):
-                hint = "It is the sum of both heads' gradients: reset w.grad (w.grad = None) between the two backwards."
-            elif torch.allclose(gradient, right + leftover):
-                hint = "It includes the leftover gradient w.grad held on entry: reset w.grad before the first backward."
-        expect_close(gradient, right, f"{call}, grad_{name}", hint=hint)

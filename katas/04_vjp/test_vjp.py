@@ -1,4 +1,4 @@
-"""Kata 04: vector-Jacobian products. Run with `pytest katas/04_vjp`; the lesson is README.md beside this file."""
+"""Vector-Jacobian products. The lesson is README.md beside this file."""
 
 import functools
 
@@ -6,7 +6,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from katas.testing import expect_close, kata_module, random_shape
+from katas.testing import (
+    callers_tensor,
+    expect_close,
+    expect_sequence,
+    expect_untouched,
+    explained_call,
+    kata_module,
+    random_shape,
+)
 
 vjp = kata_module(__file__)
 
@@ -25,105 +33,6 @@ MAPS = {
     "tanh-layer": lambda a, b, x: torch.tanh(a @ x),
     "product": lambda a, b, x: (a @ x) * (b @ x),
 }
-
-
-def input_and_output_sizes():
-    """Random sizes n (inputs) and m (outputs) with m != n, so that J (m x n) and its transpose differ in shape."""
-    n, m = random_shape(2, low=2, high=5)
-    return n, (m + 1 if m == n else m)
-
-
-def random_map(name, device="cpu"):
-    """A random map ``f`` from R^n to R^m (m != n), a point ``x`` in R^n, and m."""
-    n, m = input_and_output_sizes()
-    a, b = torch.randn(2, m, n, dtype=DOUBLE, device=device)
-    return functools.partial(MAPS[name], a, b), torch.randn(n, dtype=DOUBLE, device=device), m
-
-
-def jacobian_of(f, x):
-    return torch.autograd.functional.jacobian(f, x)
-
-
-def callers_tensor(shape, requires_grad):
-    """A tensor as a caller might pass it (plain, or a leaf that already holds a .grad), and a copy of that .grad."""
-    x = torch.randn(shape, dtype=DOUBLE)
-    if not requires_grad:
-        return x, None
-    x.requires_grad_()
-    x.grad = torch.randn_like(x)
-    return x, x.grad.clone()
-
-
-def expect_untouched(x, grad_before, call):
-    """Fail if ``call`` changed the autograd state of the caller's tensor ``x``, which held ``grad_before``."""
-    __tracebackhide__ = True
-    requires_grad = grad_before is not None
-    assert x.requires_grad == requires_grad, (
-        f"{call} changed x.requires_grad of the caller's x from {requires_grad} to {x.requires_grad}. "
-        "Work on a copy of your own: x.detach().requires_grad_()."
-    )
-    if grad_before is None:
-        assert x.grad is None, (
-            f"{call} left a .grad on the caller's x (it had none). Work on x.detach().requires_grad_(), not on x."
-        )
-    else:
-        assert x.grad is not None and torch.equal(x.grad, grad_before), (
-            f"{call} changed the .grad the caller's x already held: backward adds into the .grad of the leaves it "
-            "reaches. Work on x.detach().requires_grad_(), a new leaf that is not connected to the caller's x."
-        )
-
-
-def jacobian_hint(got, expected):
-    """What a wrong Jacobian most likely came from."""
-    one_hot = "Row i of J is the VJP with the one-hot upstream vector e_i: 1 at output i, 0 elsewhere."
-    if not isinstance(got, torch.Tensor):
-        return one_hot
-    if got.dtype != expected.dtype:
-        return "J must have x's dtype: torch.stack the rows, or make the matrix with dtype=x.dtype."
-    got, expected = got.detach().cpu(), expected.cpu()
-    if got.shape == expected.T.shape and torch.allclose(got, expected.T):
-        return "This is the transpose of the Jacobian: row i is the gradient of output i (one row per output)."
-    if got.shape != expected.shape:
-        return one_hot
-    look_alikes = {
-        "Row i is the sum of rows 0..i: x.grad accumulated over your backward calls. "
-        "Reset it (x.grad = None) after you take each row.": expected.cumsum(0),
-        "Every row is the sum of all rows: your upstream vector was all ones, not the one-hot e_i.": expected.sum(0),
-        "Every row is the last row: you kept x.grad itself, one tensor that later rows overwrite in place. "
-        "Keep x.grad.clone(), or set x.grad = None instead of zeroing it.": expected[-1],
-    }
-    return next((hint for hint, wrong in look_alikes.items() if torch.allclose(got, wrong.expand_as(got))), one_hot)
-
-
-def expect_jacobian(got, expected, call):
-    __tracebackhide__ = True
-    expect_close(got, expected, call, hint=jacobian_hint(got, expected))
-
-
-def expect_index(got, expected, call, hint):
-    """Fail unless ``got`` is a Python int equal to ``expected``."""
-    __tracebackhide__ = True
-    assert isinstance(got, int) and not isinstance(got, bool), (
-        f"{call} should return a Python int, but it returned {type(got).__name__}: {got!r:.80}. "
-        "A one-element tensor becomes a Python number with .item()."
-    )
-    assert got == expected, f"{call} picked input {got}, expected input {expected}. {hint}"
-
-
-def under_vmap(function, batch, call):
-    """``torch.func.vmap(function)(batch)``, failing with a lesson if ``function`` is not vmap-able."""
-    __tracebackhide__ = True
-    try:
-        return torch.func.vmap(function)(batch)
-    except NotImplementedError:
-        raise
-    except RuntimeError as error:
-        torch_says = str(error)
-    pytest.fail(
-        f"{call} failed. Inside torch.func.vmap, autograd's tools (requires_grad_, backward, torch.autograd.grad) "
-        f"are not allowed: use torch.func.vjp or torch.func.jacrev.\ntorch said: {torch_says}",
-        pytrace=False,
-    )
 
 
 # Task 1: backward needs a scalar, or an upstream gradient
@@ -273,23 +182,6 @@ def test_jacobian_by_rows_leaves_the_callers_tensor_alone(requires_grad):
 # Task 4: torch.autograd.grad leaves .grad alone
 
 
-def linear_layer():
-    """Leaves w (m x n), x (n) and b (m) that require grad, and y = w @ x + b."""
-    n, m = input_and_output_sizes()
-    w, x, b = (torch.randn(shape, dtype=DOUBLE, requires_grad=True) for shape in [(m, n), (n,), (m,)])
-    return (w, x, b), w @ x + b
-
-
-def expect_layer_vjps(got, leaves, v, call):
-    """Fail unless ``got`` holds the VJPs of y = w @ x + b with respect to w, x and b."""
-    __tracebackhide__ = True
-    w, x, b = (leaf.detach() for leaf in leaves)
-    got = tuple(got) if isinstance(got, tuple | list) else (got,)
-    assert len(got) == 3, f"{call} should return one VJP per input (3: for w, x and b), got {len(got)}."
-    for name, actual, expected in zip("wxb", got, [torch.outer(v, x), w.T @ v, v]):
-        expect_close(actual, expected, f"{call}, entry for {name}", hint="Each VJP has the shape of its input.")
-
-
 @pytest.mark.task(4)
 def test_vjp_by_grad_gives_one_vjp_per_input_each_shaped_like_its_input():
     leaves, y = linear_layer()
@@ -412,3 +304,92 @@ def test_most_sensitive_input_depends_on_the_weights_of_the_outputs():
         "most_sensitive_input(f, x, weights) with weights[0] = 0",
         hint="Use the weights as the upstream vector: an output with weight 0 does not count.",
     )
+
+
+# --- Helpers ---
+
+
+def input_and_output_sizes():
+    """Random sizes n (inputs) and m (outputs) with m != n, so that J (m x n) and its transpose differ in shape."""
+    n, m = random_shape(2, low=2, high=5)
+    return n, (m + 1 if m == n else m)
+
+
+def random_map(name, device="cpu"):
+    """A random map ``f`` from R^n to R^m (m != n), a point ``x`` in R^n, and m."""
+    n, m = input_and_output_sizes()
+    a, b = torch.randn(2, m, n, dtype=DOUBLE, device=device)
+    return functools.partial(MAPS[name], a, b), torch.randn(n, dtype=DOUBLE, device=device), m
+
+
+def jacobian_of(f, x):
+    """The Jacobian of ``f`` at ``x``, as torch computes it."""
+    return torch.autograd.functional.jacobian(f, x)
+
+
+def expect_jacobian(got, expected, call):
+    """Fail unless ``got`` is the Jacobian ``expected``, naming the mistake that a wrong one most likely came from."""
+    __tracebackhide__ = True
+    if isinstance(got, torch.Tensor) and got.dtype != expected.dtype:
+        hint, mistakes = "J must have x's dtype: torch.stack the rows, or make the matrix with dtype=x.dtype.", []
+    else:
+        hint = "Row i of J is the VJP with the one-hot upstream vector e_i: 1 at output i, 0 elsewhere."
+        mistakes = [
+            (
+                expected.T,
+                "This is the transpose of the Jacobian: row i is the gradient of output i (one row per output).",
+            ),
+            (
+                expected.cumsum(0),
+                "Row i is the sum of rows 0..i: x.grad accumulated over your backward calls. "
+                "Reset it (x.grad = None) after you take each row.",
+            ),
+            (
+                expected.sum(0).expand_as(expected),
+                "Every row is the sum of all rows: your upstream vector was all ones, not the one-hot e_i.",
+            ),
+            (
+                expected[-1].expand_as(expected),
+                "Every row is the last row: you kept x.grad itself, one tensor that later rows overwrite in place. "
+                "Keep x.grad.clone(), or set x.grad = None instead of zeroing it.",
+            ),
+        ]
+    expect_close(got, expected, call, hint=hint, mistakes=mistakes)
+
+
+def under_vmap(function, batch, call):
+    """``torch.func.vmap(function)(batch)``, failing with a lesson if ``function`` uses autograd's own tools."""
+    __tracebackhide__ = True
+    autograd_in_vmap = (
+        "Inside torch.func.vmap, autograd's tools (requires_grad_, backward, torch.autograd.grad) are not allowed: "
+        "use torch.func.vjp or torch.func.jacrev."
+    )
+    return explained_call(
+        torch.func.vmap(function), batch, call=call, explanations={"functorch transform": autograd_in_vmap}
+    )
+
+
+def expect_index(got, expected, call, hint):
+    """Fail unless ``got`` is a Python int equal to ``expected``."""
+    __tracebackhide__ = True
+    assert isinstance(got, int) and not isinstance(got, bool), (
+        f"{call} should return a Python int, but it returned {type(got).__name__}: {got!r:.80}. "
+        "A one-element tensor becomes a Python number with .item()."
+    )
+    assert got == expected, f"{call} picked input {got}, expected input {expected}. {hint}"
+
+
+def linear_layer():
+    """Leaves w (m x n), x (n) and b (m) that require grad, and y = w @ x + b."""
+    n, m = input_and_output_sizes()
+    w, x, b = (torch.randn(shape, dtype=DOUBLE, requires_grad=True) for shape in [(m, n), (n,), (m,)])
+    return (w, x, b), w @ x + b
+
+
+def expect_layer_vjps(got, leaves, v, call):
+    """Fail unless ``got`` holds the VJPs of y = w @ x + b with respect to w, x and b."""
+    __tracebackhide__ = True
+    w, x, b = (leaf.detach() for leaf in leaves)
+    got = expect_sequence(got, 3, f"{call} (one VJP for each of w, x and b)")
+    for name, actual, expected in zip("wxb", got, [torch.outer(v, x), w.T @ v, v]):
+        expect_close(actual, expected, f"{call}, entry for {name}", hint="Each VJP has the shape of its input.")

@@ -1,7 +1,7 @@
-"""Kata 04: vector-Jacobian products.
+"""Vector-Jacobian products.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/04_vjp`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 
 Throughout, ``f`` is a function from tensors to tensors, ``x`` its input and J the
 Jacobian of ``f`` at ``x``. None of these functions may change the caller's ``x``:
@@ -17,7 +17,7 @@ def implicit_gradient_allowed(y):
 
     Answer from ``y`` itself: do not call backward.
     """
-    raise NotImplementedError("kata 04_vjp, task 1: write implicit_gradient_allowed (see README.md)")
+    raise NotImplementedError("Task 1: write implicit_gradient_allowed (see README.md)")
 
 
 def gradient_of_sum(f, x):
@@ -26,7 +26,7 @@ def gradient_of_sum(f, x):
     >>> gradient_of_sum(lambda x: x**2, torch.tensor([1.0, 3.0]))
     tensor([2., 6.])
     """
-    raise NotImplementedError("kata 04_vjp, task 1: write gradient_of_sum (see README.md)")
+    raise NotImplementedError("Task 1: write gradient_of_sum (see README.md)")
 
 
 # Task 2: y.backward(v) computes vᵀJ
@@ -40,7 +40,7 @@ def vjp_by_backward(f, x, v):
     >>> vjp_by_backward(lambda x: x**2, torch.tensor([1.0, 3.0]), torch.tensor([10.0, 1.0]))
     tensor([20.,  6.])
     """
-    raise NotImplementedError("kata 04_vjp, task 2: write vjp_by_backward (see README.md)")
+    raise NotImplementedError("Task 2: write vjp_by_backward (see README.md)")
 
 
 # Task 3: The Jacobian, one row at a time
@@ -57,7 +57,7 @@ def jacobian_by_rows(f, x):
     tensor([[1., 2., 3.],
             [4., 5., 6.]])
     """
-    raise NotImplementedError("kata 04_vjp, task 3: write jacobian_by_rows (see README.md)")
+    raise NotImplementedError("Task 3: write jacobian_by_rows (see README.md)")
 
 
 # Task 4: torch.autograd.grad leaves .grad alone
@@ -70,7 +70,7 @@ def vjp_by_grad(output, inputs, v):
     ``output``, and each VJP the shape of its input. The ``.grad`` of the inputs must not change,
     and the caller may ask for another VJP of the same ``output`` afterwards.
     """
-    raise NotImplementedError("kata 04_vjp, task 4: write vjp_by_grad (see README.md)")
+    raise NotImplementedError("Task 4: write vjp_by_grad (see README.md)")
 
 
 # Task 5: The functional API: torch.func
@@ -81,7 +81,7 @@ def functional_vjp(f, x, v):
 
     It must work inside ``torch.func.vmap``, which autograd's ``backward`` and ``grad`` do not.
     """
-    raise NotImplementedError("kata 04_vjp, task 5: write functional_vjp (see README.md)")
+    raise NotImplementedError("Task 5: write functional_vjp (see README.md)")
 
 
 def jacobian_function(f):
@@ -94,7 +94,7 @@ def jacobian_function(f):
     tensor([[2., 0.],
             [0., 6.]])
     """
-    raise NotImplementedError("kata 04_vjp, task 5: write jacobian_function (see README.md)")
+    raise NotImplementedError("Task 5: write jacobian_function (see README.md)")
 
 
 # Task 6: Sensitivity analysis
@@ -102,7 +102,7 @@ def jacobian_function(f):
 
 def weighted_output_gradient(f, x, weights):
     """The gradient of ``(weights * f(x)).sum()`` with respect to ``x``; ``weights`` has the shape of ``f(x)``."""
-    raise NotImplementedError("kata 04_vjp, task 6: write weighted_output_gradient (see README.md)")
+    raise NotImplementedError("Task 6: write weighted_output_gradient (see README.md)")
 
 
 def most_sensitive_input(f, x, weights):
@@ -110,4 +110,4 @@ def most_sensitive_input(f, x, weights):
 
     "The most" is per unit of change, in either direction: a decrease counts as much as an increase.
     """
-    raise NotImplementedError("kata 04_vjp, task 6: write most_sensitive_input (see README.md)")
+    raise NotImplementedError("Task 6: write most_sensitive_input (see README.md)")

@@ -1,4 +1,4 @@
-"""Kata 05: a training loop by hand. Run with `pytest katas/05_training_loop`; the lesson is README.md beside it."""
+"""A training loop by hand. The lesson is README.md beside this file."""
 
 import math
 
@@ -6,87 +6,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from katas.testing import expect_close, expect_dtype, expect_shape, kata_module, random_shape
+from katas.testing import expect_close, expect_dtype, expect_shape, explained_call, kata_module, random_int
 
 training_loop = kata_module(__file__)
 
 DTYPES = [torch.float32, torch.float64]
-
-
-def random_size(low, high):
-    return random_shape(1, low, high)[0]
-
-
-def separable_data(margin=0.5):
-    """Points in a few dimensions, labelled 0/1 by a random plane, kept at least ``margin`` away from it."""
-    n, d = random_size(64, 128), random_size(2, 5)
-    X = torch.randn(n, d, dtype=torch.float64)
-    normal = F.normalize(torch.randn(d, dtype=torch.float64), dim=0)
-    score = X @ normal + 0.5 * torch.randn((), dtype=torch.float64)
-    X += margin * score.sign()[:, None] * normal
-    return X, (score > 0).double()
-
-
-def noisy_data():
-    """Points with random 0/1 labels: no plane separates them, so the best loss is far above 0."""
-    n, d = random_size(64, 128), random_size(2, 5)
-    return torch.randn(n, d, dtype=torch.float64), torch.randint(0, 2, (n,)).double()
-
-
-def leaf_parameters(n_features, scale=0.5):
-    w = (scale * torch.randn(n_features, dtype=torch.float64)).requires_grad_()
-    b = (scale * torch.randn((), dtype=torch.float64)).requires_grad_()
-    return w, b
-
-
-def copy_of(params):
-    return tuple(param.detach().clone().requires_grad_() for param in params)
-
-
-def loss_of(X, y, w, b):
-    return F.binary_cross_entropy_with_logits(X @ w + b, y).item()
-
-
-def gradient_descent(X, y, w, b, lr, steps):
-    """The parameters after ``steps`` plain gradient-descent steps, with the gradients worked out by hand."""
-    w, b = w.detach().clone(), b.detach().clone()
-    for _ in range(steps):
-        residual = (torch.sigmoid(X @ w + b) - y) / len(y)
-        w, b = w - lr * X.T @ residual, b - lr * residual.sum()
-    return w, b
-
-
-def accuracy(X, y, w, b):
-    return ((X @ w + b > 0) == (y == 1)).double().mean().item()
-
-
-def take_step(params, lr):
-    """``training_loop.sgd_step(params, lr)``, explaining autograd's error for an update outside no_grad."""
-    try:
-        training_loop.sgd_step(params, lr)
-    except RuntimeError as error:
-        if "leaf Variable" not in str(error):
-            raise
-        message = str(error)
-    else:
-        return
-    pytest.fail(
-        f"sgd_step raised: {message}\nAutograd refuses to change a leaf that requires grad in place while it is "
-        "recording. Do the update inside `with torch.no_grad():`.",
-        pytrace=False,
-    )
-
-
-def expect_leaf(param, name, after):
-    assert param.requires_grad, (
-        f"After {after}, {name}.requires_grad is False, so the next backward will not reach it. Something detached "
-        f"{name} (detach_()) or switched its requires_grad off: change only its values, inside torch.no_grad()."
-    )
-    assert param.is_leaf and param.grad_fn is None, (
-        f"After {after}, {name} is no longer a leaf: it has grad_fn={param.grad_fn}. "
-        f"`{name} = {name} - lr * {name}.grad` makes a new tensor with a graph behind it, and the next backward "
-        f"leaves its .grad empty. Update in place (`{name} -= lr * {name}.grad`) inside `with torch.no_grad():`."
-    )
 
 
 # Task 1: Parameters are leaves
@@ -95,7 +19,7 @@ def expect_leaf(param, name, after):
 @pytest.mark.task(1)
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_init_parameters_gives_a_weight_per_feature_and_a_single_bias(dtype):
-    n_features = random_size(2, 6)
+    n_features = random_int(2, 6)
     w, b = training_loop.init_parameters(n_features, dtype)
     call = f"init_parameters({n_features}, {dtype})"
     expect_shape(w, (n_features,), f"{call}[0], the weights w,")
@@ -107,7 +31,7 @@ def test_init_parameters_gives_a_weight_per_feature_and_a_single_bias(dtype):
 
 @pytest.mark.task(1)
 def test_init_parameters_returns_leaves_that_require_grad():
-    w, b = training_loop.init_parameters(random_size(2, 6), torch.float64)
+    w, b = training_loop.init_parameters(random_int(2, 6), torch.float64)
     for name, param in (("w", w), ("b", b)):
         assert param.requires_grad, f"init_parameters: {name}.requires_grad is False, so backward will not reach it."
         assert param.is_leaf, (
@@ -122,7 +46,7 @@ def test_init_parameters_returns_leaves_that_require_grad():
 
 @pytest.mark.task(2)
 def test_predict_logits_gives_one_logit_per_row_x_dot_w_plus_b():
-    X = torch.randn(random_size(5, 20), random_size(2, 6), dtype=torch.float64)
+    X = torch.randn(random_int(5, 20), random_int(2, 6), dtype=torch.float64)
     w, b = leaf_parameters(X.shape[1])
     expected = (X * w).sum(dim=1) + b
     expect_close(
@@ -135,7 +59,7 @@ def test_predict_logits_gives_one_logit_per_row_x_dot_w_plus_b():
 
 @pytest.mark.task(2)
 def test_predict_logits_keeps_the_graph_back_to_w_and_b():
-    X = torch.randn(random_size(5, 20), random_size(2, 6), dtype=torch.float64)
+    X = torch.randn(random_int(5, 20), random_int(2, 6), dtype=torch.float64)
     w, b = leaf_parameters(X.shape[1])
     logits = training_loop.predict_logits(X, w, b)
     assert logits.requires_grad, "predict_logits(X, w, b) returned a tensor without a graph: no detach or no_grad here."
@@ -146,14 +70,6 @@ def test_predict_logits_keeps_the_graph_back_to_w_and_b():
 
 
 # Task 3: A loss that cannot overflow
-
-
-def labelled_logits(dtype, extreme):
-    """Ordinary logits and 0/1 targets, followed by ``extreme`` logits with each label (right and wrong)."""
-    n = random_size(5, 30)
-    logits = torch.cat([3 * torch.randn(n, dtype=dtype), torch.tensor(extreme, dtype=dtype).repeat(2)])
-    targets = torch.cat([torch.randint(0, 2, (n,)), torch.tensor([0, 1]).repeat_interleave(len(extreme))])
-    return logits, targets.to(dtype)
 
 
 @pytest.mark.task(3)
@@ -203,11 +119,11 @@ def test_bce_with_logits_has_gradient_sigmoid_minus_target_over_n(dtype):
 
 @pytest.mark.task(4)
 def test_sgd_step_moves_each_parameter_against_its_gradient_in_place():
-    w, b = leaf_parameters(random_size(2, 6))
+    w, b = leaf_parameters(random_int(2, 6))
     w.grad, b.grad = torch.randn_like(w), torch.randn_like(b)
     before = copy_of((w, b))
     lr = 0.3
-    take_step([w, b], lr)
+    explained_call(training_loop.sgd_step, [w, b], lr, call="sgd_step([w, b], lr)", explanations=UPDATE_OF_A_LEAF)
     for name, param, old in (("w", w, before[0]), ("b", b, before[1])):
         if torch.equal(param.detach(), old.detach()):
             pytest.fail(
@@ -225,9 +141,9 @@ def test_sgd_step_moves_each_parameter_against_its_gradient_in_place():
 
 @pytest.mark.task(4)
 def test_sgd_step_updates_under_no_grad_so_parameters_stay_leaves():
-    w, b = leaf_parameters(random_size(2, 6))
+    w, b = leaf_parameters(random_int(2, 6))
     w.grad, b.grad = torch.randn_like(w), torch.randn_like(b)
-    take_step((w, b), 0.1)
+    explained_call(training_loop.sgd_step, (w, b), 0.1, call="sgd_step((w, b), 0.1)", explanations=UPDATE_OF_A_LEAF)
     expect_leaf(w, "w", "sgd_step")
     expect_leaf(b, "b", "sgd_step")
     assert torch.is_grad_enabled(), (
@@ -238,7 +154,7 @@ def test_sgd_step_updates_under_no_grad_so_parameters_stay_leaves():
 
 @pytest.mark.task(4)
 def test_zero_grad_clears_the_gradients_but_not_the_parameters():
-    X = torch.randn(random_size(5, 20), random_size(2, 6), dtype=torch.float64)
+    X = torch.randn(random_int(5, 20), random_int(2, 6), dtype=torch.float64)
     w, b = leaf_parameters(X.shape[1])
     (X @ w + b).sum().backward()
     before = copy_of((w, b))
@@ -253,20 +169,17 @@ def test_zero_grad_clears_the_gradients_but_not_the_parameters():
 
 @pytest.mark.task(4)
 def test_zero_grad_accepts_parameters_that_have_no_gradient_yet():
-    w, b = leaf_parameters(random_size(2, 6))
-    try:
-        training_loop.zero_grad((w, b))
-    except AttributeError as error:
-        message = str(error)
-    else:
-        assert w.grad is None or not w.grad.any(), f"zero_grad on fresh parameters gave w a gradient: {w.grad}."
-        return
-    pytest.fail(
-        f"zero_grad on parameters without gradients raised AttributeError: {message}\n"
-        "Before the first backward, .grad is None, and None has no zero_(). Skip those "
-        "(`if p.grad is not None`), or simply set p.grad = None.",
-        pytrace=False,
+    w, b = leaf_parameters(random_int(2, 6))
+    explained_call(
+        training_loop.zero_grad,
+        (w, b),
+        call="zero_grad((w, b)) on parameters without gradients",
+        explanations={
+            "'NoneType' object has no attribute": "Before the first backward, .grad is None, and None has no zero_(). "
+            "Skip those (`if p.grad is not None`), or simply set p.grad = None."
+        },
     )
+    assert w.grad is None or not w.grad.any(), f"zero_grad on fresh parameters gave w a gradient: {w.grad}."
 
 
 # Task 5: Noticing divergence
@@ -399,7 +312,7 @@ def test_a_too_large_learning_rate_raises_floating_point_error():
 @pytest.mark.task(6)
 def test_train_raises_instead_of_returning_a_nan_loss():
     X, y = separable_data()
-    X[random_size(0, len(X) - 1), 0] = math.nan
+    X[random_int(0, len(X) - 1), 0] = math.nan
     try:
         history = training_loop.train(X, y, leaf_parameters(X.shape[1]), lr=1.0, max_steps=20, tol=1e-4)
     except FloatingPointError:
@@ -409,3 +322,80 @@ def test_train_raises_instead_of_returning_a_nan_loss():
         "FloatingPointError. A nan loss is never a result: call diverged(history) after recording each loss.",
         pytrace=False,
     )
+
+
+# --- Helpers ---
+
+UPDATE_OF_A_LEAF = {
+    "leaf Variable": "Autograd refuses to change a leaf that requires grad in place while it is recording. "
+    "Do the update inside `with torch.no_grad():`."
+}
+
+
+def expect_leaf(param, name, after):
+    """Fail unless ``param`` is still a leaf that requires grad after ``after`` updated it."""
+    __tracebackhide__ = True
+    assert param.requires_grad, (
+        f"After {after}, {name}.requires_grad is False, so the next backward will not reach it. Something detached "
+        f"{name} (detach_()) or switched its requires_grad off: change only its values, inside torch.no_grad()."
+    )
+    assert param.is_leaf and param.grad_fn is None, (
+        f"After {after}, {name} is no longer a leaf: it has grad_fn={param.grad_fn}. "
+        f"`{name} = {name} - lr * {name}.grad` makes a new tensor with a graph behind it, and the next backward "
+        f"leaves its .grad empty. Update in place (`{name} -= lr * {name}.grad`) inside `with torch.no_grad():`."
+    )
+
+
+def separable_data(margin=0.5):
+    """Points in a few dimensions, labelled 0/1 by a random plane, kept at least ``margin`` away from it."""
+    n, d = random_int(64, 128), random_int(2, 5)
+    X = torch.randn(n, d, dtype=torch.float64)
+    normal = F.normalize(torch.randn(d, dtype=torch.float64), dim=0)
+    score = X @ normal + 0.5 * torch.randn((), dtype=torch.float64)
+    X += margin * score.sign()[:, None] * normal
+    return X, (score > 0).double()
+
+
+def noisy_data():
+    """Points with random 0/1 labels: no plane separates them, so the best loss is far above 0."""
+    n, d = random_int(64, 128), random_int(2, 5)
+    return torch.randn(n, d, dtype=torch.float64), torch.randint(0, 2, (n,)).double()
+
+
+def labelled_logits(dtype, extreme):
+    """Ordinary logits and 0/1 targets, followed by ``extreme`` logits with each label (right and wrong)."""
+    n = random_int(5, 30)
+    logits = torch.cat([3 * torch.randn(n, dtype=dtype), torch.tensor(extreme, dtype=dtype).repeat(2)])
+    targets = torch.cat([torch.randint(0, 2, (n,)), torch.tensor([0, 1]).repeat_interleave(len(extreme))])
+    return logits, targets.to(dtype)
+
+
+def leaf_parameters(n_features, scale=0.5):
+    """Random float64 weights ``w`` (one per feature) and bias ``b``, both leaves that require grad."""
+    w = (scale * torch.randn(n_features, dtype=torch.float64)).requires_grad_()
+    b = (scale * torch.randn((), dtype=torch.float64)).requires_grad_()
+    return w, b
+
+
+def copy_of(params):
+    """New leaves with the values of ``params``, not connected to them."""
+    return tuple(param.detach().clone().requires_grad_() for param in params)
+
+
+def loss_of(X, y, w, b):
+    """The mean binary cross-entropy of the plane ``w``, ``b`` on ``X``, ``y``, as a Python float."""
+    return F.binary_cross_entropy_with_logits(X @ w + b, y).item()
+
+
+def gradient_descent(X, y, w, b, lr, steps):
+    """The parameters after ``steps`` plain gradient-descent steps, with the gradients worked out by hand."""
+    w, b = w.detach().clone(), b.detach().clone()
+    for _ in range(steps):
+        residual = (torch.sigmoid(X @ w + b) - y) / len(y)
+        w, b = w - lr * X.T @ residual, b - lr * residual.sum()
+    return w, b
+
+
+def accuracy(X, y, w, b):
+    """The fraction of points that the plane ``w``, ``b`` puts on the side of their label."""
+    return ((X @ w + b > 0) == (y == 1)).double().mean().item()

@@ -1,7 +1,7 @@
-"""Kata 05: a training loop by hand, with no torch.nn and no torch.optim.
+"""A training loop by hand, with no torch.nn and no torch.optim.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/05_training_loop`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 """
 
 import torch
@@ -15,7 +15,7 @@ def init_parameters(n_features, dtype=torch.float32):
     ``w`` has shape ``(n_features,)`` and ``b`` is 0-d; both have ``dtype``, start at zero or at small random
     values, and are leaf tensors that require grad.
     """
-    raise NotImplementedError("kata 05_training_loop, task 1: write init_parameters (see README.md)")
+    raise NotImplementedError("Task 1: write init_parameters (see README.md)")
 
 
 # Task 2: The forward pass
@@ -26,7 +26,7 @@ def predict_logits(X, w, b):
 
     A logit is a score: positive means class 1 is more likely. Keep the graph: gradients must reach ``w`` and ``b``.
     """
-    raise NotImplementedError("kata 05_training_loop, task 2: write predict_logits (see README.md)")
+    raise NotImplementedError("Task 2: write predict_logits (see README.md)")
 
 
 # Task 3: A loss that cannot overflow
@@ -37,7 +37,7 @@ def bce_with_logits(logits, targets):
 
     Finite and exact for every logit, even +-1000, in float32 as in float64. Written by hand: no torch.nn.
     """
-    raise NotImplementedError("kata 05_training_loop, task 3: write bce_with_logits (see README.md)")
+    raise NotImplementedError("Task 3: write bce_with_logits (see README.md)")
 
 
 # Task 4: One step of gradient descent
@@ -48,12 +48,12 @@ def sgd_step(params, lr):
 
     The tensors must stay leaves that require grad. Leave the gradients alone: that is ``zero_grad``'s job.
     """
-    raise NotImplementedError("kata 05_training_loop, task 4: write sgd_step (see README.md)")
+    raise NotImplementedError("Task 4: write sgd_step (see README.md)")
 
 
 def zero_grad(params):
     """Reset the ``.grad`` of each tensor in ``params`` (to ``None`` or to zeros), even if it has none yet."""
-    raise NotImplementedError("kata 05_training_loop, task 4: write zero_grad (see README.md)")
+    raise NotImplementedError("Task 4: write zero_grad (see README.md)")
 
 
 # Task 5: Noticing divergence
@@ -64,7 +64,7 @@ def diverged(losses):
 
     True when any loss is nan or infinite, or the latest loss is larger than the first.
     """
-    raise NotImplementedError("kata 05_training_loop, task 5: write diverged (see README.md)")
+    raise NotImplementedError("Task 5: write diverged (see README.md)")
 
 
 # Task 6: The training loop
@@ -80,4 +80,4 @@ def train(X, y, params, lr, max_steps, tol):
 
     Returns the history.
     """
-    raise NotImplementedError("kata 05_training_loop, task 6: write train (see README.md)")
+    raise NotImplementedError("Task 6: write train (see README.md)")

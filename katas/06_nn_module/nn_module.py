@@ -1,7 +1,7 @@
-"""Kata 06: nn.Module.
+"""nn.Module.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/06_nn_module`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 """
 
 from torch import nn
@@ -19,11 +19,11 @@ class MLP(nn.Module):
     def __init__(self, in_features, hidden_features, out_features):
         """Create the layers: ``self.hidden``, an ``nn.Linear`` from ``in_features`` to ``hidden_features``,
         and ``self.output``, an ``nn.Linear`` from ``hidden_features`` to ``out_features``."""
-        raise NotImplementedError("kata 06_nn_module, task 1: write MLP.__init__ (see README.md)")
+        raise NotImplementedError("Task 1: write MLP.__init__ (see README.md)")
 
     def forward(self, x):
         """``output(relu(hidden(x)))`` for a batch ``x`` of shape ``(batch, in_features)``."""
-        raise NotImplementedError("kata 06_nn_module, task 1: write MLP.forward (see README.md)")
+        raise NotImplementedError("Task 1: write MLP.forward (see README.md)")
 
 
 # Task 2: Modules and torch.nn.functional
@@ -35,7 +35,7 @@ def functional_mlp(x, params):
     ``params`` maps the names that ``MLP.named_parameters()`` gives to tensors:
     ``"hidden.weight"``, ``"hidden.bias"``, ``"output.weight"`` and ``"output.bias"``.
     """
-    raise NotImplementedError("kata 06_nn_module, task 2: write functional_mlp (see README.md)")
+    raise NotImplementedError("Task 2: write functional_mlp (see README.md)")
 
 
 # Task 3: nn.Sequential
@@ -53,7 +53,7 @@ def make_sequential(sizes):
       (2): Linear(in_features=8, out_features=2, bias=True)
     )
     """
-    raise NotImplementedError("kata 06_nn_module, task 3: write make_sequential (see README.md)")
+    raise NotImplementedError("Task 3: write make_sequential (see README.md)")
 
 
 # Task 4: Counting and freezing parameters
@@ -61,12 +61,12 @@ def make_sequential(sizes):
 
 def count_parameters(model):
     """How many numbers an optimizer would train in ``model``: the elements of its trainable parameters, an int."""
-    raise NotImplementedError("kata 06_nn_module, task 4: write count_parameters (see README.md)")
+    raise NotImplementedError("Task 4: write count_parameters (see README.md)")
 
 
 def freeze_all_but_last(model):
     """Freeze, in place, every parameter of the ``nn.Sequential`` ``model`` except those of its last layer."""
-    raise NotImplementedError("kata 06_nn_module, task 4: write freeze_all_but_last (see README.md)")
+    raise NotImplementedError("Task 4: write freeze_all_but_last (see README.md)")
 
 
 # Task 5: nn.ModuleList
@@ -81,11 +81,11 @@ class DeepMLP(nn.Module):
 
     def __init__(self, sizes):
         """Keep the ``len(sizes) - 1`` linear layers in an ``nn.ModuleList`` called ``self.layers``."""
-        raise NotImplementedError("kata 06_nn_module, task 5: write DeepMLP.__init__ (see README.md)")
+        raise NotImplementedError("Task 5: write DeepMLP.__init__ (see README.md)")
 
     def forward(self, x):
         """Run ``x`` through every layer, with ReLU between two layers."""
-        raise NotImplementedError("kata 06_nn_module, task 5: write DeepMLP.forward (see README.md)")
+        raise NotImplementedError("Task 5: write DeepMLP.forward (see README.md)")
 
 
 # Task 6: Buffers
@@ -96,7 +96,7 @@ class RunningMean(nn.Module):
 
     def __init__(self, num_features, momentum=0.1):
         """Keep ``momentum``, and a buffer ``mean`` of ``num_features`` zeros: state, but not a parameter."""
-        raise NotImplementedError("kata 06_nn_module, task 6: write RunningMean.__init__ (see README.md)")
+        raise NotImplementedError("Task 6: write RunningMean.__init__ (see README.md)")
 
     def forward(self, x):
         """``x - self.mean`` for a batch ``x`` of shape ``(batch, num_features)``.
@@ -104,7 +104,7 @@ class RunningMean(nn.Module):
         In training mode, first update the running mean, without autograd tracking it:
         ``mean = (1 - momentum) * mean + momentum * x.mean(dim=0)``. In evaluation mode it stays as it is.
         """
-        raise NotImplementedError("kata 06_nn_module, task 6: write RunningMean.forward (see README.md)")
+        raise NotImplementedError("Task 6: write RunningMean.forward (see README.md)")
 
 
 # Task 7: Training and evaluation modes
@@ -115,7 +115,7 @@ def predict(model, x):
 
     Afterwards the model is back in the mode (training or evaluation) it was in before.
     """
-    raise NotImplementedError("kata 06_nn_module, task 7: write predict (see README.md)")
+    raise NotImplementedError("Task 7: write predict (see README.md)")
 
 
 # Task 8: Convolution output shapes
@@ -127,7 +127,7 @@ def conv2d_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     >>> conv2d_output_size(32, kernel_size=3, stride=2, padding=1)
     16
     """
-    raise NotImplementedError("kata 06_nn_module, task 8: write conv2d_output_size (see README.md)")
+    raise NotImplementedError("Task 8: write conv2d_output_size (see README.md)")
 
 
 def conv2d_output_shape(conv, input_shape):
@@ -135,7 +135,7 @@ def conv2d_output_shape(conv, input_shape):
 
     ``conv`` is an ``nn.Conv2d`` with integer padding; work the shape out without running it.
     """
-    raise NotImplementedError("kata 06_nn_module, task 8: write conv2d_output_shape (see README.md)")
+    raise NotImplementedError("Task 8: write conv2d_output_shape (see README.md)")
 
 
 # Task 9: Saving and loading a state_dict
@@ -143,7 +143,7 @@ def conv2d_output_shape(conv, input_shape):
 
 def save_weights(model, path):
     """Save ``model``'s weights (parameters and buffers, not the model object) to the file ``path``."""
-    raise NotImplementedError("kata 06_nn_module, task 9: write save_weights (see README.md)")
+    raise NotImplementedError("Task 9: write save_weights (see README.md)")
 
 
 def load_weights(model, path):
@@ -151,4 +151,4 @@ def load_weights(model, path):
 
     Weights whose names do not match ``model``'s exactly are an error, not something to skip.
     """
-    raise NotImplementedError("kata 06_nn_module, task 9: write load_weights (see README.md)")
+    raise NotImplementedError("Task 9: write load_weights (see README.md)")

@@ -1,4 +1,4 @@
-"""Kata 06: nn.Module. Run with `pytest katas/06_nn_module`; the lesson is README.md beside this file."""
+"""nn.Module. The lesson is README.md beside this file."""
 
 import pickle
 
@@ -6,54 +6,20 @@ import pytest
 import torch
 from torch import nn
 
-from katas.testing import expect_close, expect_dtype, expect_equal, expect_shape, kata_module, random_shape
-
-nn_module = kata_module(__file__)
-
-PLAIN_LIST_HINT = (
-    "Layers kept in a plain Python list are invisible to nn.Module: model.parameters() and state_dict() skip them, "
-    "so an optimizer would not train them and .to() would not move them. Use nn.ModuleList."
+from katas.testing import (
+    distinct_sizes,
+    expect_close,
+    expect_dtype,
+    expect_equal,
+    expect_raises,
+    expect_shape,
+    explained_call,
+    kata_module,
+    random_int,
+    random_shape,
 )
 
-
-def build(cls, *args):
-    """``cls(*args)``, failing with a pointer to ``super().__init__()`` when the learner's __init__ forgot it."""
-    __tracebackhide__ = True
-    try:
-        return cls(*args)
-    except AttributeError as error:
-        if "before Module.__init__() call" not in str(error):
-            raise
-        problem = str(error)
-    pytest.fail(  # outside the except block, so that the failure does not repeat torch's error
-        f"{cls.__name__}({', '.join(map(repr, args))}) raised AttributeError: {problem}.\n"
-        f"The first line of {cls.__name__}.__init__ must be super().__init__(): it sets up the dictionaries "
-        "in which nn.Module records layers, parameters and buffers.",
-        pytrace=False,
-    )
-
-
-def draw(low, high):
-    """A random int from ``low`` to ``high`` inclusive."""
-    return random_shape(1, low, high)[0]
-
-
-def distinct_sizes(count):
-    """``count`` different layer sizes, so that a layer built the wrong way round has the wrong shape."""
-    return (torch.randperm(8)[:count] + 2).tolist()
-
-
-def linear_stack(sizes):
-    """Linear layers through ``sizes`` with a ReLU between two layers: what make_sequential should build."""
-    layers = [nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    return nn.Sequential(*[module for layer in layers for module in (layer, nn.ReLU())][:-1])
-
-
-def through_linear_layers(x, linears):
-    """``x`` through ``linears``, with ReLU between two layers, computed here by hand."""
-    for layer in linears[:-1]:
-        x = torch.relu(x @ layer.weight.T + layer.bias)
-    return x @ linears[-1].weight.T + linears[-1].bias
+nn_module = kata_module(__file__)
 
 
 # Task 1: Subclassing nn.Module
@@ -62,7 +28,7 @@ def through_linear_layers(x, linears):
 @pytest.mark.task(1)
 def test_mlp_is_an_nn_module_that_maps_in_features_to_out_features():
     n_in, hidden, n_out = distinct_sizes(3)
-    batch = draw(1, 6)
+    batch = random_int(1, 6)
     model = build(nn_module.MLP, n_in, hidden, n_out)
     assert isinstance(model, nn.Module), "MLP should subclass nn.Module: class MLP(nn.Module)."
     expect_shape(model(torch.randn(batch, n_in)), (batch, n_out), f"MLP({n_in}, {hidden}, {n_out})(<batch of {batch}>)")
@@ -124,14 +90,6 @@ def test_functional_mlp_matches_the_same_network_built_from_modules():
 
 
 # Task 3: nn.Sequential
-
-
-def describe_layers(model):
-    """The layers of ``model`` in a form that shows their kind and, for Linear layers, their sizes."""
-    return [
-        f"Linear({layer.in_features}, {layer.out_features})" if isinstance(layer, nn.Linear) else type(layer).__name__
-        for layer in model
-    ]
 
 
 @pytest.mark.task(3)
@@ -216,11 +174,6 @@ def test_freeze_all_but_last_leaves_only_the_last_layer_trainable():
 # Task 5: nn.ModuleList
 
 
-def deep_sizes():
-    """The sizes of a DeepMLP with 3 to 5 layers."""
-    return list(random_shape(draw(3, 5) + 1, low=3, high=9))
-
-
 @pytest.mark.task(5)
 def test_deep_mlp_registers_every_layer_so_named_parameters_and_state_dict_see_them():
     sizes = deep_sizes()
@@ -287,7 +240,7 @@ def test_deep_mlp_applies_relu_between_layers_but_not_after_the_last():
 
 @pytest.mark.task(6)
 def test_running_mean_is_a_buffer_saved_in_the_state_dict_but_not_a_parameter():
-    n = draw(2, 9)
+    n = random_int(2, 9)
     model = build(nn_module.RunningMean, n)
     params = [name for name, _ in model.named_parameters()]
     assert not params, (
@@ -329,7 +282,7 @@ def test_running_mean_updates_with_momentum_in_training_mode_only_and_outside_au
 
 @pytest.mark.task(6)
 def test_running_mean_moves_with_the_module(device):
-    n = draw(2, 9)
+    n = random_int(2, 9)
     model = build(nn_module.RunningMean, n).to(device, torch.float64)
     mean = model.mean
     assert mean.dtype == torch.float64 and mean.device.type == device.type, (
@@ -341,14 +294,9 @@ def test_running_mean_moves_with_the_module(device):
 # Task 7: Training and evaluation modes
 
 
-def dropout_model(n_in):
-    """A small network with dropout in the middle."""
-    return nn.Sequential(nn.Linear(n_in, 32), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(32, 4))
-
-
 @pytest.mark.task(7)
 def test_predict_switches_dropout_off_and_builds_no_graph():
-    n_in = draw(2, 9)
+    n_in = random_int(2, 9)
     model = dropout_model(n_in)  # a new module starts in training mode
     x = torch.randn(16, n_in)
     first, second = nn_module.predict(model, x), nn_module.predict(model, x)
@@ -373,7 +321,7 @@ def test_predict_switches_dropout_off_and_builds_no_graph():
 @pytest.mark.task(7)
 @pytest.mark.parametrize("training", [True, False], ids=["training-mode", "evaluation-mode"])
 def test_predict_puts_the_model_back_in_the_mode_it_found(training):
-    n_in = draw(2, 9)
+    n_in = random_int(2, 9)
     model = dropout_model(n_in).train(training)
     nn_module.predict(model, torch.randn(4, n_in))
     wrong = [name or "model" for name, module in model.named_modules() if module.training != training]
@@ -385,25 +333,6 @@ def test_predict_puts_the_model_back_in_the_mode_it_found(training):
 
 
 # Task 8: Convolution output shapes
-
-
-def real_conv2d_output_size(size, kernel_size, stride, padding, dilation):
-    """The output size that nn.Conv2d itself produces."""
-    conv = nn.Conv2d(1, 1, kernel_size, stride, padding, dilation, device="meta")  # meta: shapes only, no numbers
-    return conv(torch.empty(1, 1, size, size, device="meta")).shape[-1]
-
-
-def random_conv_settings():
-    """The settings of a random convolution along one dimension, with an input long enough for it."""
-    kernel_size, stride, padding, dilation = draw(1, 5), draw(1, 3), draw(0, 2), draw(1, 3)
-    reach = dilation * (kernel_size - 1) + 1  # how many inputs one output's kernel spans
-    size = max(1, reach - 2 * padding) + draw(0, 8)
-    return {"size": size, "kernel_size": kernel_size, "stride": stride, "padding": padding, "dilation": dilation}
-
-
-def settings_text(settings):
-    """``settings`` as keyword arguments, for a failure message."""
-    return ", ".join(f"{key}={value}" for key, value in settings.items())
 
 
 @pytest.mark.task(8)
@@ -452,7 +381,7 @@ def test_conv2d_output_shape_matches_what_the_conv2d_returns():
             **{key: (rows[key], cols[key]) for key in ("kernel_size", "stride", "padding", "dilation")},
             device="meta",
         )
-        input_shape = (draw(1, 6), channels_in, rows["size"], cols["size"])
+        input_shape = (random_int(1, 6), channels_in, rows["size"], cols["size"])
         expected = tuple(conv(torch.empty(input_shape, device="meta")).shape)
         got = nn_module.conv2d_output_shape(conv, input_shape)
         assert tuple(got) == expected and all(type(size) is int for size in got), (
@@ -463,11 +392,6 @@ def test_conv2d_output_shape_matches_what_the_conv2d_returns():
 
 
 # Task 9: Saving and loading a state_dict
-
-
-def batchnorm_model(n_in, width, n_out):
-    """A small network with both parameters and buffers (BatchNorm's running statistics)."""
-    return nn.Sequential(nn.Linear(n_in, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Linear(width, n_out))
 
 
 @pytest.mark.task(9)
@@ -523,15 +447,86 @@ def test_load_weights_refuses_weights_whose_names_do_not_match(tmp_path):
     for source, target, problem in mismatches:
         path = tmp_path / "weights.pt"
         torch.save(source.state_dict(), path)
-        try:
-            nn_module.load_weights(target, path)
-        except NotImplementedError:  # a stub not written yet: NotImplementedError is a kind of RuntimeError
-            raise
-        except RuntimeError:  # load_state_dict's strict check: it names the missing and unexpected keys
-            continue
-        pytest.fail(
-            f"load_weights(model, path) loaded a state_dict with {problem} into a model with the keys "
-            f"{list(target.state_dict())} without an error. With strict=False, load_state_dict skips what does not "
-            "match and leaves random weights in place: keep the default strict=True, which raises.",
-            pytrace=False,
+        expect_raises(
+            RuntimeError,
+            nn_module.load_weights,
+            target,
+            path,
+            call=f"load_weights(<a model with the keys {list(target.state_dict())}>, <a state_dict with {problem}>)",
+            hint="With strict=False, load_state_dict skips what does not match and leaves random weights in place: "
+            "keep the default strict=True, which raises.",
         )
+
+
+# --- Helpers ---
+
+PLAIN_LIST_HINT = (
+    "Layers kept in a plain Python list are invisible to nn.Module: model.parameters() and state_dict() skip them, "
+    "so an optimizer would not train them and .to() would not move them. Use nn.ModuleList."
+)
+
+
+def build(cls, *args):
+    """``cls(*args)``, failing with a pointer to ``super().__init__()`` when the learner's __init__ forgot it."""
+    __tracebackhide__ = True
+    super_init = (
+        f"The first line of {cls.__name__}.__init__ must be super().__init__(): it sets up the dictionaries "
+        "in which nn.Module records layers, parameters and buffers."
+    )
+    call = f"{cls.__name__}({', '.join(map(repr, args))})"
+    return explained_call(cls, *args, call=call, explanations={"before Module.__init__() call": super_init})
+
+
+def linear_stack(sizes):
+    """Linear layers through ``sizes`` with a ReLU between two layers: what make_sequential should build."""
+    layers = [nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return nn.Sequential(*[module for layer in layers for module in (layer, nn.ReLU())][:-1])
+
+
+def through_linear_layers(x, linears):
+    """``x`` through ``linears``, with ReLU between two layers, computed here by hand."""
+    for layer in linears[:-1]:
+        x = torch.relu(x @ layer.weight.T + layer.bias)
+    return x @ linears[-1].weight.T + linears[-1].bias
+
+
+def describe_layers(model):
+    """The layers of ``model`` in a form that shows their kind and, for Linear layers, their sizes."""
+    return [
+        f"Linear({layer.in_features}, {layer.out_features})" if isinstance(layer, nn.Linear) else type(layer).__name__
+        for layer in model
+    ]
+
+
+def deep_sizes():
+    """The sizes of a DeepMLP with 3 to 5 layers."""
+    return list(random_shape(random_int(3, 5) + 1, low=3, high=9))
+
+
+def dropout_model(n_in):
+    """A small network with dropout in the middle."""
+    return nn.Sequential(nn.Linear(n_in, 32), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(32, 4))
+
+
+def real_conv2d_output_size(size, kernel_size, stride, padding, dilation):
+    """The output size that nn.Conv2d itself produces."""
+    conv = nn.Conv2d(1, 1, kernel_size, stride, padding, dilation, device="meta")  # meta: shapes only, no numbers
+    return conv(torch.empty(1, 1, size, size, device="meta")).shape[-1]
+
+
+def random_conv_settings():
+    """The settings of a random convolution along one dimension, with an input long enough for it."""
+    kernel_size, stride, padding, dilation = random_int(1, 5), random_int(1, 3), random_int(0, 2), random_int(1, 3)
+    reach = dilation * (kernel_size - 1) + 1  # how many inputs one output's kernel spans
+    size = max(1, reach - 2 * padding) + random_int(0, 8)
+    return {"size": size, "kernel_size": kernel_size, "stride": stride, "padding": padding, "dilation": dilation}
+
+
+def settings_text(settings):
+    """``settings`` as keyword arguments, for a failure message."""
+    return ", ".join(f"{key}={value}" for key, value in settings.items())
+
+
+def batchnorm_model(n_in, width, n_out):
+    """A small network with both parameters and buffers (BatchNorm's running statistics)."""
+    return nn.Sequential(nn.Linear(n_in, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Linear(width, n_out))

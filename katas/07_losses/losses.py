@@ -1,7 +1,7 @@
-"""Kata 07: losses by hand.
+"""Losses by hand.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/07_losses`. The lesson (README.md beside this file) explains every task
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task
 and lists the building blocks you may use: no torch.nn.functional, no torch.logsumexp.
 """
 
@@ -15,7 +15,7 @@ def reduce_loss(losses, reduction="mean"):
     ``"mean"``: their average (a 0-d tensor); ``"sum"``: their total (a 0-d tensor);
     ``"none"``: ``losses`` unchanged. Any other value raises ``ValueError``.
     """
-    raise NotImplementedError("kata 07_losses, task 1: write reduce_loss (see README.md)")
+    raise NotImplementedError("Task 1: write reduce_loss (see README.md)")
 
 
 def mse(prediction, target, reduction="mean"):
@@ -24,7 +24,7 @@ def mse(prediction, target, reduction="mean"):
     ``prediction`` and ``target`` must have the same shape; if they do not, raise
     ``ValueError`` instead of broadcasting. Matches ``F.mse_loss`` for every reduction.
     """
-    raise NotImplementedError("kata 07_losses, task 1: write mse (see README.md)")
+    raise NotImplementedError("Task 1: write mse (see README.md)")
 
 
 # Task 2: Log-sum-exp and log-softmax, stable
@@ -35,7 +35,7 @@ def logsumexp(x, dim):
 
     It must stay finite for values as large as 1e4 or as small as -1e4.
     """
-    raise NotImplementedError("kata 07_losses, task 2: write logsumexp (see README.md)")
+    raise NotImplementedError("Task 2: write logsumexp (see README.md)")
 
 
 def log_softmax(x, dim):
@@ -43,7 +43,7 @@ def log_softmax(x, dim):
 
     It must stay finite for values as large as 1e4 or as small as -1e4.
     """
-    raise NotImplementedError("kata 07_losses, task 2: write log_softmax (see README.md)")
+    raise NotImplementedError("Task 2: write log_softmax (see README.md)")
 
 
 # Task 3: Cross-entropy with class indices
@@ -55,7 +55,7 @@ def cross_entropy(logits, labels, reduction="mean"):
     ``labels`` holds N class indices (int64, each in ``0 .. C-1``). The loss of sample i is
     ``-log_softmax(logits)[i, labels[i]]``. Matches ``F.cross_entropy`` for every reduction.
     """
-    raise NotImplementedError("kata 07_losses, task 3: write cross_entropy (see README.md)")
+    raise NotImplementedError("Task 3: write cross_entropy (see README.md)")
 
 
 # Task 4: Cross-entropy with class probabilities
@@ -67,7 +67,7 @@ def soft_cross_entropy(logits, probabilities, reduction="mean"):
     The loss of sample i is ``-sum_c probabilities[i, c] * log_softmax(logits)[i, c]``.
     Matches ``F.cross_entropy(logits, probabilities)`` for every reduction.
     """
-    raise NotImplementedError("kata 07_losses, task 4: write soft_cross_entropy (see README.md)")
+    raise NotImplementedError("Task 4: write soft_cross_entropy (see README.md)")
 
 
 # Task 5: Binary cross-entropy with logits, stable
@@ -79,4 +79,4 @@ def bce_with_logits(logits, targets, reduction="mean"):
     Each element's loss is ``-(y * log(sigmoid(z)) + (1 - y) * log(1 - sigmoid(z)))``, computed in
     a form that stays finite for z = ±1e4. Matches ``F.binary_cross_entropy_with_logits``.
     """
-    raise NotImplementedError("kata 07_losses, task 5: write bce_with_logits (see README.md)")
+    raise NotImplementedError("Task 5: write bce_with_logits (see README.md)")

@@ -1,7 +1,7 @@
-"""Kata 08: optimizers.
+"""Optimizers.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/08_optimizers`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 
 In the update rules below, θ is a parameter, g its gradient (``p.grad``), γ the learning
 rate, λ the weight decay, and t = 1, 2, ... counts the steps this parameter has taken.
@@ -30,14 +30,14 @@ class SGD(torch.optim.Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0):
         """Put the settings in a ``defaults`` dict (keys: the argument names) and call
         ``super().__init__(params, defaults)``."""
-        raise NotImplementedError("kata 08_optimizers, task 1: write SGD.__init__ (see README.md)")
+        raise NotImplementedError("Task 1: write SGD.__init__ (see README.md)")
 
     def step(self):
         """Update every parameter that has a gradient once, in place, without autograd recording it.
 
         Loop over ``self.param_groups`` and read γ, μ, τ and λ from each group.
         """
-        raise NotImplementedError("kata 08_optimizers, task 1: write SGD.step (see README.md)")
+        raise NotImplementedError("Task 1: write SGD.step (see README.md)")
 
 
 # Task 2: RMSprop
@@ -57,11 +57,11 @@ class RMSprop(torch.optim.Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
         """Put the settings in a ``defaults`` dict and call ``super().__init__(params, defaults)``."""
-        raise NotImplementedError("kata 08_optimizers, task 2: write RMSprop.__init__ (see README.md)")
+        raise NotImplementedError("Task 2: write RMSprop.__init__ (see README.md)")
 
     def step(self):
         """Update every parameter that has a gradient once, in place, without autograd recording it."""
-        raise NotImplementedError("kata 08_optimizers, task 2: write RMSprop.step (see README.md)")
+        raise NotImplementedError("Task 2: write RMSprop.step (see README.md)")
 
 
 # Task 3: Adam
@@ -86,11 +86,11 @@ class Adam(torch.optim.Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         """Put the settings in a ``defaults`` dict and call ``super().__init__(params, defaults)``."""
-        raise NotImplementedError("kata 08_optimizers, task 3: write Adam.__init__ (see README.md)")
+        raise NotImplementedError("Task 3: write Adam.__init__ (see README.md)")
 
     def step(self):
         """Update every parameter that has a gradient once, in place, without autograd recording it."""
-        raise NotImplementedError("kata 08_optimizers, task 3: write Adam.step (see README.md)")
+        raise NotImplementedError("Task 3: write Adam.step (see README.md)")
 
 
 # Task 4: Parameter groups
@@ -102,7 +102,7 @@ def slower_first_layer(model, lr, first_layer_lr):
     The parameters of the first layer, ``model[0]``, learn with ``first_layer_lr``; all the
     others with ``lr``.
     """
-    raise NotImplementedError("kata 08_optimizers, task 4: write slower_first_layer (see README.md)")
+    raise NotImplementedError("Task 4: write slower_first_layer (see README.md)")
 
 
 # Task 5: Optimizer state and checkpoints
@@ -113,12 +113,12 @@ def save_checkpoint(model, optimizer):
 
     It is a snapshot: training on afterwards must not change it.
     """
-    raise NotImplementedError("kata 08_optimizers, task 5: write save_checkpoint (see README.md)")
+    raise NotImplementedError("Task 5: write save_checkpoint (see README.md)")
 
 
 def load_checkpoint(model, optimizer, checkpoint):
     """Load a ``save_checkpoint`` dict into ``model`` and ``optimizer``, so training continues exactly."""
-    raise NotImplementedError("kata 08_optimizers, task 5: write load_checkpoint (see README.md)")
+    raise NotImplementedError("Task 5: write load_checkpoint (see README.md)")
 
 
 # Task 6: The training loop
@@ -132,4 +132,4 @@ def train(model, optimizer, loss_fn, batches, epochs):
     computed before that batch's step. Switch the model to training mode first: it may come in
     eval mode, as after an evaluation.
     """
-    raise NotImplementedError("kata 08_optimizers, task 6: write train (see README.md)")
+    raise NotImplementedError("Task 6: write train (see README.md)")

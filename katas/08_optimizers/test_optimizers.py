@@ -1,176 +1,15 @@
-"""Kata 08: optimizers. Run with `pytest katas/08_optimizers`; the lesson is README.md beside this file."""
+"""Optimizers. The lesson is README.md beside this file."""
 
 import copy
 import importlib
-from contextlib import contextmanager
 
 import pytest
 import torch
 from torch import nn
 
-from katas.testing import expect_close, kata_module, random_shape
+from katas.testing import by_hand, expect_close, explained_call, kata_module, random_shape
 
 optimizers = kata_module(__file__)
-
-
-# Helpers: one small problem, and your optimizer run side by side with torch's on it
-
-
-class LeastSquares:
-    """Minibatch least squares in float64: at step t, mean((inputs[t] @ weight + bias - targets[t]) ** 2).
-
-    Ten minibatches, taken in turn, keep the gradients noisy: they never die out near the optimum, where
-    rounding differences between two correct optimizers could grow. ``sometimes`` gets a gradient only on
-    every third step (as a layer that a batch may not use), so its .grad is None on the other steps and it
-    takes fewer steps than the others.
-    """
-
-    def __init__(self, batches=10):
-        samples, features, outputs = random_shape(3, low=2, high=5)
-        self.inputs = torch.randn(batches, samples + 4, features, dtype=torch.float64)
-        self.targets = torch.randn(batches, samples + 4, outputs, dtype=torch.float64)
-        self.sometimes_grads = torch.randn(batches, 2, dtype=torch.float64)
-        self.start = {
-            "weight": torch.randn(features, outputs, dtype=torch.float64),
-            "bias": torch.randn(outputs, dtype=torch.float64),
-            "sometimes": torch.randn(2, dtype=torch.float64),
-        }
-
-    def fresh_parameters(self):
-        """A new copy of the starting point: {name: leaf tensor that requires grad}."""
-        return {name: value.clone().requires_grad_() for name, value in self.start.items()}
-
-    def compute_gradients(self, params, step=1):
-        """Set the .grad of each parameter for minibatch ``step`` (by formula: what backward() gives, faster).
-
-        It writes into an existing .grad in place, as zero_grad(set_to_none=False) does: an optimizer
-        must copy a gradient it keeps.
-        """
-        batch = step % len(self.inputs)
-        inputs, targets = self.inputs[batch], self.targets[batch]
-        weight, bias = params["weight"].detach(), params["bias"].detach()
-        residuals = (inputs @ weight + bias - targets) * (2 / targets.numel())
-        grads = {"weight": inputs.T @ residuals, "bias": residuals.sum(dim=0)}
-        grads["sometimes"] = self.sometimes_grads[batch] if step % 3 == 0 else None
-        for name, grad in grads.items():
-            if grad is None or params[name].grad is None:
-                params[name].grad = None if grad is None else grad.clone()
-            else:
-                params[name].grad.copy_(grad)
-
-
-# How the failure messages name the parameters of LeastSquares.
-THE = {"weight": "the weight", "bias": "the bias", "sometimes": "the parameter that has a gradient every third step"}
-
-
-# Loose enough for any correct float64 optimizer (even one that, like torch, counts Adam's steps in a float32
-# tensor), tight enough for every mistake these tests look for.
-TOLERANCE = dict(rtol=1e-5, atol=1e-5)
-
-
-def describe(name, settings):
-    """How a learner would write the call: ``Adam(lr=0.01, betas=(0.8, 0.99))``."""
-    return f"{name}({', '.join(f'{key}={value}' for key, value in settings.items())})"
-
-
-@contextmanager
-def by_hand():
-    """Within this block torch's own SGD, RMSprop and Adam updates refuse to run: the kata asks you to write them."""
-    with pytest.MonkeyPatch.context() as patch:
-        for module in map(importlib.import_module, ["torch.optim.sgd", "torch.optim.rmsprop", "torch.optim.adam"]):
-            for name in dir(module):
-                if name.startswith(("_single_tensor_", "_multi_tensor_", "_fused_")):
-                    patch.setattr(module, name, _refuse(f"{module.__name__}.{name}"))
-        yield
-
-
-class ShortcutTaken(AssertionError):
-    """Your code ran torch's own update."""
-
-
-def _refuse(name):
-    def shortcut(*args, **kwargs):
-        raise ShortcutTaken(
-            f"Your optimizer's step() ran torch.optim's own update ({name}): this kata asks you to write it. "
-            "Subclass torch.optim.Optimizer (not torch.optim.SGD, RMSprop or Adam) and update the parameters yourself."
-        )
-
-    return shortcut
-
-
-def take_step(optimizer, label):
-    """Your ``optimizer.step()``, with the errors that first optimizers raise explained."""
-    __tracebackhide__ = True
-    try:
-        with by_hand():
-            optimizer.step()
-    except ShortcutTaken as error:
-        raise AssertionError(str(error)) from None  # without torch's frames in the traceback
-    except RuntimeError as error:
-        if "leaf Variable that requires grad" not in str(error):
-            raise
-        raise AssertionError(
-            f"{label}.step() changed a parameter in place while autograd was recording, which torch forbids "
-            "for tensors that require grad. Decorate step with @torch.no_grad()."
-        ) from error
-    except (TypeError, AttributeError) as error:
-        if "NoneType" not in str(error):
-            raise
-        raise AssertionError(
-            f"{label}.step() failed on a parameter whose .grad is None (the loss never used it). "
-            "Skip such parameters: `if p.grad is None: continue`."
-        ) from error
-    except ZeroDivisionError as error:
-        raise AssertionError(
-            f"{label}.step() divided by zero. Is a step counter 0 on the first step? "
-            "t counts from 1, so 1 − βᵗ is never 0."
-        ) from error
-
-
-def yours_and_torchs(name, settings, params, groups=None):
-    """Your optimizer and torch's of the same name, with the same settings, over ``params`` (two copies)."""
-    yours, torchs = params
-    arrange = groups or (lambda tensors: list(tensors.values()))
-    your_class, torch_class = getattr(optimizers, name), getattr(torch.optim, name)
-    return your_class(arrange(yours), **settings), torch_class(arrange(torchs), **settings)
-
-
-def expect_same_steps(name, settings, steps=100, hint="", groups=None):
-    """Run your optimizer and torch's from one starting point; after every step the parameters must agree."""
-    __tracebackhide__ = True
-    problem = LeastSquares()
-    yours, torchs = problem.fresh_parameters(), problem.fresh_parameters()
-    your_optimizer, torch_optimizer = yours_and_torchs(name, settings, (yours, torchs), groups)
-    label = describe(name, settings)
-    for step in range(1, steps + 1):
-        problem.compute_gradients(yours, step)
-        take_step(your_optimizer, label)
-        problem.compute_gradients(torchs, step)
-        torch_optimizer.step()
-        if all(torch.allclose(yours[param], torchs[param], **TOLERANCE) for param in yours):
-            continue  # a quick check first: expect_close is slower, and explains a difference
-        agreed = f"the first {step - 1} steps agreed" if step > 1 else "this was the very first step"
-        for param in yours:
-            expect_close(
-                yours[param],
-                torchs[param],
-                f"{THE[param]} after step {step} of your {label}",
-                **TOLERANCE,
-                hint=f"Expected is where torch.optim.{label} put it; {agreed}. {hint}".rstrip(),
-            )
-
-
-def expect_state_without_autograd_history(optimizer, label):
-    """Every tensor in the optimizer's state is plain data, not the end of an autograd graph."""
-    __tracebackhide__ = True
-    tensors = [
-        (key, value) for state in optimizer.state.values() for key, value in state.items() if torch.is_tensor(value)
-    ]
-    recording = sorted({key for key, value in tensors if value.requires_grad})
-    assert not recording, (
-        f"your {label}'s state {recording} requires grad: it was computed while autograd was recording, "
-        "so each step's graph keeps all the earlier ones alive. Do the whole update under torch.no_grad()."
-    )
 
 
 # Task 1: SGD with momentum and weight decay
@@ -379,12 +218,6 @@ def test_adam_adds_eps_after_the_square_root():
 # Task 4: Parameter groups
 
 
-def three_layer_model():
-    sizes = random_shape(4, low=2, high=5)
-    layers = [nn.Linear(sizes[0], sizes[1]), nn.Tanh(), nn.Linear(sizes[1], sizes[2]), nn.Tanh()]
-    return nn.Sequential(*layers, nn.Linear(sizes[2], sizes[3])).double()
-
-
 @pytest.mark.task(4)
 def test_slower_first_layer_puts_every_parameter_in_exactly_one_group():
     model = three_layer_model()
@@ -444,10 +277,6 @@ def test_your_optimizers_take_lr_and_other_settings_from_each_param_group(name, 
 
 
 # Task 5: Optimizer state and checkpoints
-
-
-STATE_KEYS = {"SGD": ("momentum_buffer",), "RMSprop": ("square_avg",), "Adam": ("step", "exp_avg", "exp_avg_sq")}
-STATEFUL_SETTINGS = {"SGD": dict(lr=0.05, momentum=0.9), "RMSprop": dict(lr=0.01), "Adam": dict(lr=0.01)}
 
 
 @pytest.mark.task(5)
@@ -513,23 +342,6 @@ def test_a_fresh_optimizer_that_loads_the_state_dict_continues_the_run_exactly(n
             )
 
 
-def linear_regression():
-    """A float64 nn.Linear and one batch (inputs, targets) for it."""
-    features, outputs = random_shape(2, low=2, high=5)
-    inputs = torch.randn(16, features, dtype=torch.float64)
-    return nn.Linear(features, outputs).double(), (inputs, torch.randn(16, outputs, dtype=torch.float64))
-
-
-def descend(model, optimizer, batch, steps):
-    """``steps`` steps of ``optimizer`` on the mean squared error of ``batch``."""
-    inputs, targets = batch
-    for _ in range(steps):
-        loss = nn.functional.mse_loss(model(inputs), targets)
-        for param, grad in zip(model.parameters(), torch.autograd.grad(loss, list(model.parameters()))):
-            param.grad = grad
-        optimizer.step()
-
-
 @pytest.mark.task(5)
 def test_save_checkpoint_is_a_snapshot_that_later_training_leaves_alone():
     model, batch = linear_regression()
@@ -572,81 +384,6 @@ def test_load_checkpoint_lets_a_fresh_model_and_optimizer_continue_the_run_exact
 
 
 # Task 6: The training loop
-
-
-LOOP_ORDER = "The order is: optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step()."
-
-
-def regression_batches():
-    """Four batches (inputs, targets) of a noisy linear map, in float64, and the sizes of the map."""
-    features, outputs = random_shape(2, low=2, high=5)
-    true_weight = torch.randn(features, outputs, dtype=torch.float64)
-    inputs = [torch.randn(8, features, dtype=torch.float64) for _ in range(4)]
-    batches = [(x, x @ true_weight + 0.1 * torch.randn(8, outputs, dtype=torch.float64)) for x in inputs]
-    return batches, features, outputs
-
-
-def small_network(features, outputs):
-    return nn.Sequential(nn.Linear(features, 8), nn.Tanh(), nn.Linear(8, outputs)).double()
-
-
-class StepRecorder:
-    """Records, as each optimizer.step() begins, the model's parameters and the gradients the step will use."""
-
-    def __init__(self, model, optimizer):
-        self.model, self.params, self.grads = model, [], []
-        optimizer.register_step_pre_hook(self.record)
-
-    def record(self, optimizer, args, kwargs):
-        self.params.append([param.detach().clone() for param in self.model.parameters()])
-        self.grads.append([None if p.grad is None else p.grad.clone() for p in self.model.parameters()])
-
-
-def loss_and_gradients(model, loss_fn, params, batch):
-    """The loss of ``batch`` at ``params`` (not the model's own) and its gradients."""
-    names = [name for name, _ in model.named_parameters()]
-    leaves = [param.clone().requires_grad_() for param in params]
-    inputs, targets = batch
-    loss = loss_fn(torch.func.functional_call(model, dict(zip(names, leaves)), (inputs,)), targets)
-    return loss.item(), torch.autograd.grad(loss, leaves)
-
-
-def run_train(epochs, optimizer_class=torch.optim.SGD, settings=None):
-    """Your train(...) on a small network; the model, loss, batches, step recorder and loss history."""
-    __tracebackhide__ = True
-    batches, features, outputs = regression_batches()
-    model, loss_fn = small_network(features, outputs), nn.MSELoss()
-    optimizer = optimizer_class(model.parameters(), **(settings or dict(lr=0.05, momentum=0.9)))
-    recorder = StepRecorder(model, optimizer)
-    model.eval()  # as it would be after an evaluation: train(...) must switch training mode back on
-    try:
-        history = optimizers.train(model, optimizer, loss_fn, batches, epochs)
-    except RuntimeError as error:
-        if "modified by an inplace operation" not in str(error):
-            raise
-        raise AssertionError(
-            "train(...): loss.backward() found the parameters changed since the forward pass: "
-            f"optimizer.step() ran before backward(). {LOOP_ORDER}"
-        ) from error
-    return model, loss_fn, batches, recorder, history
-
-
-def expect_steps_saw_their_own_gradients(model, loss_fn, batches, recorder, steps, hint):
-    """Every step found gradients, and the first ``steps`` steps those of their own batch's loss alone."""
-    __tracebackhide__ = True
-    names = [name for name, _ in model.named_parameters()]
-    for step, grads in enumerate(recorder.grads, start=1):
-        missing = [name for name, grad in zip(names, grads) if grad is None]
-        assert not missing, (
-            f"train(...): optimizer.step() number {step} found no gradient in {', '.join(missing)}: "
-            f"step() ran before loss.backward(). {LOOP_ORDER}"
-        )
-    for step, (params, grads) in enumerate(zip(recorder.params[:steps], recorder.grads), start=1):
-        batch = (step - 1) % len(batches) + 1
-        _, expected = loss_and_gradients(model, loss_fn, params, batches[batch - 1])
-        for name, grad, wanted in zip(names, grads, expected):
-            call = f"the {name}.grad that optimizer.step() number {step} (batch {batch}) used"
-            expect_close(grad, wanted, call, hint=f"Expected is the gradient of batch {batch}'s loss alone. {hint}")
 
 
 @pytest.mark.task(6)
@@ -711,3 +448,238 @@ def test_train_with_adam_lowers_the_loss_epoch_after_epoch():
         f"{first:.4g} on average in the first epoch, {last:.4g} in the last. "
         "Does every batch get an optimizer.step()?"
     )
+
+
+# --- Helpers ---
+
+
+# How the failure messages name the parameters of LeastSquares.
+THE = {"weight": "the weight", "bias": "the bias", "sometimes": "the parameter that has a gradient every third step"}
+# Loose enough for any correct float64 optimizer (even one that, like torch, counts Adam's steps in a float32
+# tensor), tight enough for every mistake these tests look for.
+TOLERANCE = dict(rtol=1e-5, atol=1e-5)
+STEP_ERRORS = {  # what torch's errors (and by_hand's refusal) mean in a first optimizer's step()
+    "write it by hand": (
+        "Subclass torch.optim.Optimizer (not torch.optim.SGD, RMSprop or Adam) and update the parameters yourself."
+    ),
+    "leaf Variable that requires grad": (
+        "step() changed a parameter in place while autograd was recording, which torch forbids for tensors that "
+        "require grad. Decorate step with @torch.no_grad()."
+    ),
+    "NoneType": (
+        "step() failed on a parameter whose .grad is None (the loss never used it). "
+        "Skip such parameters: `if p.grad is None: continue`."
+    ),
+    "by zero": "Is a step counter 0 on the first step? t counts from 1, so 1 − βᵗ is never 0.",
+}
+STEP_ERRORS["cannot be raised to a negative power"] = STEP_ERRORS["by zero"]  # 0.0 ** -0.5: a ZeroDivisionError too
+STATE_KEYS = {"SGD": ("momentum_buffer",), "RMSprop": ("square_avg",), "Adam": ("step", "exp_avg", "exp_avg_sq")}
+STATEFUL_SETTINGS = {"SGD": dict(lr=0.05, momentum=0.9), "RMSprop": dict(lr=0.01), "Adam": dict(lr=0.01)}
+LOOP_ORDER = "The order is: optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step()."
+
+
+class LeastSquares:
+    """Minibatch least squares in float64: at step t, mean((inputs[t] @ weight + bias - targets[t]) ** 2).
+
+    Ten minibatches, taken in turn, keep the gradients noisy: they never die out near the optimum, where
+    rounding differences between two correct optimizers could grow. ``sometimes`` gets a gradient only on
+    every third step (as a layer that a batch may not use), so its .grad is None on the other steps and it
+    takes fewer steps than the others.
+    """
+
+    def __init__(self, batches=10):
+        samples, features, outputs = random_shape(3, low=2, high=5)
+        self.inputs = torch.randn(batches, samples + 4, features, dtype=torch.float64)
+        self.targets = torch.randn(batches, samples + 4, outputs, dtype=torch.float64)
+        self.sometimes_grads = torch.randn(batches, 2, dtype=torch.float64)
+        self.start = {
+            "weight": torch.randn(features, outputs, dtype=torch.float64),
+            "bias": torch.randn(outputs, dtype=torch.float64),
+            "sometimes": torch.randn(2, dtype=torch.float64),
+        }
+
+    def fresh_parameters(self):
+        """A new copy of the starting point: {name: leaf tensor that requires grad}."""
+        return {name: value.clone().requires_grad_() for name, value in self.start.items()}
+
+    def compute_gradients(self, params, step=1):
+        """Set the .grad of each parameter for minibatch ``step`` (by formula: what backward() gives, faster).
+
+        It writes into an existing .grad in place, as zero_grad(set_to_none=False) does: an optimizer
+        must copy a gradient it keeps.
+        """
+        batch = step % len(self.inputs)
+        inputs, targets = self.inputs[batch], self.targets[batch]
+        weight, bias = params["weight"].detach(), params["bias"].detach()
+        residuals = (inputs @ weight + bias - targets) * (2 / targets.numel())
+        grads = {"weight": inputs.T @ residuals, "bias": residuals.sum(dim=0)}
+        grads["sometimes"] = self.sometimes_grads[batch] if step % 3 == 0 else None
+        for name, grad in grads.items():
+            if grad is None or params[name].grad is None:
+                params[name].grad = None if grad is None else grad.clone()
+            else:
+                params[name].grad.copy_(grad)
+
+
+def describe(name, settings):
+    """How a learner would write the call: ``Adam(lr=0.01, betas=(0.8, 0.99))``."""
+    return f"{name}({', '.join(f'{key}={value}' for key, value in settings.items())})"
+
+
+def take_step(optimizer, label):
+    """Your ``optimizer.step()``: torch's own updates refused, the errors of first optimizers explained."""
+    __tracebackhide__ = True
+    with by_hand(torchs_own_updates(), advice="That is torch.optim's own update."):
+        explained_call(optimizer.step, call=f"{label}.step()", explanations=STEP_ERRORS)
+
+
+def torchs_own_updates():
+    """The functions in which torch.optim's SGD, RMSprop and Adam update the parameters: by_hand refuses them."""
+    modules = map(importlib.import_module, ["torch.optim.sgd", "torch.optim.rmsprop", "torch.optim.adam"])
+    return [
+        (module, name)
+        for module in modules
+        for name in dir(module)
+        if name.startswith(("_single_tensor_", "_multi_tensor_", "_fused_"))
+    ]
+
+
+def yours_and_torchs(name, settings, params, groups=None):
+    """Your optimizer and torch's of the same name, with the same settings, over ``params`` (two copies)."""
+    yours, torchs = params
+    arrange = groups or (lambda tensors: list(tensors.values()))
+    your_class, torch_class = getattr(optimizers, name), getattr(torch.optim, name)
+    return your_class(arrange(yours), **settings), torch_class(arrange(torchs), **settings)
+
+
+def expect_same_steps(name, settings, steps=100, hint="", groups=None):
+    """Run your optimizer and torch's from one starting point; after every step the parameters must agree."""
+    __tracebackhide__ = True
+    problem = LeastSquares()
+    yours, torchs = problem.fresh_parameters(), problem.fresh_parameters()
+    your_optimizer, torch_optimizer = yours_and_torchs(name, settings, (yours, torchs), groups)
+    label = describe(name, settings)
+    for step in range(1, steps + 1):
+        problem.compute_gradients(yours, step)
+        take_step(your_optimizer, label)
+        problem.compute_gradients(torchs, step)
+        torch_optimizer.step()
+        if all(torch.allclose(yours[param], torchs[param], **TOLERANCE) for param in yours):
+            continue  # a quick check first: expect_close is slower, and explains a difference
+        agreed = f"the first {step - 1} steps agreed" if step > 1 else "this was the very first step"
+        for param in yours:
+            expect_close(
+                yours[param],
+                torchs[param],
+                f"{THE[param]} after step {step} of your {label}",
+                **TOLERANCE,
+                hint=f"Expected is where torch.optim.{label} put it; {agreed}. {hint}".rstrip(),
+            )
+
+
+def expect_state_without_autograd_history(optimizer, label):
+    """Every tensor in the optimizer's state is plain data, not the end of an autograd graph."""
+    __tracebackhide__ = True
+    tensors = [
+        (key, value) for state in optimizer.state.values() for key, value in state.items() if torch.is_tensor(value)
+    ]
+    recording = sorted({key for key, value in tensors if value.requires_grad})
+    assert not recording, (
+        f"your {label}'s state {recording} requires grad: it was computed while autograd was recording, "
+        "so each step's graph keeps all the earlier ones alive. Do the whole update under torch.no_grad()."
+    )
+
+
+def three_layer_model():
+    """A float64 stack of three nn.Linear layers of random sizes, with Tanh between them."""
+    sizes = random_shape(4, low=2, high=5)
+    layers = [nn.Linear(sizes[0], sizes[1]), nn.Tanh(), nn.Linear(sizes[1], sizes[2]), nn.Tanh()]
+    return nn.Sequential(*layers, nn.Linear(sizes[2], sizes[3])).double()
+
+
+def linear_regression():
+    """A float64 nn.Linear and one batch (inputs, targets) for it."""
+    features, outputs = random_shape(2, low=2, high=5)
+    inputs = torch.randn(16, features, dtype=torch.float64)
+    return nn.Linear(features, outputs).double(), (inputs, torch.randn(16, outputs, dtype=torch.float64))
+
+
+def descend(model, optimizer, batch, steps):
+    """``steps`` steps of ``optimizer`` on the mean squared error of ``batch``."""
+    inputs, targets = batch
+    for _ in range(steps):
+        loss = nn.functional.mse_loss(model(inputs), targets)
+        for param, grad in zip(model.parameters(), torch.autograd.grad(loss, list(model.parameters()))):
+            param.grad = grad
+        optimizer.step()
+
+
+def regression_batches():
+    """Four batches (inputs, targets) of a noisy linear map, in float64, and the sizes of the map."""
+    features, outputs = random_shape(2, low=2, high=5)
+    true_weight = torch.randn(features, outputs, dtype=torch.float64)
+    inputs = [torch.randn(8, features, dtype=torch.float64) for _ in range(4)]
+    batches = [(x, x @ true_weight + 0.1 * torch.randn(8, outputs, dtype=torch.float64)) for x in inputs]
+    return batches, features, outputs
+
+
+def small_network(features, outputs):
+    """A float64 network with one hidden layer of 8 units."""
+    return nn.Sequential(nn.Linear(features, 8), nn.Tanh(), nn.Linear(8, outputs)).double()
+
+
+class StepRecorder:
+    """Records, as each optimizer.step() begins, the model's parameters and the gradients the step will use."""
+
+    def __init__(self, model, optimizer):
+        self.model, self.params, self.grads = model, [], []
+        optimizer.register_step_pre_hook(self.record)
+
+    def record(self, optimizer, args, kwargs):
+        self.params.append([param.detach().clone() for param in self.model.parameters()])
+        self.grads.append([None if p.grad is None else p.grad.clone() for p in self.model.parameters()])
+
+
+def loss_and_gradients(model, loss_fn, params, batch):
+    """The loss of ``batch`` at ``params`` (not the model's own) and its gradients."""
+    names = [name for name, _ in model.named_parameters()]
+    leaves = [param.clone().requires_grad_() for param in params]
+    inputs, targets = batch
+    loss = loss_fn(torch.func.functional_call(model, dict(zip(names, leaves)), (inputs,)), targets)
+    return loss.item(), torch.autograd.grad(loss, leaves)
+
+
+def run_train(epochs, optimizer_class=torch.optim.SGD, settings=None):
+    """Your train(...) on a small network; the model, loss, batches, step recorder and loss history."""
+    __tracebackhide__ = True
+    batches, features, outputs = regression_batches()
+    model, loss_fn = small_network(features, outputs), nn.MSELoss()
+    optimizer = optimizer_class(model.parameters(), **(settings or dict(lr=0.05, momentum=0.9)))
+    recorder = StepRecorder(model, optimizer)
+    model.eval()  # as it would be after an evaluation: train(...) must switch training mode back on
+    explanations = {
+        "modified by an inplace operation": "loss.backward() found the parameters changed since the forward pass: "
+        f"optimizer.step() ran before backward(). {LOOP_ORDER}"
+    }
+    history = explained_call(
+        optimizers.train, model, optimizer, loss_fn, batches, epochs, call="train(...)", explanations=explanations
+    )
+    return model, loss_fn, batches, recorder, history
+
+
+def expect_steps_saw_their_own_gradients(model, loss_fn, batches, recorder, steps, hint):
+    """Every step found gradients, and the first ``steps`` steps those of their own batch's loss alone."""
+    __tracebackhide__ = True
+    names = [name for name, _ in model.named_parameters()]
+    for step, grads in enumerate(recorder.grads, start=1):
+        missing = [name for name, grad in zip(names, grads) if grad is None]
+        assert not missing, (
+            f"train(...): optimizer.step() number {step} found no gradient in {', '.join(missing)}: "
+            f"step() ran before loss.backward(). {LOOP_ORDER}"
+        )
+    for step, (params, grads) in enumerate(zip(recorder.params[:steps], recorder.grads), start=1):
+        batch = (step - 1) % len(batches) + 1
+        _, expected = loss_and_gradients(model, loss_fn, params, batches[batch - 1])
+        for name, grad, wanted in zip(names, grads, expected):
+            call = f"the {name}.grad that optimizer.step() number {step} (batch {batch}) used"
+            expect_close(grad, wanted, call, hint=f"Expected is the gradient of batch {batch}'s loss alone. {hint}")

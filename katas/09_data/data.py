@@ -1,7 +1,7 @@
-"""Kata 09: Dataset and DataLoader.
+"""Dataset and DataLoader.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/09_data`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 """
 
 from torch.utils.data import Dataset
@@ -24,18 +24,18 @@ class PairsDataset(Dataset):
         ``transform`` is ``None`` or a function of one input sample (Task 2). Store it: do not
         apply it here.
         """
-        raise NotImplementedError("kata 09_data, task 1: write PairsDataset.__init__ (see README.md)")
+        raise NotImplementedError("Task 1: write PairsDataset.__init__ (see README.md)")
 
     def __len__(self):
         """The number of samples ``n``: the size of the first dimension."""
-        raise NotImplementedError("kata 09_data, task 1: write PairsDataset.__len__ (see README.md)")
+        raise NotImplementedError("Task 1: write PairsDataset.__len__ (see README.md)")
 
     def __getitem__(self, index):
         """The tuple ``(input, target)`` of sample ``index``, both tensors.
 
         With a ``transform``, the input is ``transform(inputs[index])``, computed anew on every call.
         """
-        raise NotImplementedError("kata 09_data, task 1: write PairsDataset.__getitem__ (see README.md)")
+        raise NotImplementedError("Task 1: write PairsDataset.__getitem__ (see README.md)")
 
 
 # Tasks 3 and 4: Batches, and shuffling you can reproduce
@@ -49,7 +49,7 @@ def make_loader(dataset, batch_size, *, shuffle=False, seed=None, drop_last=Fals
     state, and the global random state is left alone. ``num_workers`` processes load the
     batches (Task 7).
     """
-    raise NotImplementedError("kata 09_data, task 3: write make_loader (see README.md)")
+    raise NotImplementedError("Task 3: write make_loader (see README.md)")
 
 
 def epoch_average(loader):
@@ -57,7 +57,7 @@ def epoch_average(loader):
 
     ``loader`` yields ``(inputs, targets)`` batches; the last one may be smaller than the others.
     """
-    raise NotImplementedError("kata 09_data, task 3: write epoch_average (see README.md)")
+    raise NotImplementedError("Task 3: write epoch_average (see README.md)")
 
 
 # Task 5: Padding sequences of different lengths
@@ -73,7 +73,7 @@ def pad_collate(batch, pad_value=0):
 
     Everything stays in the order of ``batch``.
     """
-    raise NotImplementedError("kata 09_data, task 5: write pad_collate (see README.md)")
+    raise NotImplementedError("Task 5: write pad_collate (see README.md)")
 
 
 # Task 6: Train and validation sets
@@ -85,7 +85,7 @@ def split(dataset, val_fraction, seed):
     ``val`` holds ``int(len(dataset) * val_fraction)`` samples, ``train`` all the others. The same
     ``seed`` gives the same split, whatever torch's global random state, which is left alone.
     """
-    raise NotImplementedError("kata 09_data, task 6: write split (see README.md)")
+    raise NotImplementedError("Task 6: write split (see README.md)")
 
 
 # Task 7: Worker processes
@@ -98,4 +98,4 @@ def standardizer(mean, std):
     >>> f(torch.tensor([3.0, 6.0]))
     tensor([1., 1.])
     """
-    raise NotImplementedError("kata 09_data, task 7: write standardizer (see README.md)")
+    raise NotImplementedError("Task 7: write standardizer (see README.md)")

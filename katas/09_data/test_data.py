@@ -1,4 +1,4 @@
-"""Kata 09: Dataset and DataLoader. Run with `pytest katas/09_data`; the lesson is README.md beside this file."""
+"""Dataset and DataLoader. The lesson is README.md beside this file."""
 
 import pickle
 
@@ -6,30 +6,17 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from katas.testing import expect_close, expect_dtype, expect_equal, expect_shape, kata_module
+from katas.testing import (
+    expect_close,
+    expect_dtype,
+    expect_equal,
+    expect_sequence,
+    expect_shape,
+    kata_module,
+    random_int,
+)
 
 data = kata_module(__file__)
-
-
-def draw(low, high):
-    """A random int from ``low`` to ``high`` inclusive, from the test's own seed."""
-    return int(torch.randint(low, high + 1, ()).item())
-
-
-def batch_plan():
-    """``(batch_size, full_batches, remainder)`` with a remainder that is never 0 or a full batch."""
-    batch_size = draw(3, 6)
-    return batch_size, draw(2, 4), draw(1, batch_size - 1)
-
-
-def order_of(loader):
-    """The sample numbers one epoch of ``loader`` yields, over a ``TensorDataset(torch.arange(n))``."""
-    return torch.cat([batch[0] for batch in loader])
-
-
-def described(order):
-    """``order`` as a plain list, for a failure message."""
-    return str(order.tolist())
 
 
 # Task 1: A Dataset of your own
@@ -38,7 +25,7 @@ def described(order):
 @pytest.mark.task(1)
 @pytest.mark.parametrize("sample_shape", [(3,), (2, 4, 5)], ids=["table", "images"])
 def test_len_is_the_number_of_samples_along_the_first_dimension(sample_shape):
-    n = draw(7, 12)  # never equal to a sample dimension, so counting the wrong dimension shows
+    n = random_int(7, 12)  # never equal to a sample dimension, so counting the wrong dimension shows
     inputs, targets = torch.randn(n, *sample_shape), torch.randint(0, 10, (n,))
     got = len(data.PairsDataset(inputs, targets))
     assert got == n, (
@@ -51,14 +38,14 @@ def test_len_is_the_number_of_samples_along_the_first_dimension(sample_shape):
 
 @pytest.mark.task(1)
 def test_an_item_is_a_tuple_of_the_input_row_and_its_target_like_tensor_dataset():
-    n, features = draw(5, 10), draw(2, 5)
+    n, features = random_int(5, 10), random_int(2, 5)
     inputs, targets = torch.randn(n, features), torch.randint(0, 10, (n,))
     dataset, reference = data.PairsDataset(inputs, targets), TensorDataset(inputs, targets)
     hint = (
         "Index the tensors: self.inputs[index] is row `index`, still a tensor, and so is self.targets[index]. "
         "Calling .tolist() or .item() turns a tensor into Python numbers."
     )
-    for index in (0, draw(1, n - 2), n - 1):
+    for index in (0, random_int(1, n - 2), n - 1):
         item = dataset[index]
         assert isinstance(item, tuple) and len(item) == 2, (
             f"dataset[{index}] should be the tuple (input, target), like TensorDataset's items, "
@@ -71,7 +58,7 @@ def test_an_item_is_a_tuple_of_the_input_row_and_its_target_like_tensor_dataset(
 
 @pytest.mark.task(1)
 def test_a_dataloader_fetches_every_item_and_stacks_them_into_batches():
-    n, features, batch_size = draw(7, 12), draw(2, 5), draw(2, 4)
+    n, features, batch_size = random_int(7, 12), random_int(2, 5), random_int(2, 4)
     inputs, targets = torch.randn(n, features), torch.randint(0, 10, (n,))
     batches = list(DataLoader(data.PairsDataset(inputs, targets), batch_size=batch_size))
     hint = (
@@ -88,25 +75,9 @@ def test_a_dataloader_fetches_every_item_and_stacks_them_into_batches():
 # Task 2: Transforms, item by item
 
 
-class CountingTransform:
-    """Maps x to 2x + 1, and remembers the shape of every input it was called on."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, x):
-        self.calls.append(tuple(x.shape))
-        return 2 * x + 1
-
-
-def add_noise(x):
-    """A random transform, like data augmentation: a new draw on every call."""
-    return x + torch.randn_like(x)
-
-
 @pytest.mark.task(2)
 def test_the_transform_runs_on_one_sample_each_time_an_item_is_fetched():
-    n, features = draw(5, 10), draw(2, 5)
+    n, features = random_int(5, 10), random_int(2, 5)
     inputs, targets = torch.randn(n, features), torch.randint(0, 10, (n,))
     transform = CountingTransform()
     dataset = data.PairsDataset(inputs, targets, transform=transform)
@@ -115,7 +86,7 @@ def test_the_transform_runs_on_one_sample_each_time_an_item_is_fetched():
         f"(on inputs of shapes {transform.calls}). Store the transform in __init__ and call it in __getitem__, "
         "on one sample at a time: a random transform must give a new result every time a sample is fetched."
     )
-    fetched = [draw(0, n - 1), draw(0, n - 1)]
+    fetched = [random_int(0, n - 1), random_int(0, n - 1)]
     fetched.append(fetched[0])  # the same sample again
     for index in fetched:
         x, y = dataset[index]
@@ -130,11 +101,11 @@ def test_the_transform_runs_on_one_sample_each_time_an_item_is_fetched():
 
 @pytest.mark.task(2)
 def test_a_random_transform_gives_a_new_draw_every_time_an_item_is_fetched():
-    n, features = draw(5, 10), draw(2, 5)
+    n, features = random_int(5, 10), random_int(2, 5)
     inputs, targets = torch.randn(n, features), torch.randint(0, 10, (n,))
     original = inputs.clone()
     dataset = data.PairsDataset(inputs, targets, transform=add_noise)
-    index = draw(0, n - 1)
+    index = random_int(0, n - 1)
     first, second = dataset[index][0], dataset[index][0]
     expect_shape(first, (features,), f"dataset[{index}][0] with a transform that adds noise")
     assert not torch.equal(first, second), (
@@ -154,7 +125,7 @@ def test_a_random_transform_gives_a_new_draw_every_time_an_item_is_fetched():
 @pytest.mark.task(3)
 def test_make_loader_yields_batches_in_order_and_a_smaller_last_batch():
     batch_size, full, rest = batch_plan()
-    n, features = full * batch_size + rest, draw(2, 4)
+    n, features = full * batch_size + rest, random_int(2, 4)
     inputs, numbers = torch.randn(n, features), torch.arange(n)
     loader = data.make_loader(TensorDataset(inputs, numbers), batch_size)
     batches = list(loader)
@@ -198,11 +169,7 @@ def test_epoch_average_weights_every_batch_by_its_size(drop_last):
     loader = DataLoader(TensorDataset(torch.randn(n, 2), targets), batch_size=batch_size, drop_last=drop_last)
     seen = full * batch_size if drop_last else n
     expected = targets[:seen].double().mean().item()
-    got = data.epoch_average(loader)
-    try:
-        value = float(got)
-    except (TypeError, ValueError, RuntimeError):
-        pytest.fail(f"epoch_average(loader) should return a number, but it returned {type(got).__name__}: {got!r:.80}")
+    value = expect_number(data.epoch_average(loader), "epoch_average(loader)")
     batch_means = [batch[1].mean().item() for batch in loader]
     assert abs(value - expected) <= 1e-5 * max(1.0, abs(expected)), (
         f"epoch_average(<{n} samples, batches of {batch_size}, drop_last={drop_last}>) returned the wrong mean.\n"
@@ -218,7 +185,7 @@ def test_epoch_average_weights_every_batch_by_its_size(drop_last):
 
 @pytest.mark.task(4)
 def test_the_same_seed_gives_the_same_order_whatever_the_global_random_state():
-    n, batch_size, seed = draw(20, 40), draw(3, 6), draw(0, 10_000)
+    n, batch_size, seed = random_int(20, 40), random_int(3, 6), random_int(0, 10_000)
     dataset = TensorDataset(torch.arange(n))
     state = torch.get_rng_state()
     first = order_of(data.make_loader(dataset, batch_size, shuffle=True, seed=seed))
@@ -244,7 +211,7 @@ def test_the_same_seed_gives_the_same_order_whatever_the_global_random_state():
 
 @pytest.mark.task(4)
 def test_different_seeds_give_different_orders():
-    n, batch_size, seed = draw(20, 40), draw(3, 6), draw(0, 10_000)
+    n, batch_size, seed = random_int(20, 40), random_int(3, 6), random_int(0, 10_000)
     dataset = TensorDataset(torch.arange(n))
     first = order_of(data.make_loader(dataset, batch_size, shuffle=True, seed=seed))
     other = order_of(data.make_loader(dataset, batch_size, shuffle=True, seed=seed + 1))
@@ -256,7 +223,7 @@ def test_different_seeds_give_different_orders():
 
 @pytest.mark.task(4)
 def test_every_epoch_visits_every_sample_once_in_a_new_order():
-    n, batch_size, seed = draw(20, 40), draw(3, 6), draw(0, 10_000)
+    n, batch_size, seed = random_int(20, 40), random_int(3, 6), random_int(0, 10_000)
     dataset = TensorDataset(torch.arange(n))
     loader = data.make_loader(dataset, batch_size, shuffle=True, seed=seed)
     epochs = [order_of(loader) for _ in range(3)]
@@ -283,39 +250,10 @@ def test_every_epoch_visits_every_sample_once_in_a_new_order():
 # Task 5: Padding sequences of different lengths
 
 
-def sequence_batch(lengths, dtype=torch.int64, low=1):
-    """(sequence, label) pairs with sequences of ``lengths`` and distinct labels."""
-    labels = torch.randperm(len(lengths) + 5)[: len(lengths)]
-    if dtype.is_floating_point:
-        sequences = [torch.randn(length) + 3 for length in lengths]
-    else:
-        sequences = [torch.randint(low, 10, (length,)) for length in lengths]
-    return [(sequence, label) for sequence, label in zip(sequences, labels)]
-
-
-def shuffled_lengths(count, low, high):
-    """``count`` distinct lengths from ``low`` to ``high``, neither ascending nor descending."""
-    lengths = (torch.randperm(high - low + 1)[:count] + low).tolist()
-    if lengths in (sorted(lengths), sorted(lengths, reverse=True)):
-        lengths[0], lengths[1] = lengths[1], lengths[0]
-    return lengths
-
-
-def collate(batch, **pad_value):
-    """``pad_collate(batch)``, failing clearly unless it returns three things."""
-    __tracebackhide__ = True
-    result = data.pad_collate(batch, **pad_value)
-    assert isinstance(result, tuple) and len(result) == 3, (
-        f"pad_collate(batch) should return the tuple (padded, lengths, labels), but it returned "
-        f"{type(result).__name__}{f' of length {len(result)}' if hasattr(result, '__len__') else ''}."
-    )
-    return result
-
-
 @pytest.mark.task(5)
 @pytest.mark.parametrize("dtype", [torch.int64, torch.float32], ids=["token-ids", "floats"])
 def test_pad_collate_pads_each_batch_to_its_own_longest_sequence(dtype):
-    size = draw(3, 5)
+    size = random_int(3, 5)
     pairs = sequence_batch(shuffled_lengths(size, 1, 5) + shuffled_lengths(size, 6, 12), dtype)
     loader = DataLoader(pairs, batch_size=size, collate_fn=data.pad_collate)
     for number, batch in enumerate(loader):
@@ -337,7 +275,7 @@ def test_pad_collate_pads_each_batch_to_its_own_longest_sequence(dtype):
 @pytest.mark.task(5)
 @pytest.mark.parametrize("pad_value", [None, -1, 99], ids=["default-0", "minus-1", "99"])
 def test_pad_collate_fills_the_padding_with_pad_value(pad_value):
-    batch = sequence_batch(shuffled_lengths(draw(3, 6), 1, 8))
+    batch = sequence_batch(shuffled_lengths(random_int(3, 6), 1, 8))
     padded, _, _ = collate(batch) if pad_value is None else collate(batch, pad_value=pad_value)
     fill = 0 if pad_value is None else pad_value
     call = "pad_collate(batch)" if pad_value is None else f"pad_collate(batch, pad_value={pad_value})"
@@ -353,7 +291,7 @@ def test_pad_collate_fills_the_padding_with_pad_value(pad_value):
 
 @pytest.mark.task(5)
 def test_pad_collate_returns_the_lengths_before_padding():
-    lengths = shuffled_lengths(draw(4, 6), 2, 9)
+    lengths = shuffled_lengths(random_int(4, 6), 2, 9)
     batch = sequence_batch(lengths, low=0)
     for sequence, _ in batch:
         sequence[-1] = 0  # a real token that happens to equal the pad value
@@ -370,7 +308,7 @@ def test_pad_collate_returns_the_lengths_before_padding():
 
 @pytest.mark.task(5)
 def test_pad_collate_keeps_the_order_of_the_batch_and_stacks_the_labels():
-    lengths = shuffled_lengths(draw(4, 6), 1, 9)
+    lengths = shuffled_lengths(random_int(4, 6), 1, 9)
     batch = sequence_batch(lengths)
     padded, got_lengths, labels = collate(batch)
     hint = (
@@ -387,16 +325,11 @@ def test_pad_collate_keeps_the_order_of_the_batch_and_stacks_the_labels():
 # Task 6: Train and validation sets
 
 
-def numbers_in(subset):
-    """The sample numbers in a split of ``TensorDataset(torch.arange(n))``, in the split's order."""
-    return [subset[i][0].item() for i in range(len(subset))]
-
-
 @pytest.mark.task(6)
 @pytest.mark.parametrize("fraction", [0.25, 0.5])
 def test_split_gives_val_fraction_of_the_samples_to_validation(fraction):
-    n = 8 * draw(4, 8)
-    train, val = data.split(TensorDataset(torch.arange(n)), fraction, seed=draw(0, 10_000))
+    n = 8 * random_int(4, 8)
+    train, val = data.split(TensorDataset(torch.arange(n)), fraction, seed=random_int(0, 10_000))
     expected = (n - int(n * fraction), int(n * fraction))
     got = (len(train), len(val))
     assert got == expected, (
@@ -406,8 +339,8 @@ def test_split_gives_val_fraction_of_the_samples_to_validation(fraction):
 
 @pytest.mark.task(6)
 def test_split_is_disjoint_and_covers_every_sample():
-    n = 8 * draw(4, 8)
-    train, val = data.split(TensorDataset(torch.arange(n)), 0.25, seed=draw(0, 10_000))
+    n = 8 * random_int(4, 8)
+    train, val = data.split(TensorDataset(torch.arange(n)), 0.25, seed=random_int(0, 10_000))
     train_numbers, val_numbers = numbers_in(train), numbers_in(val)
     both = sorted(set(train_numbers) & set(val_numbers))
     assert not both, (
@@ -424,7 +357,7 @@ def test_split_is_disjoint_and_covers_every_sample():
 
 @pytest.mark.task(6)
 def test_split_depends_on_its_seed_alone():
-    n, seed = 8 * draw(4, 8), draw(0, 10_000)
+    n, seed = 8 * random_int(4, 8), random_int(0, 10_000)
     dataset = TensorDataset(torch.arange(n))
     state = torch.get_rng_state()
     train, val = data.split(dataset, 0.25, seed)
@@ -450,17 +383,11 @@ def test_split_depends_on_its_seed_alone():
 # Task 7: Worker processes
 
 
-def standardization_data():
-    n, features = draw(12, 20), draw(2, 4)
-    inputs = torch.randn(n, features) * torch.rand(features) * 5 + torch.randn(features) * 3
-    return inputs, torch.randint(0, 10, (n,)), inputs.mean(0), inputs.std(0)
-
-
 @pytest.mark.task(7)
 def test_standardizer_subtracts_the_mean_and_divides_by_the_std():
     inputs, _, mean, std = standardization_data()
     transform = data.standardizer(mean, std)
-    index = draw(0, len(inputs) - 1)
+    index = random_int(0, len(inputs) - 1)
     expect_close(transform(inputs[index]), (inputs[index] - mean) / std, f"standardizer(mean, std)(inputs[{index}])")
     expect_close(transform(inputs), (inputs - mean) / std, "standardizer(mean, std)(inputs)")
 
@@ -490,7 +417,7 @@ def test_the_transform_and_the_dataset_survive_pickling():
             "module-level class; for 'no transform', store None rather than `lambda x: x`.",
             pytrace=False,
         )
-    index = draw(0, len(inputs) - 1)
+    index = random_int(0, len(inputs) - 1)
     copy = copies[with_transform]
     expect_close(copy[index][0], (inputs[index] - mean) / std, f"the unpickled dataset's item {index}, input")
 
@@ -499,7 +426,7 @@ def test_the_transform_and_the_dataset_survive_pickling():
 def test_a_loader_with_worker_processes_yields_the_same_batches_as_one_without():
     inputs, targets, mean, std = standardization_data()
     dataset = data.PairsDataset(inputs, targets, transform=data.standardizer(mean, std))
-    batch_size, seed = draw(3, 5), draw(0, 10_000)
+    batch_size, seed = random_int(3, 5), random_int(0, 10_000)
     loader = data.make_loader(dataset, batch_size, shuffle=True, seed=seed, num_workers=2)
     workers = getattr(loader, "num_workers", None)
     assert workers == 2, f"make_loader(..., num_workers=2) built a loader with num_workers={workers}: pass it on."
@@ -511,3 +438,87 @@ def test_a_loader_with_worker_processes_yields_the_same_batches_as_one_without()
     for number, ((x, y), (x0, y0)) in enumerate(zip(with_workers, in_process)):
         expect_equal(y, y0, f"batch {number} (targets) with num_workers=2, against num_workers=0")
         expect_close(x, x0, f"batch {number} (inputs) with num_workers=2, against num_workers=0")
+
+
+# --- Helpers ---
+
+
+def batch_plan():
+    """``(batch_size, full_batches, remainder)`` with a remainder that is never 0 or a full batch."""
+    batch_size = random_int(3, 6)
+    return batch_size, random_int(2, 4), random_int(1, batch_size - 1)
+
+
+def order_of(loader):
+    """The sample numbers one epoch of ``loader`` yields, over a ``TensorDataset(torch.arange(n))``."""
+    return torch.cat([batch[0] for batch in loader])
+
+
+def described(order):
+    """``order`` as a plain list, for a failure message."""
+    return str(order.tolist())
+
+
+class CountingTransform:
+    """Maps x to 2x + 1, and remembers the shape of every input it was called on."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, x):
+        self.calls.append(tuple(x.shape))
+        return 2 * x + 1
+
+
+def add_noise(x):
+    """A random transform, like data augmentation: a new draw on every call."""
+    return x + torch.randn_like(x)
+
+
+def sequence_batch(lengths, dtype=torch.int64, low=1):
+    """(sequence, label) pairs with sequences of ``lengths`` and distinct labels."""
+    labels = torch.randperm(len(lengths) + 5)[: len(lengths)]
+    if dtype.is_floating_point:
+        sequences = [torch.randn(length) + 3 for length in lengths]
+    else:
+        sequences = [torch.randint(low, 10, (length,)) for length in lengths]
+    return [(sequence, label) for sequence, label in zip(sequences, labels)]
+
+
+def shuffled_lengths(count, low, high):
+    """``count`` distinct lengths from ``low`` to ``high``, neither ascending nor descending."""
+    lengths = (torch.randperm(high - low + 1)[:count] + low).tolist()
+    if lengths in (sorted(lengths), sorted(lengths, reverse=True)):
+        lengths[0], lengths[1] = lengths[1], lengths[0]
+    return lengths
+
+
+def collate(batch, **pad_value):
+    """``pad_collate(batch, **pad_value)`` as a list, failing clearly unless it returns three things."""
+    __tracebackhide__ = True
+    return expect_sequence(
+        data.pad_collate(batch, **pad_value), 3, "pad_collate(batch), meant as (padded, lengths, labels),"
+    )
+
+
+def numbers_in(subset):
+    """The sample numbers in a split of ``TensorDataset(torch.arange(n))``, in the split's order."""
+    return [subset[i][0].item() for i in range(len(subset))]
+
+
+def standardization_data():
+    """``(inputs, targets, mean, std)``: inputs whose features have different scales and offsets."""
+    n, features = random_int(12, 20), random_int(2, 4)
+    inputs = torch.randn(n, features) * torch.rand(features) * 5 + torch.randn(features) * 3
+    return inputs, torch.randint(0, 10, (n,)), inputs.mean(0), inputs.std(0)
+
+
+def expect_number(value, call, what="a number"):
+    """``float(value)``, failing clearly unless ``value`` is a number (a 0-d tensor will do)."""
+    __tracebackhide__ = True
+    try:
+        return float(value)
+    except (TypeError, ValueError, RuntimeError):
+        pytest.fail(
+            f"{call} should return {what}, but it returned {type(value).__name__}: {value!r:.80}", pytrace=False
+        )

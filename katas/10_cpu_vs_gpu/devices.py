@@ -1,8 +1,8 @@
-"""Kata 10: devices, and a CPU-vs-GPU benchmark.
+"""Devices, and a CPU-vs-GPU benchmark.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/10_cpu_vs_gpu`. The lesson (README.md beside this file) explains every task.
-When every test passes, `pytest katas/10_cpu_vs_gpu --benchmark-only` prints the benchmark table.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
+When every test passes, `pytest --benchmark-only` in this folder prints the benchmark table.
 """
 
 import numpy as np
@@ -20,7 +20,7 @@ def pick_device(name=None):
     >>> pick_device("cpu")
     device(type='cpu')
     """
-    raise NotImplementedError("kata 10_cpu_vs_gpu, task 1: write pick_device (see README.md)")
+    raise NotImplementedError("Task 1: write pick_device (see README.md)")
 
 
 # Task 2: Moving tensors, models and batches
@@ -34,7 +34,7 @@ def to_device(obj, device):
     moved, however deeply they are nested. Anything else (numbers, strings, None, arrays) comes
     back as it is, the very same object.
     """
-    raise NotImplementedError("kata 10_cpu_vs_gpu, task 2: write to_device (see README.md)")
+    raise NotImplementedError("Task 2: write to_device (see README.md)")
 
 
 # Task 3: Back to the CPU, and to NumPy
@@ -45,7 +45,7 @@ def to_numpy(x) -> np.ndarray:
 
     ``x`` itself must not change.
     """
-    raise NotImplementedError("kata 10_cpu_vs_gpu, task 3: write to_numpy (see README.md)")
+    raise NotImplementedError("Task 3: write to_numpy (see README.md)")
 
 
 # Task 4: Timing GPU code
@@ -58,7 +58,7 @@ def time_it(fn, device, *, warmup=3, repeats=11):
     a time, and return the median of those times. On a CUDA device, a call's time must include
     the GPU finishing its work; on the CPU, time it without touching CUDA.
     """
-    raise NotImplementedError("kata 10_cpu_vs_gpu, task 4: write time_it (see README.md)")
+    raise NotImplementedError("Task 4: write time_it (see README.md)")
 
 
 # Task 5: The crossover
@@ -69,4 +69,4 @@ def matmul_on(a, b, device):
 
     ``a`` and ``b`` themselves must not change.
     """
-    raise NotImplementedError("kata 10_cpu_vs_gpu, task 5: write matmul_on (see README.md)")
+    raise NotImplementedError("Task 5: write matmul_on (see README.md)")

@@ -1,13 +1,4 @@
-"""Kata 10: devices, and a CPU-vs-GPU benchmark.
-
-Run with `pytest katas/10_cpu_vs_gpu`; the lesson is README.md beside this file.
-
-The benchmark table: `pytest katas/10_cpu_vs_gpu --benchmark-only`.
-
-Most tests also run on a machine without a GPU. They move things to the `meta` device, which every
-machine has: a meta tensor has a shape and a dtype but no data, so a test can see where your code put
-it. Tests marked `gpu` run only where CUDA is available, and are skipped elsewhere.
-"""
+"""Devices, and a CPU-vs-GPU benchmark. The lesson is README.md beside this file."""
 
 import copy
 import random
@@ -21,78 +12,11 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from katas.testing import expect_close, expect_equal, expect_tensor, kata_module, random_shape
+from katas.testing import expect_close, expect_equal, expect_tensor, explained_call, kata_module, random_shape
 
 devices = kata_module(__file__)
 
-META = torch.device("meta")
-CPU = torch.device("cpu")
-
-
-def leaves(obj, path="batch"):
-    """Each (path, value) of a nested batch whose value is not a dict, list or tuple."""
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            yield from leaves(value, f"{path}[{key!r}]")
-    elif isinstance(obj, (list, tuple)):
-        for index, value in enumerate(obj):
-            yield from leaves(value, f"{path}[{index}]")
-    else:
-        yield path, obj
-
-
-def containers(obj, path="batch"):
-    """Each (path, type) of the dicts, lists and tuples of a nested batch."""
-    if isinstance(obj, (dict, list, tuple)):
-        yield path, type(obj)
-        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
-        for key, value in items:
-            yield from containers(value, f"{path}[{key!r}]")
-
-
-def expect_same_structure(moved, batch, call):
-    """Fail unless ``moved`` has exactly the items (paths) of ``batch``; the pairs of leaves."""
-    got, expected = dict(leaves(moved)), dict(leaves(batch))
-    assert list(got) == list(expected), (
-        f"{call} changed the shape of the batch: it should hold the same items, in the same places.\n"
-        f"  expected items: {list(expected)}\n  got items:      {list(got)}"
-    )
-    return [(path, got[path], value) for path, value in expected.items()]
-
-
-def expect_tensors_on(pairs, device, call):
-    """Fail unless every tensor leaf was moved to ``device``, keeping its shape and dtype."""
-    left_behind = [f"{path} (on {moved.device})" for path, moved, _ in pairs if moved.device.type != device.type]
-    assert not left_behind, (
-        f"{call} left these tensors off {device.type}: {', '.join(left_behind)}. "
-        "Every tensor, however deep in dicts, lists and tuples, must be moved."
-    )
-    for path, moved, original in pairs:
-        assert moved.shape == original.shape and moved.dtype == original.dtype, (
-            f"{call} changed {path}: expected shape {tuple(original.shape)} and dtype {original.dtype}, "
-            f"got {tuple(moved.shape)} and {moved.dtype}. Moving must not change a tensor's shape or dtype."
-        )
-
-
-def move(obj, device, call):
-    """``to_device(obj, device)``, with a clear failure if it calls .to on something that has none."""
-    try:
-        return devices.to_device(obj, device)
-    except AttributeError as error:
-        problem = error
-    pytest.fail(
-        f"{call} raised AttributeError: {problem}\n"
-        "Only tensors (and modules) have .to(device): leave every other value as it is.",
-        pytrace=False,
-    )
-
-
 # Task 1: Choosing a device
-
-
-def fake_availability(monkeypatch, cuda, mps):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
 
 
 @pytest.mark.task(1)
@@ -176,7 +100,8 @@ def test_to_device_moves_every_tensor_of_a_nested_batch():
         "extra": {"mask": torch.rand(n) > 0.5, "weights": [torch.rand(n, dtype=torch.float64)]},
     }
     call = "to_device(batch, torch.device('meta'))"
-    pairs = expect_same_structure(move(batch, META, call), batch, call)
+    moved = explained_call(devices.to_device, batch, META, call=call, explanations=NO_TO)
+    pairs = expect_same_structure(moved, batch, call)
     expect_tensors_on(pairs, META, call)
 
 
@@ -189,7 +114,7 @@ def test_to_device_keeps_tuples_as_tuples_and_lists_as_lists():
         {"pair": (torch.randn(n), torch.randn(n)), "list": [torch.randn(n)]},
     )
     call = "to_device(batch, torch.device('meta'))"
-    moved = move(batch, META, call)
+    moved = explained_call(devices.to_device, batch, META, call=call, explanations=NO_TO)
     expect_same_structure(moved, batch, call)
     got = dict(containers(moved))
     changed = [
@@ -217,7 +142,8 @@ def test_to_device_leaves_everything_that_is_not_a_tensor_alone():
         "size": (random.randint(2, 9), random.randint(2, 9)),
     }
     call = "to_device(batch, torch.device('meta'))"
-    pairs = expect_same_structure(move(batch, META, call), batch, call)
+    moved = explained_call(devices.to_device, batch, META, call=call, explanations=NO_TO)
+    pairs = expect_same_structure(moved, batch, call)
     changed = [
         f"{path} ({type(original).__name__} {original!r:.30} came back as {type(moved).__name__} {moved!r:.40})"
         for path, moved, original in pairs
@@ -235,7 +161,7 @@ def test_to_device_moves_a_model_with_its_parameters_and_buffers():
     n_in, hidden, n_out = random_shape(3, low=2, high=8)
     model = nn.Sequential(nn.Linear(n_in, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, n_out))
     call = "to_device(model, torch.device('meta'))"
-    moved = move(model, META, call)
+    moved = explained_call(devices.to_device, model, META, call=call, explanations=NO_TO)
     assert isinstance(moved, nn.Module), (
         f"{call} should return the model, but returned {type(moved).__name__}. "
         "model.to(device) moves the module in place and returns it."
@@ -259,13 +185,15 @@ def test_to_device_and_back_gives_the_same_values_and_the_same_model_outputs(dev
     expected_out = model(batch["inputs"])
 
     call = f"to_device(batch, {device})"
-    moved_batch = move(batch, device, call)
+    moved_batch = explained_call(devices.to_device, batch, device, call=call, explanations=NO_TO)
     pairs = expect_same_structure(moved_batch, batch, call)
     expect_tensors_on([pair for pair in pairs if isinstance(pair[2], torch.Tensor)], device, call)
-    moved_model = move(copy.deepcopy(model), device, f"to_device(model, {device})")
+    call = f"to_device(model, {device})"
+    moved_model = explained_call(devices.to_device, copy.deepcopy(model), device, call=call, explanations=NO_TO)
     out = moved_model(moved_batch["inputs"])
 
-    back = move({"out": out, "batch": moved_batch}, CPU, "to_device({'out': out, 'batch': moved_batch}, cpu)")
+    call = "to_device({'out': out, 'batch': moved_batch}, cpu)"
+    back = explained_call(devices.to_device, {"out": out, "batch": moved_batch}, CPU, call=call, explanations=NO_TO)
     call = f"the model moved by to_device(model, {device}), then its output moved back"
     expect_close(back["out"], expected_out, call, rtol=1e-4, atol=1e-5)
     back_pairs = expect_same_structure(back["batch"], batch, "to_device(moved_batch, cpu)")
@@ -297,73 +225,6 @@ def test_to_numpy_detaches_and_brings_the_tensor_to_the_cpu(device, kind):
 
 
 # Task 4: Timing GPU code
-
-SECOND_CLOCKS = [(time, "perf_counter"), (time, "time"), (time, "monotonic"), (timeit, "default_timer")]
-NANOSECOND_CLOCKS = [(time, "perf_counter_ns"), (time, "time_ns"), (time, "monotonic_ns")]
-
-
-class FakeClock:
-    """Stands in for Python's clocks while time_it runs: it moves on only when the fake workload runs."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def seconds(self):
-        return self.now
-
-    def nanoseconds(self):
-        return round(self.now * 1e9)
-
-
-class Workload:
-    """A stand-in for ``fn``: its k-th call takes ``durations[k]`` seconds on the fake clock."""
-
-    def __init__(self, clock, durations):
-        self.clock, self.durations, self.calls = clock, list(durations), 0
-
-    def __call__(self):
-        self.clock.now += self.durations[self.calls] if self.calls < len(self.durations) else 0.777
-        self.calls += 1
-
-
-def time_with_a_fake_clock(monkeypatch, durations, warmup, repeats):
-    """Run ``time_it(workload, cpu, ...)`` while every Python clock is a fake one; return (seconds, workload)."""
-    clock = FakeClock()
-    workload = Workload(clock, durations)
-    fakes = [(module, name, clock.seconds) for module, name in SECOND_CLOCKS]
-    fakes += [(module, name, clock.nanoseconds) for module, name in NANOSECOND_CLOCKS]
-    real = [(getattr(module, name), fake) for module, name, fake in fakes]
-    learner_globals = devices.time_it.__globals__  # `from time import perf_counter` binds a name there
-    with monkeypatch.context() as patch:
-        patch.setattr(torch.cuda, "is_available", lambda: False)  # as on a machine without a GPU
-        patch.setattr(torch.cuda, "synchronize", lambda *args, **kwargs: None)
-        for module, name, fake in fakes:
-            patch.setattr(module, name, fake)
-        for key, value in list(learner_globals.items()):
-            for clock_function, fake in real:
-                if value is clock_function:
-                    patch.setitem(learner_globals, key, fake)
-        result = devices.time_it(workload, CPU, warmup=warmup, repeats=repeats)
-    return seconds_from(result, f"time_it(fn, torch.device('cpu'), warmup={warmup}, repeats={repeats})"), workload
-
-
-def seconds_from(result, call):
-    try:
-        return float(result)
-    except (TypeError, ValueError):
-        pytest.fail(f"{call} should return a number of seconds (a float), but returned {result!r}.", pytrace=False)
-
-
-def odd_repeats():
-    return random.choice([5, 7, 9])
-
-
-def distinct_durations(count):
-    """``count`` different durations in seconds (one slow outlier among them), in an unsorted order."""
-    durations = [ms / 1000 for ms in random.sample(range(1, 100), count - 1)] + [random.uniform(0.5, 0.9)]
-    while durations == sorted(durations) or durations[count // 2] == statistics.median(durations):
-        random.shuffle(durations)
-    return durations
 
 
 @pytest.mark.task(4)
@@ -406,12 +267,15 @@ def test_time_it_returns_the_median_not_the_mean_or_the_fastest(monkeypatch):
         "their total": sum(timed),
         "the last call": timed[-1],
     }
-    diagnosis = next((name for name, value in wrong_answers.items() if abs(result - value) < 1e-6), None)
-    assert abs(result - expected) < 1e-6, (
-        f"time_it should return the median time of the {repeats} timed calls, in seconds.\n"
-        f"  the timed calls took: {[round(t, 4) for t in timed]}\n"
-        f"  expected (median): {expected:.6f}\n"
-        f"  got:               {result:.6f}" + (f"\nThat is {diagnosis}." if diagnosis else "")
+    took = f"The {repeats} timed calls took {[round(t, 4) for t in timed]} s: time_it should return their median."
+    expect_close(
+        seconds_tensor(result),
+        seconds_tensor(expected),
+        f"time_it(fn, torch.device('cpu'), warmup={warmup}, repeats={repeats})",
+        rtol=0,
+        atol=1e-6,
+        hint=took,
+        mistakes=[(seconds_tensor(value), f"{took}\nThat is {name}.") for name, value in wrong_answers.items()],
     )
 
 
@@ -426,19 +290,8 @@ def test_time_it_on_the_cpu_does_not_touch_cuda(monkeypatch):
         "time_it(fn, torch.device('cpu')) called torch.cuda.synchronize(). On a machine without a GPU "
         "that raises an error. Synchronise only when the device is a CUDA device (device.type == 'cuda')."
     )
-    seconds = seconds_from(result, "time_it(lambda: a @ a, torch.device('cpu'), warmup=1, repeats=3)")
+    seconds = expect_number(result, "time_it(lambda: a @ a, torch.device('cpu'), warmup=1, repeats=3)", SECONDS)
     assert 0 < seconds < 5, f"time_it(...) returned {seconds!r} s for one 32x32 matrix product on the CPU."
-
-
-def gpu_seconds(fn, gpu):
-    """How long ``fn``'s GPU work takes, measured on the GPU itself with CUDA events."""
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    torch.cuda.synchronize(gpu)
-    start.record()
-    fn()
-    end.record()
-    end.synchronize()
-    return start.elapsed_time(end) / 1000
 
 
 @pytest.mark.task(4)
@@ -460,7 +313,7 @@ def test_time_it_waits_for_the_gpu_to_finish(gpu):
 
     workload()
     expected = gpu_seconds(workload, gpu)
-    measured = seconds_from(devices.time_it(workload, gpu, warmup=1, repeats=5), f"time_it(fn, {gpu})")
+    measured = expect_number(devices.time_it(workload, gpu, warmup=1, repeats=5), f"time_it(fn, {gpu})", SECONDS)
     assert measured >= 0.5 * expected, (
         f"The GPU work of fn takes {expected * 1000:.2f} ms (measured with CUDA events), but "
         f"time_it(fn, {gpu}) reported {measured * 1000:.3f} ms. GPU calls return as soon as the work is queued: "
@@ -469,27 +322,6 @@ def test_time_it_waits_for_the_gpu_to_finish(gpu):
 
 
 # Task 5: The crossover
-
-MOVES_AND_VIEWS = {
-    "_to_copy", "copy_", "_copy_from", "_copy_from_and_resize", "empty", "empty_strided", "empty_like", "detach",
-    "alias", "lift_fresh", "clone", "view", "_unsafe_view", "_reshape_alias", "reshape", "t", "transpose", "permute",
-    "expand", "contiguous", "as_strided", "unsqueeze", "squeeze", "resize_", "is_pinned", "_pin_memory", "set_",
-}  # fmt: skip
-
-
-class RecordDevices(TorchDispatchMode):
-    """Records, for each operation torch runs, its name and the device types of its tensor inputs."""
-
-    def __init__(self):
-        super().__init__()
-        self.ops = []
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        inputs = [*args, *kwargs.values()]
-        inputs += [item for value in inputs if isinstance(value, (list, tuple)) for item in value]
-        self.ops.append((func.overloadpacket.__name__, {t.device.type for t in inputs if isinstance(t, torch.Tensor)}))
-        return func(*args, **kwargs)
 
 
 @pytest.mark.task(5)
@@ -542,3 +374,178 @@ def test_benchmark_matmul_on_the_cpu_and_on_the_gpu(benchmark, device, size):
     result = expect_tensor(benchmark(devices.matmul_on, a, b, device), call)
     assert result.device.type == "cpu", f"{call} returned its result on {result.device}: bring it back with .cpu()."
     expect_close(result, expected, call, rtol=1e-3, atol=1e-3)
+
+
+# --- Helpers ---
+
+META = torch.device("meta")  # every machine has it: a meta tensor has a shape and a dtype, but no data
+CPU = torch.device("cpu")
+
+
+def leaves(obj, path="batch"):
+    """Each (path, value) of a nested batch whose value is not a dict, list or tuple."""
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from leaves(value, f"{path}[{key!r}]")
+    elif isinstance(obj, (list, tuple)):
+        for index, value in enumerate(obj):
+            yield from leaves(value, f"{path}[{index}]")
+    else:
+        yield path, obj
+
+
+def containers(obj, path="batch"):
+    """Each (path, type) of the dicts, lists and tuples of a nested batch."""
+    if isinstance(obj, (dict, list, tuple)):
+        yield path, type(obj)
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+        for key, value in items:
+            yield from containers(value, f"{path}[{key!r}]")
+
+
+def expect_same_structure(moved, batch, call):
+    """Fail unless ``moved`` has exactly the items (paths) of ``batch``; the pairs of leaves."""
+    got, expected = dict(leaves(moved)), dict(leaves(batch))
+    assert list(got) == list(expected), (
+        f"{call} changed the shape of the batch: it should hold the same items, in the same places.\n"
+        f"  expected items: {list(expected)}\n  got items:      {list(got)}"
+    )
+    return [(path, got[path], value) for path, value in expected.items()]
+
+
+def expect_tensors_on(pairs, device, call):
+    """Fail unless every tensor leaf was moved to ``device``, keeping its shape and dtype."""
+    left_behind = [f"{path} (on {moved.device})" for path, moved, _ in pairs if moved.device.type != device.type]
+    assert not left_behind, (
+        f"{call} left these tensors off {device.type}: {', '.join(left_behind)}. "
+        "Every tensor, however deep in dicts, lists and tuples, must be moved."
+    )
+    for path, moved, original in pairs:
+        assert moved.shape == original.shape and moved.dtype == original.dtype, (
+            f"{call} changed {path}: expected shape {tuple(original.shape)} and dtype {original.dtype}, "
+            f"got {tuple(moved.shape)} and {moved.dtype}. Moving must not change a tensor's shape or dtype."
+        )
+
+
+NO_TO = {"has no attribute": "Only tensors (and modules) have .to(device): leave every other value as it is."}
+
+
+def fake_availability(monkeypatch, cuda, mps):
+    """Make torch.cuda.is_available() answer ``cuda`` and torch.backends.mps.is_available() answer ``mps``."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+
+
+SECOND_CLOCKS = [(time, "perf_counter"), (time, "time"), (time, "monotonic"), (timeit, "default_timer")]
+NANOSECOND_CLOCKS = [(time, "perf_counter_ns"), (time, "time_ns"), (time, "monotonic_ns")]
+
+
+class FakeClock:
+    """Stands in for Python's clocks while time_it runs: it moves on only when the fake workload runs."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def seconds(self):
+        return self.now
+
+    def nanoseconds(self):
+        return round(self.now * 1e9)
+
+
+class Workload:
+    """A stand-in for ``fn``: its k-th call takes ``durations[k]`` seconds on the fake clock."""
+
+    def __init__(self, clock, durations):
+        self.clock, self.durations, self.calls = clock, list(durations), 0
+
+    def __call__(self):
+        self.clock.now += self.durations[self.calls] if self.calls < len(self.durations) else 0.777
+        self.calls += 1
+
+
+def time_with_a_fake_clock(monkeypatch, durations, warmup, repeats):
+    """Run ``time_it(workload, cpu, ...)`` while every Python clock is a fake one; return (seconds, workload)."""
+    clock = FakeClock()
+    workload = Workload(clock, durations)
+    fakes = [(module, name, clock.seconds) for module, name in SECOND_CLOCKS]
+    fakes += [(module, name, clock.nanoseconds) for module, name in NANOSECOND_CLOCKS]
+    real = [(getattr(module, name), fake) for module, name, fake in fakes]
+    learner_globals = devices.time_it.__globals__  # `from time import perf_counter` binds a name there
+    with monkeypatch.context() as patch:
+        patch.setattr(torch.cuda, "is_available", lambda: False)  # as on a machine without a GPU
+        patch.setattr(torch.cuda, "synchronize", lambda *args, **kwargs: None)
+        for module, name, fake in fakes:
+            patch.setattr(module, name, fake)
+        for key, value in list(learner_globals.items()):
+            for clock_function, fake in real:
+                if value is clock_function:
+                    patch.setitem(learner_globals, key, fake)
+        result = devices.time_it(workload, CPU, warmup=warmup, repeats=repeats)
+    call = f"time_it(fn, torch.device('cpu'), warmup={warmup}, repeats={repeats})"
+    return expect_number(result, call, SECONDS), workload
+
+
+SECONDS = "a number of seconds (a float)"
+
+
+def seconds_tensor(seconds):
+    """A number of seconds as a 0-d float64 tensor, for expect_close."""
+    return torch.tensor(seconds, dtype=torch.float64)
+
+
+def expect_number(value, call, what="a number"):
+    """``float(value)``, failing clearly unless ``value`` is a number (a 0-d tensor will do)."""
+    __tracebackhide__ = True
+    try:
+        return float(value)
+    except (TypeError, ValueError, RuntimeError):
+        pytest.fail(
+            f"{call} should return {what}, but it returned {type(value).__name__}: {value!r:.80}", pytrace=False
+        )
+
+
+def odd_repeats():
+    """An odd number of timed repeats, so that the median is one of the times."""
+    return random.choice([5, 7, 9])
+
+
+def distinct_durations(count):
+    """``count`` different durations in seconds (one slow outlier among them), in an unsorted order."""
+    durations = [ms / 1000 for ms in random.sample(range(1, 100), count - 1)] + [random.uniform(0.5, 0.9)]
+    while durations == sorted(durations) or durations[count // 2] == statistics.median(durations):
+        random.shuffle(durations)
+    return durations
+
+
+def gpu_seconds(fn, gpu):
+    """How long ``fn``'s GPU work takes, measured on the GPU itself with CUDA events."""
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    torch.cuda.synchronize(gpu)
+    start.record()
+    fn()
+    end.record()
+    end.synchronize()
+    return start.elapsed_time(end) / 1000
+
+
+MOVES_AND_VIEWS = {
+    "_to_copy", "copy_", "_copy_from", "_copy_from_and_resize", "empty", "empty_strided", "empty_like", "detach",
+    "alias", "lift_fresh", "clone", "view", "_unsafe_view", "_reshape_alias", "reshape", "t", "transpose", "permute",
+    "expand", "contiguous", "as_strided", "unsqueeze", "squeeze", "resize_", "is_pinned", "_pin_memory", "set_",
+}  # fmt: skip
+
+
+class RecordDevices(TorchDispatchMode):
+    """Records, for each operation torch runs, its name and the device types of its tensor inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        inputs = [*args, *kwargs.values()]
+        inputs += [item for value in inputs if isinstance(value, (list, tuple)) for item in value]
+        self.ops.append((func.overloadpacket.__name__, {t.device.type for t in inputs if isinstance(t, torch.Tensor)}))
+        return func(*args, **kwargs)

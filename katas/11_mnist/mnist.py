@@ -1,7 +1,7 @@
-"""Kata 11: MNIST, the capstone.
+"""MNIST, the capstone.
 
-Replace each `raise NotImplementedError(...)` with your code, then run
-`pytest katas/11_mnist`. The lesson (README.md beside this file) explains every task.
+Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+The lesson (README.md beside this file) explains every task.
 The tests hand you the digits as tensors: ``images`` (N, 28, 28) uint8 and ``labels`` (N,) int64.
 """
 
@@ -11,12 +11,12 @@ The tests hand you the digits as tensors: ``images`` (N, 28, 28) uint8 and ``lab
 
 def pixel_stats(images):
     """``(mean, std)`` as Python floats: the mean and standard deviation of every pixel of ``images`` scaled to [0, 1]."""
-    raise NotImplementedError("kata 11_mnist, task 1: write pixel_stats (see README.md)")
+    raise NotImplementedError("Task 1: write pixel_stats (see README.md)")
 
 
 def to_inputs(images, mean, std):
     """The network's inputs: ``images`` scaled to [0, 1], normalised with ``mean`` and ``std``; float32, (N, 1, 28, 28)."""
-    raise NotImplementedError("kata 11_mnist, task 1: write to_inputs (see README.md)")
+    raise NotImplementedError("Task 1: write to_inputs (see README.md)")
 
 
 # Task 2: A small convolutional network
@@ -24,7 +24,7 @@ def to_inputs(images, mean, std):
 
 def build_model():
     """A fresh ``nn.Module`` mapping inputs of shape (N, 1, 28, 28) to logits of shape (N, 10)."""
-    raise NotImplementedError("kata 11_mnist, task 2: write build_model (see README.md)")
+    raise NotImplementedError("Task 2: write build_model (see README.md)")
 
 
 # Task 3: One epoch of training
@@ -37,7 +37,7 @@ def train_epoch(model, inputs, labels, optimizer, batch_size, generator, on_batc
     cross-entropy loss, and calls ``on_batch(loss)`` with each batch's loss as a float when it is given.
     Returns the mean loss over every sample of the epoch, as a float.
     """
-    raise NotImplementedError("kata 11_mnist, task 3: write train_epoch (see README.md)")
+    raise NotImplementedError("Task 3: write train_epoch (see README.md)")
 
 
 # Task 4: Measuring accuracy
@@ -45,7 +45,7 @@ def train_epoch(model, inputs, labels, optimizer, batch_size, generator, on_batc
 
 def evaluate(model, inputs, labels, batch_size=1000):
     """The fraction (from 0 to 1, a float) of ``inputs`` that ``model`` classifies as their ``labels``."""
-    raise NotImplementedError("kata 11_mnist, task 4: write evaluate (see README.md)")
+    raise NotImplementedError("Task 4: write evaluate (see README.md)")
 
 
 # Task 5: Putting it together
@@ -58,4 +58,4 @@ def fit(images, labels, device, time_budget=120.0, on_batch=None):
     Starts no new epoch that would end after ``time_budget`` seconds (the first always runs), and passes
     ``on_batch`` on to ``train_epoch``.
     """
-    raise NotImplementedError("kata 11_mnist, task 5: write fit (see README.md)")
+    raise NotImplementedError("Task 5: write fit (see README.md)")

@@ -16,28 +16,28 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from katas._harness import report
-from katas._harness.curriculum import Kata, find_kata, load_curriculum
+from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
 from katas._harness.runner import RunFailed, run_and_record
-from katas._harness.state import BACKUP_DIR, PASSED, State
+from katas._harness.state import PASSED, State, backup_dir
 from katas._harness.stubs import StubUnavailable, original_stub
 
 
 def chosen_kata(name: str | None, state: State) -> Kata | None:
     """The kata named on the command line, else the next one to do (None when every kata passes)."""
-    return find_kata(name) if name else state.next_kata()
+    return find_kata(name, state.root) if name else state.next_kata()
 
 
 def list_katas(console: Console, args: argparse.Namespace) -> int:
-    report.progress(console, State.load())
+    report.progress(console, State.load(args.root))
     return 0
 
 
 def run(console: Console, args: argparse.Namespace) -> int:
-    kata = chosen_kata(args.kata, State.load())
+    kata = chosen_kata(args.kata, State.load(args.root))
     if kata is None:
         report.next_step(console, None)
         return 0
-    with report.running(console, f"pytest katas/{kata.folder}") as on_losses:
+    with report.running(console, f"pytest {kata.shown(kata.path)}") as on_losses:
         state = run_and_record([kata], on_losses=on_losses)
     report.verdict(console, kata, state.result(kata), state)
     if state.status(kata) != PASSED:
@@ -49,12 +49,12 @@ def run(console: Console, args: argparse.Namespace) -> int:
 def watch(console: Console, args: argparse.Namespace) -> int:
     from katas._harness.watch import watch_katas
 
-    return watch_katas(console, chosen_kata(args.kata, State.load()))
+    return watch_katas(console, chosen_kata(args.kata, State.load(args.root)))
 
 
 def hint(console: Console, args: argparse.Namespace) -> int:
-    state = State.load()
-    kata = chosen_kata(args.kata, state) or load_curriculum()[-1]
+    state = State.load(args.root)
+    kata = chosen_kata(args.kata, state) or load_curriculum(args.root)[-1]
     hints, titles = kata.hints_by_task(), kata.task_titles()
     result = state.result(kata)
     task = result.first_failure.task if result and result.first_failure else None
@@ -62,7 +62,7 @@ def hint(console: Console, args: argparse.Namespace) -> int:
         task = next((task for task in sorted(hints) if state.hints_shown(kata, task) < len(hints[task])), None)
         if task is None:
             console.print(
-                f"You have seen every hint of {kata.folder}; they are all in {report.shown(kata.hints_path)}.",
+                f"You have seen every hint of {kata.folder}; they are all in {kata.shown(kata.hints_path)}.",
                 markup=False,
             )
             return 0
@@ -70,7 +70,7 @@ def hint(console: Console, args: argparse.Namespace) -> int:
     if seen >= len(hints[task]):
         console.print(
             f"You have seen all {len(hints[task])} hints for Task {task} ({titles.get(task, '')}) of {kata.folder}; "
-            f"read them again in {report.shown(kata.hints_path)}, or the lesson {report.shown(kata.lesson_path)}.",
+            f"read them again in {kata.shown(kata.hints_path)}, or the lesson {kata.shown(kata.lesson_path)}.",
             markup=False,
         )
         return 0
@@ -82,14 +82,12 @@ def hint(console: Console, args: argparse.Namespace) -> int:
 
 
 def reset(console: Console, args: argparse.Namespace) -> int:
-    kata = find_kata(args.kata)
+    kata = find_kata(args.kata, args.root)
     original = original_stub(kata)  # before anything changes: it may not be recoverable
     stub = kata.stub_path
     if not args.yes:
         try:
-            answer = input(
-                f"Replace {report.shown(stub)} with the original stub? A copy of yours is kept first. [y/N] "
-            )
+            answer = input(f"Replace {kata.shown(stub)} with the original stub? A copy of yours is kept first. [y/N] ")
         except EOFError:
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
@@ -99,22 +97,23 @@ def reset(console: Console, args: argparse.Namespace) -> int:
         backup = free_backup_path(kata)
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(stub, backup)
-        console.print(f"Your file is kept in {report.shown(backup)}", markup=False)
+        console.print(f"Your file is kept in {kata.shown(backup)}", markup=False)
     stub.write_text(original, encoding="utf-8")
-    console.print(f"{report.shown(stub)} is the original stub again.", markup=False)
+    console.print(f"{kata.shown(stub)} is the original stub again.", markup=False)
     return 0
 
 
 def free_backup_path(kata: Kata) -> Path:
     """``.katas/backups/<folder>/<stem>-YYYYmmdd-HHMMSS.py``, numbered on when two resets fall in the same second."""
     stamp, stem = time.strftime("%Y%m%d-%H%M%S"), kata.stub_path.stem
-    folder = BACKUP_DIR / kata.folder
+    folder = backup_dir(kata.root) / kata.folder
     candidates = (folder / f"{stem}-{stamp}{f'-{n}' if n else ''}.py" for n in itertools.count())
     return next(path for path in candidates if not path.exists())
 
 
 def solution(console: Console, args: argparse.Namespace) -> int:
-    state, kata = State.load(), find_kata(args.kata)
+    state = State.load(args.root)
+    kata = find_kata(args.kata, args.root)
     if state.status(kata) != PASSED:
         if not args.force:
             console.print(
@@ -130,13 +129,13 @@ def solution(console: Console, args: argparse.Namespace) -> int:
                 border_style="yellow",
             )
         )
-    console.print(Text(report.shown(kata.reference_path), style="bold"))
+    console.print(Text(kata.shown(kata.reference_path), style="bold"))
     console.print(Syntax(kata.reference_path.read_text(encoding="utf-8"), "python"))
     return 0
 
 
 def verify(console: Console, args: argparse.Namespace) -> int:
-    katas = load_curriculum()
+    katas = list(load_curriculum(args.root))
     with report.running(console, "pytest katas/ (every kata)") as on_losses:
         state = run_and_record(katas, on_losses=on_losses)
     report.progress(console, state)
@@ -171,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    args.root = find_root()
     console = Console(highlight=False)
     try:
         code = args.handler(console, args)

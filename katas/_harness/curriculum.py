@@ -1,4 +1,9 @@
-"""The curriculum: the ordered katas listed in ``katas/curriculum.toml``."""
+"""The curriculum: the ordered katas that ``katas/curriculum.toml`` lists, in the repository a learner works in.
+
+Every path is relative to a repository *root* (the folder that holds ``katas/`` and ``reference/``), never to
+where this package was installed from: an editable install of one checkout still acts on the copy a learner
+stands in.
+"""
 
 from __future__ import annotations
 
@@ -13,31 +18,51 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-KATAS_DIR = Path(__file__).resolve().parent.parent
-REPO_ROOT = KATAS_DIR.parent
-REFERENCE_DIR = REPO_ROOT / "reference"
-CURRICULUM_FILE = KATAS_DIR / "curriculum.toml"
+CURRICULUM_FILE = Path("katas", "curriculum.toml")
+INSTALLED_ROOT = Path(__file__).resolve().parents[2]
 
 _TASK_HEADING = re.compile(r"^## Task (\d+)\s*[:.-]?\s*(.*)$", re.MULTILINE)
 _HINT_ITEM = re.compile(r"^\d+\.\s+", re.MULTILINE)
 
 
+def find_root(start: Path | None = None) -> Path:
+    """The repository at or above ``start`` (default: the current folder), else the one this package came from."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CURRICULUM_FILE).is_file():
+            return folder
+    return INSTALLED_ROOT
+
+
 @dataclass(frozen=True)
 class Kata:
-    """One kata: a folder of lesson, stub, tests and hints, and its reference solution."""
+    """One kata: a folder of lesson, stub, tests and hints, and its reference solution.
 
+    A curriculum entry needs only ``folder`` and ``title``; ``module`` defaults to the folder's topic
+    (``03_autograd`` → ``autograd.py``) and ``hints`` to ``hints.md``.
+    """
+
+    root: Path
     folder: str
     title: str
-    module: str
-    hints: str
+    module: str = ""
+    hints: str = "hints.md"
+
+    def __post_init__(self) -> None:
+        if not self.module:
+            object.__setattr__(self, "module", f"{self.topic}.py")
 
     @property
     def number(self) -> int:
         return int(self.folder.split("_", 1)[0])
 
     @property
+    def topic(self) -> str:
+        return self.folder.split("_", 1)[1]
+
+    @property
     def path(self) -> Path:
-        return KATAS_DIR / self.folder
+        return self.root / "katas" / self.folder
 
     @property
     def stub_path(self) -> Path:
@@ -45,7 +70,7 @@ class Kata:
 
     @property
     def reference_path(self) -> Path:
-        return REFERENCE_DIR / self.folder / self.module
+        return self.root / "reference" / self.folder / self.module
 
     @property
     def lesson_path(self) -> Path:
@@ -54,6 +79,13 @@ class Kata:
     @property
     def hints_path(self) -> Path:
         return self.path / self.hints
+
+    def shown(self, path: Path) -> str:
+        """``path`` as a learner types it: relative to the repository root."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
 
     def task_titles(self) -> dict[int, str]:
         """The lesson's tasks, from its ``## Task N: title`` headings."""
@@ -77,26 +109,26 @@ def _task_titles(lesson: Path) -> dict[int, str]:
 
 
 @cache
-def load_curriculum() -> tuple[Kata, ...]:
-    """Every kata, in curriculum order."""
-    with CURRICULUM_FILE.open("rb") as file:
+def load_curriculum(root: Path = INSTALLED_ROOT) -> tuple[Kata, ...]:
+    """Every kata of the repository at ``root``, in curriculum order."""
+    with (root / CURRICULUM_FILE).open("rb") as file:
         entries = tomllib.load(file)["kata"]
-    return tuple(Kata(**entry) for entry in entries)
+    return tuple(Kata(root=root, **entry) for entry in entries)
 
 
 def kata_containing(path: str | Path) -> Kata:
-    """The kata whose folder (under ``katas/`` or ``reference/``) holds ``path``."""
-    folder = Path(path).resolve().parent.name
-    for kata in load_curriculum():
+    """The kata whose folder (``<root>/katas/<folder>/`` or ``<root>/reference/<folder>/``) holds ``path``."""
+    path = Path(path).resolve()
+    folder, root = path.parent.name, path.parents[2]
+    for kata in load_curriculum(root):
         if kata.folder == folder:
             return kata
-    raise LookupError(f"{path} is not inside a kata folder listed in {CURRICULUM_FILE.name}")
+    raise LookupError(f"{path} is not inside a kata folder listed in {root / CURRICULUM_FILE}")
 
 
-def find_kata(name: str) -> Kata:
+def find_kata(name: str, root: Path = INSTALLED_ROOT) -> Kata:
     """The kata a learner means by ``name``: ``3``, ``03``, ``03_autograd`` or ``autograd``."""
-    for kata in load_curriculum():
-        topic = kata.folder.split("_", 1)[1]
-        if name in (kata.folder, topic) or (name.isdigit() and int(name) == kata.number):
+    for kata in load_curriculum(root):
+        if name in (kata.folder, kata.topic) or (name.isdigit() and int(name) == kata.number):
             return kata
     raise LookupError(f"there is no kata called {name!r}; `katas list` shows them all")

@@ -10,15 +10,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from katas._harness.curriculum import REPO_ROOT, Kata, load_curriculum
-from katas._harness.state import NOT_STARTED, PASSED, KataResult, State
+from katas._harness.curriculum import Kata, load_curriculum
+from katas._harness.results import KataResult, TestResult
+from katas._harness.state import NOT_STARTED, PASSED, State
 
 STATUS_STYLE = {PASSED: "green", "failing": "red", NOT_STARTED: "dim"}
-
-
-def shown(path) -> str:
-    """``path`` relative to the repository root, as a learner types it."""
-    return path.relative_to(REPO_ROOT).as_posix()
+OUTPUT_LINES = 40  # of a failing test's printed output; the rest is one pytest command away
 
 
 def as_sentence(test_name: str) -> str:
@@ -30,7 +27,7 @@ def as_sentence(test_name: str) -> str:
 
 def progress(console: Console, state: State) -> None:
     """Every kata with its status, a progress bar, and the next kata to do."""
-    katas = load_curriculum()
+    katas = load_curriculum(state.root)
     table = Table(title="torch-katas", title_justify="left")
     for column, justify in (
         ("#", "right"),
@@ -58,9 +55,9 @@ def next_step(console: Console, kata: Kata | None) -> None:
         return
     console.print(Text.assemble(("Next: ", "bold"), (kata.folder, "bold cyan"), f" ({kata.title})"))
     for label, text in (
-        ("read", shown(kata.lesson_path)),
-        ("write", shown(kata.stub_path)),
-        ("check", f"katas run {kata.number:02d}   (or: pytest katas/{kata.folder})"),
+        ("read", kata.shown(kata.lesson_path)),
+        ("write", kata.shown(kata.stub_path)),
+        ("check", f"katas run {kata.number:02d}   (or: pytest {kata.shown(kata.path)})"),
         ("or", "katas watch   (re-runs on every save)"),
     ):
         console.print(Text.assemble(f"  {label:6}", (text, "cyan")))
@@ -84,8 +81,10 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
     if failure is None:
         return
     console.print(
-        Panel(Text(failure.message), title=Text(as_sentence(failure.test)), title_align="left", border_style="red")
+        Panel(failure_text(failure), title=Text(as_sentence(failure.name)), title_align="left", border_style="red")
     )
+    if failure.output:
+        console.print(printed_output(failure))
     if failure.task is not None:
         hints = kata.hints_by_task().get(failure.task, [])
         seen = state.hints_shown(kata, failure.task)
@@ -95,6 +94,25 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
             f"Task {failure.task}: {title} — `katas hint {kata.number:02d}` shows the next hint for it ({which}).",
             markup=False,
         )
+
+
+def failure_text(failure: TestResult) -> Text:
+    """A failure's whole message, and where it happened."""
+    text = Text(failure.message)
+    if failure.location and failure.location not in failure.message:
+        text.append(f"\n\nat {failure.location}", style="dim")
+    return text
+
+
+def printed_output(failure: TestResult) -> Text:
+    """What the failing test printed: its first lines, and how to see the rest."""
+    lines = failure.output.splitlines()
+    text = Text("Printed while the test ran:\n", style="bold")
+    text.append("\n".join(lines[:OUTPUT_LINES]))
+    if len(lines) > OUTPUT_LINES:
+        command = f'pytest "{failure.id}"'
+        text.append(f"\n… {len(lines) - OUTPUT_LINES} more lines: `{command}` shows them all.", style="dim")
+    return text
 
 
 @contextmanager

@@ -1,35 +1,42 @@
-"""Which code a kata's tests exercise: the learner's module, or the reference solution.
+"""The module a kata's tests exercise: the learner's stub, or the reference solution.
 
 Tests get the module through :func:`kata_module`, which loads it lazily, so that a
 missing function, a syntax error or a failing import becomes one clear failure per
-test instead of a collection error with a long traceback.
+test instead of a collection error with a long traceback. Which of the two it loads is
+decided by the pytest plugin at configure time (``--reference``), and kept in the pytest
+config; the plugin tells this module through :func:`reference_run`.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from katas._harness.curriculum import REPO_ROOT, Kata, kata_containing
+from katas._harness.curriculum import Kata, kata_containing
 
-_reference_mode = False
-
-
-def use_reference(enabled: bool = True) -> None:
-    """Make :func:`kata_module` load ``reference/`` (what ``pytest --reference`` does)."""
-    global _reference_mode
-    _reference_mode = enabled
+_reference_runs: list[bool] = []  # one entry per pytest session in progress (pytester nests them), innermost last
 
 
-def using_reference() -> bool:
-    """Whether tests run against ``reference/``: ``--reference`` or ``KATAS_REFERENCE=1``."""
-    return _reference_mode or os.environ.get("KATAS_REFERENCE") == "1"
+@contextmanager
+def reference_run(reference: bool) -> Iterator[None]:
+    """While this block runs (a pytest session), kata modules load the reference solutions, or the stubs."""
+    _reference_runs.append(reference)
+    try:
+        yield
+    finally:
+        _reference_runs.pop()
+
+
+def testing_reference() -> bool:
+    """Whether the pytest session in progress tests the reference solutions."""
+    return bool(_reference_runs and _reference_runs[-1])
 
 
 def kata_module(test_file: str) -> KataModule:
@@ -52,35 +59,43 @@ class KataModule:
             return getattr(module, name)
         except AttributeError:
             pytest.fail(
-                f"{_shown(self._path)} has no `{name}` yet: define it there "
-                f"(the tasks in {_shown(self._kata.lesson_path)} list every function to write).",
+                f"{self._kata.shown(self._path)} has no `{name}` yet: define it there "
+                f"(the tasks in {self._kata.shown(self._kata.lesson_path)} list every function to write).",
                 pytrace=False,
             )
 
     def __repr__(self) -> str:
-        return f"<kata module {_shown(self._path)}>"
+        return f"<kata module {self._kata.shown(self._path)}>"
 
     @property
     def _path(self) -> Path:
-        return self._kata.reference_path if using_reference() else self._kata.stub_path
+        return self._kata.reference_path if testing_reference() else self._kata.stub_path
 
     def _load(self) -> ModuleType:
         if self._module is not None:
             return self._module
-        path = self._path
+        path, shown = self._path, self._kata.shown(self._path)
         if not path.exists():
-            pytest.fail(f"{_shown(path)} is missing. Restore it with `git checkout -- {_shown(path)}`.", pytrace=False)
-        name = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts)  # e.g. katas.00_tensors.tensors
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # lets pickle (and DataLoader workers) find the module's classes
+            pytest.fail(f"{shown} is missing. `katas reset {self._kata.number:02d}` restores the stub.", pytrace=False)
         try:
-            spec.loader.exec_module(module)
+            self._module = load_module(path, self._kata.root)
         except Exception as error:
-            del sys.modules[name]
-            pytest.fail(f"{_shown(path)} could not be imported:\n{_describe_import_error(error, path)}", pytrace=False)
-        self._module = module
-        return module
+            pytest.fail(f"{shown} could not be imported:\n{_describe_import_error(error, path)}", pytrace=False)
+        return self._module
+
+
+def load_module(path: Path, root: Path) -> ModuleType:
+    """Import the kata module at ``path`` afresh, named after its place under ``root`` (``katas.00_tensors.tensors``)."""
+    name = ".".join(path.relative_to(root).with_suffix("").parts)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # lets pickle (and DataLoader workers) find the module's classes
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def _describe_import_error(error: Exception, path: Path) -> str:
@@ -93,11 +108,3 @@ def _describe_import_error(error: Exception, path: Path) -> str:
         return summary
     frame = frames[-1]
     return f"  line {frame.lineno}: {frame.line}\n{summary}"
-
-
-def _shown(path: Path) -> str:
-    """``path`` as a learner types it: relative to the repository root."""
-    try:
-        return str(path.relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)

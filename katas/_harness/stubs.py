@@ -1,11 +1,55 @@
-"""Untouched stubs: recognising one, and recovering the original from git."""
+"""Stubs: recognising a kata module and an untouched stub function, and recovering the original stub from git.
+
+A stub is recognised by its place (``<root>/katas/NN_topic/<module>.py``, or the same under ``reference/``) and by
+its body (only a docstring and ``raise NotImplementedError(...)``), never by the text of its message.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
+from functools import cache
+from pathlib import Path
 
-from katas._harness.curriculum import REPO_ROOT, Kata
+from katas._harness.curriculum import Kata
+
+_KATA_FOLDER = re.compile(r"\d\d_\w+")
+
+
+def is_kata_module(path: Path) -> bool:
+    """Whether ``path`` is a kata's stub or reference module (not a test, not the harness)."""
+    return (
+        path.suffix == ".py"
+        and path.parent.parent.name in ("katas", "reference")
+        and _KATA_FOLDER.fullmatch(path.parent.name) is not None
+        and not path.name.startswith(("test_", "_", "conftest"))
+    )
+
+
+def raised_by_a_stub(error: BaseException) -> Path | None:
+    """The kata module whose untouched stub function raised ``error`` (as its own last act), else None."""
+    traceback = error.__traceback__
+    if traceback is None:
+        return None
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    path = Path(traceback.tb_frame.f_code.co_filename)
+    if not is_kata_module(path):
+        return None
+    try:
+        untouched = _untouched_function_lines(path, path.stat().st_mtime_ns)
+    except (OSError, SyntaxError):
+        return None
+    return path if any(first <= traceback.tb_lineno <= last for first, last in untouched) else None
+
+
+@cache
+def _untouched_function_lines(path: Path, mtime_ns: int) -> tuple[tuple[int, int], ...]:
+    """The first and last line of each untouched stub function in ``path`` (as it was at ``mtime_ns``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    functions = (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))
+    return tuple((node.lineno, node.end_lineno) for node in functions if untouched_function(node))
 
 
 class StubUnavailable(RuntimeError):
@@ -35,11 +79,11 @@ def is_untouched_stub(source: str) -> bool:
 
 def original_stub(kata: Kata) -> str:
     """The pristine stub of ``kata``: the committed version if untouched, else the newest untouched one in git log."""
-    path = kata.stub_path.relative_to(REPO_ROOT).as_posix()
-    _git("rev-parse", "--is-inside-work-tree")
-    for commit in ["HEAD", *_git("log", "--format=%H", "--", path).split()]:
+    path = kata.shown(kata.stub_path)
+    _git(kata.root, "rev-parse", "--is-inside-work-tree")
+    for commit in ["HEAD", *_git(kata.root, "log", "--format=%H", "--", path).split()]:
         try:
-            source = _git("show", f"{commit}:./{path}")
+            source = _git(kata.root, "show", f"{commit}:./{path}")
         except StubUnavailable:
             continue
         if is_untouched_stub(source):
@@ -47,15 +91,15 @@ def original_stub(kata: Kata) -> str:
     raise StubUnavailable(f"no commit holds an untouched version of {path}")
 
 
-def _git(*args: str) -> str:
+def _git(root: Path, *args: str) -> str:
     try:
-        completed = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True)
+        completed = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
     except FileNotFoundError:
         raise StubUnavailable("git is not installed, so the original stub cannot be recovered") from None
     if completed.returncode != 0:
         if args[0] == "rev-parse":
             raise StubUnavailable(
-                f"{REPO_ROOT} is not a git repository, so the original stub cannot be recovered "
+                f"{root} is not a git repository, so the original stub cannot be recovered "
                 "(clone the project with git to use `katas reset`)"
             )
         raise StubUnavailable(completed.stderr.strip())

@@ -1,4 +1,4 @@
-"""``katas watch``: re-run the current kata on every save, each run in a child forked from this warm process."""
+"""``katas watch``: re-run the current kata on every save, each run forked from a warm forkserver."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.text import Text
 
 from katas._harness import report
-from katas._harness.curriculum import KATAS_DIR, Kata
-from katas._harness.runner import run_and_record, run_forked, warm_up
+from katas._harness.curriculum import Kata
+from katas._harness.runner import WarmRunner, run_and_record
 from katas._harness.state import PASSED
 
 POLL_MS = 100  # how often the loop looks at the keyboard while no file changes
@@ -24,12 +24,13 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
     if kata is None:
         report.next_step(console, None)
         return 0
-    warm_up()
+    warm = WarmRunner()
+    warm.warm_up()  # before any thread of ours starts
     keys = _keys()
-    check(console, kata)
+    check(console, kata, warm)
     prompt = True
     for changes in watchfiles.watch(
-        KATAS_DIR,
+        kata.root / "katas",
         watch_filter=watchfiles.PythonFilter(),
         debounce=50,
         step=10,
@@ -38,7 +39,7 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
     ):
         if prompt:
             console.print(
-                f"Watching {report.shown(kata.path)}/: save a file to re-run; Enter re-runs, q quits.", markup=False
+                f"Watching {kata.shown(kata.path)}/: save a file to re-run; Enter re-runs, q quits.", markup=False
             )
             prompt = False
         rerun = any(Path(path).is_relative_to(kata.path) for _change, path in changes)
@@ -48,7 +49,7 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
             rerun = True
         if not rerun:
             continue
-        state = check(console, kata)
+        state = check(console, kata, warm)
         if state.status(kata) == PASSED:
             following = state.next_kata()
             if following is None:
@@ -58,17 +59,17 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
                 Text.assemble((f"{kata.folder} passes. ", "bold green"), f"On to {following.folder}: {following.title}")
             )
             kata = following
-            check(console, kata, clear=False)
+            check(console, kata, warm, clear=False)
         prompt = True
     return 0
 
 
-def check(console: Console, kata: Kata, clear: bool = True):
-    """Run ``kata`` in a forked child, record and print the verdict; the new state."""
+def check(console: Console, kata: Kata, warm: WarmRunner, clear: bool = True):
+    """Run ``kata`` warm, record and print the verdict; the new state."""
     if clear and console.is_terminal:
         console.clear()
-    with report.running(console, f"pytest katas/{kata.folder}") as on_losses:
-        state = run_and_record([kata], run_forked, on_losses)
+    with report.running(console, f"pytest {kata.shown(kata.path)}") as on_losses:
+        state = run_and_record([kata], on_losses, warm)
     report.verdict(console, kata, state.result(kata), state)
     console.file.flush()
     return state

@@ -18,8 +18,8 @@ def explained_call(
     """``function(*args, **kwargs)``; an exception whose text contains a key of ``explanations`` fails the test
     with ``"<call> raised <Type>: <its first line>"`` and that key's explanation.
 
-    Any other exception passes through unchanged, and so does a stub's NotImplementedError (a RuntimeError),
-    which the harness reports as "not written yet".
+    The key ``""`` matches any exception. Any other exception passes through unchanged, and so does a stub's
+    NotImplementedError (a RuntimeError), which the harness reports as "not written yet".
     """
     __tracebackhide__ = True
     try:
@@ -52,22 +52,22 @@ def expect_raises(
     except NotImplementedError:
         raise
     except exception as error:
-        message = str(error)
-        assert message, f"{call} raised {type(error).__name__} without a message: say what is wrong. {hint}".rstrip()
-        missing = [text for text in naming if text not in message]
-        assert not missing, (
-            f"{call} raised {type(error).__name__}({message!r}), a message that does not name {', '.join(missing)}. "
-            f"{hint}".rstrip()
-        )
-        return error
+        raised = error
     except Exception as error:  # the wrong kind of error is the failure
+        wrong = f"raised {type(error).__name__}: {error}"
+        pytest.fail(f"{call} should raise {exception.__name__}, but it {wrong}\n{hint}".rstrip(), pytrace=False)
+    else:
         pytest.fail(
-            f"{call} should raise {exception.__name__}, but it raised {type(error).__name__}: {error}\n{hint}".rstrip(),
+            f"{call} should raise {exception.__name__}, but it returned {result!r:.120}.\n{hint}".rstrip(),
             pytrace=False,
         )
-    pytest.fail(
-        f"{call} should raise {exception.__name__}, but it returned {result!r:.120}.\n{hint}".rstrip(), pytrace=False
+    message, kind = str(raised), type(raised).__name__
+    assert message, f"{call} raised {kind} without a message: say what is wrong. {hint}".rstrip()
+    missing = [text for text in naming if text not in message]
+    assert not missing, (
+        f"{call} raised {kind}({message!r}), a message that does not name {', '.join(missing)}. {hint}".rstrip()
     )
+    return raised
 
 
 def expect_sequence(value: object, length: int, call: str) -> list:

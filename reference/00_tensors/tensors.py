@@ -1,4 +1,4 @@
-"""Kata 00: tensors. Reference solution."""
+"""Tensors. Reference solution."""
 
 import numpy as np
 import torch

@@ -1,4 +1,4 @@
-"""Kata 01: stack vs cat, and broadcasting. Reference solution."""
+"""Stack vs cat, and broadcasting. Reference solution."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""Kata 02: unsqueeze, views and reshapes. Reference solution."""
+"""Unsqueeze, views and reshapes. Reference solution."""
 
 
 # Task 1: unsqueeze and squeeze

@@ -1,4 +1,4 @@
-"""Kata 03: autograd. Reference solution."""
+"""Autograd. Reference solution."""
 
 import torch
 

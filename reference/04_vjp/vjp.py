@@ -1,4 +1,4 @@
-"""Kata 04: vector-Jacobian products. Reference solution."""
+"""Vector-Jacobian products. Reference solution."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""Kata 05: a training loop by hand. Reference solution."""
+"""A training loop by hand. Reference solution."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Kata 06: nn.Module. Reference solution."""
+"""nn.Module. Reference solution."""
 
 import torch
 import torch.nn.functional as F

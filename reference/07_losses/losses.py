@@ -1,4 +1,4 @@
-"""Kata 07: losses by hand. Reference solution."""
+"""Losses by hand. Reference solution."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""Kata 08: optimizers. Reference solution."""
+"""Optimizers. Reference solution."""
 
 import copy
 

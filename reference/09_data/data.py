@@ -1,4 +1,4 @@
-"""Kata 09: Dataset and DataLoader. Reference solution."""
+"""Dataset and DataLoader. Reference solution."""
 
 import functools
 

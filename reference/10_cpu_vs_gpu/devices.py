@@ -1,4 +1,4 @@
-"""Kata 10: devices, and a CPU-vs-GPU benchmark. Reference solution."""
+"""Devices, and a CPU-vs-GPU benchmark. Reference solution."""
 
 import statistics
 import time

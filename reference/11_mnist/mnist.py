@@ -1,4 +1,4 @@
-"""Kata 11: MNIST. Reference solution."""
+"""MNIST. Reference solution."""
 
 import time
 

@@ -1,7 +1,7 @@
 """Measure the MNIST kata: the two data paths, and a full `fit` with its test accuracy.
 
-    python -m katas._harness.mnist_benchmark              # your katas/11_mnist/mnist.py
-    python -m katas._harness.mnist_benchmark --reference  # the reference solution
+    python tools/mnist_benchmark.py              # your katas/11_mnist/mnist.py
+    python tools/mnist_benchmark.py --reference  # the reference solution
 
 Figures depend on the machine: they are printed, never asserted.
 """
@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from katas._harness.curriculum import find_kata
-from katas._harness.mnist_data import accuracy, data_dir, load_mnist
-from katas._harness.solution import KataModule, use_reference
+from katas._harness.curriculum import find_kata, find_root
+from katas._harness.solution import load_module
+from katas.datasets import data_dir, load_mnist, mnist_accuracy
 
 MEAN, STD = 0.1307, 0.3081  # the training set's pixel statistics, for the per-item path
 
@@ -53,10 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         "--per-item", type=int, default=10_000, metavar="N", help="images for the per-item path (default 10000)"
     )
     args = parser.parse_args(argv)
-    if args.reference:
-        use_reference()
-    kata = find_kata("11_mnist")
-    solution = KataModule(kata)
+    kata = find_kata("mnist", find_root())
+    solution = load_module(kata.reference_path if args.reference else kata.stub_path, kata.root)
     console = Console()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -99,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     table.add_row("tensor path (normalise once, slice batches)", f"{from_tensors:,.0f} images/s")
     table.add_row(f"fit on 60,000 digits (about {batches} batches of 128 per epoch)", f"{fit_seconds:.1f} s")
-    table.add_row("test accuracy (10,000 digits)", f"{accuracy(model, test, mean, std, device):.2%}")
+    table.add_row("test accuracy (10,000 digits)", f"{mnist_accuracy(model, test, mean, std, device):.2%}")
     console.print(table)
 
 

@@ -1,4 +1,4 @@
-"""The MNIST digits as tensors, from torchvision, with the files checked before they are trusted.
+"""The datasets the katas train on: the MNIST digits as tensors, from torchvision, checked before they are trusted.
 
 The data directory is ``$KATAS_DATA_DIR`` or, when that is unset, a per-user cache directory. torchvision
 downloads the files there (checking the md5 sums of the archives) unless ``KATAS_OFFLINE=1`` or they are present.
@@ -118,7 +118,7 @@ def load_mnist(train: bool, root: Path | None = None) -> Split:
     return Split(images=dataset.data, labels=dataset.targets)
 
 
-def accuracy(model: torch.nn.Module, split: Split, mean: float, std: float, device: torch.device) -> float:
+def mnist_accuracy(model: torch.nn.Module, split: Split, mean: float, std: float, device: torch.device) -> float:
     """The fraction of ``split`` that ``model`` classifies right, its inputs normalised with ``mean`` and ``std``."""
     inputs = ((split.images.float() / 255 - mean) / std).unsqueeze(1)
     model.eval()

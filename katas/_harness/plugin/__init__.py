@@ -1,0 +1,24 @@
+"""The torch-katas pytest plugin: one module per concern. The root ``conftest.py`` registers this package.
+
+- :mod:`.options`: ``--reference`` and the other options; which code the tests exercise, decided once
+- :mod:`.gpu`: ``@pytest.mark.gpu`` tests skip, with a reason, where there is no GPU; the ``gpu`` and ``device`` fixtures
+- :mod:`.seeding`: every test starts from a seed of its own and from torch's defaults
+- :mod:`.timeouts`: a test that hangs is stopped with the line of the learner's code it was running
+- :mod:`.stubs`: a stub's NotImplementedError is reported in one line, "not written yet"
+- :mod:`.tasks`: ``-k task3`` selects a task; a failure names its task in the lesson and the hints
+- :mod:`.skips`: why a test skipped (no GPU, no data); the reference run may skip for no other reason
+- :mod:`.progress`: the ``training_progress`` fixture, which reports a long training run to the ``katas`` command
+- :mod:`.collector`: every verdict, whole, into one JSON document (``--katas-results``)
+"""
+
+pytest_plugins = [
+    "katas._harness.plugin.options",
+    "katas._harness.plugin.gpu",
+    "katas._harness.plugin.seeding",
+    "katas._harness.plugin.timeouts",
+    "katas._harness.plugin.stubs",
+    "katas._harness.plugin.tasks",
+    "katas._harness.plugin.skips",
+    "katas._harness.plugin.progress",
+    "katas._harness.plugin.collector",
+]

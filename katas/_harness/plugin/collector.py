@@ -1,0 +1,126 @@
+"""Every verdict of a run, whole, in one JSON document: ``pytest --katas-results=PATH`` (see katas._harness.results).
+
+Each test report carries the details the collector needs (``report.katas``, a JSON-able dict set where the test
+ran, so that pytest-xdist hands it on to the controller); the collector, on the controller, merges each test's
+setup, call and teardown into one :class:`~katas._harness.results.TestResult` and writes the document at the end.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+import pytest
+
+from katas._harness import results
+from katas._harness.plugin.options import testing_reference
+from katas._harness.plugin.skips import skip_kind
+from katas._harness.plugin.tasks import kata_of, task_of
+from katas._harness.results import ERROR, FAILED, PASSED, SKIPPED, RunResults, TestResult
+from katas._harness.stubs import is_kata_module
+
+COLLECTOR = pytest.StashKey["Collector"]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # on pytest-xdist's workers, the controller collects
+        config.stash[COLLECTOR] = Collector(config)
+        config.pluginmanager.register(config.stash[COLLECTOR], "katas-collector")
+
+
+def collected(config: pytest.Config) -> RunResults:
+    """The verdicts collected so far in this run."""
+    return config.stash[COLLECTOR].results()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # the outermost wrapper: it sees the report every plugin has finished
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    kata = kata_of(item)
+    report.katas = {
+        "kata": kata.folder if kata else None,
+        "task": task_of(item),
+        "skip_kind": skip_kind(item) if report.skipped else None,
+        "message": _message(report, call),
+        "location": _location(item, call) if report.failed else "",
+        "output": _output(report) if report.failed else "",
+    }
+    return report
+
+
+class Collector:
+    """Merges the reports of each test into one result; writes them all when the session ends."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.tests: dict[str, TestResult] = {}
+        self.exit_status = 0
+
+    def results(self) -> RunResults:
+        return RunResults(testing_reference(self.config), self.exit_status, list(self.tests.values()))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        details = getattr(report, "katas", None)
+        if details is None:
+            return
+        test = self.tests.setdefault(
+            report.nodeid, TestResult(id=report.nodeid, kata=details["kata"], task=details["task"], outcome=PASSED)
+        )
+        test.duration += report.duration
+        if report.passed or test.outcome != PASSED:
+            return  # a later phase never hides the first thing that went wrong
+        test.outcome = SKIPPED if report.skipped else FAILED if report.when == "call" else ERROR
+        test.skip_kind, test.message = details["skip_kind"], details["message"]
+        test.location, test.output = details["location"], details["output"]
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:  # a test file that cannot even be collected
+            parts = Path(report.nodeid).parts
+            kata = parts[1] if len(parts) > 2 and parts[0] == "katas" else None
+            self.tests[report.nodeid] = TestResult(
+                id=report.nodeid, kata=kata, task=None, outcome=ERROR, message=report.longreprtext
+            )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.exit_status = int(exitstatus)
+        path = self.config.getoption("katas_results")
+        if path:
+            results.write(Path(path), self.results())
+
+
+def _message(report: pytest.TestReport, call: pytest.CallInfo) -> str:
+    """A failure's whole message (or a skip's reason), as the learner should read it."""
+    if report.passed:
+        return ""
+    if report.skipped:
+        return report.longrepr[2].removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else ""
+    if isinstance(report.longrepr, str) or call.excinfo is None:
+        return report.longreprtext
+    error = call.excinfo.value
+    if isinstance(error, pytest.fail.Exception):
+        return error.msg or ""
+    if isinstance(error, AssertionError) and str(error):
+        return str(error)
+    return "".join(traceback.format_exception_only(type(error), error)).rstrip()
+
+
+def _location(item: pytest.Item, call: pytest.CallInfo) -> str:
+    """Where the failure happened: the innermost line of a kata module (the learner's code), else of the test."""
+    if call.excinfo is None:
+        return ""
+    entries = [(Path(entry.path), entry.lineno + 1) for entry in call.excinfo.traceback]
+    in_kata = [(path, line) for path, line in entries if is_kata_module(path)]
+    in_test = [(path, line) for path, line in entries if path == item.path]
+    for path, line in (in_kata or in_test)[-1:]:
+        try:
+            return f"{path.relative_to(item.config.rootpath).as_posix()}:{line}"
+        except ValueError:
+            return f"{path}:{line}"
+    return ""
+
+
+def _output(report: pytest.TestReport) -> str:
+    """What the test printed, stdout then stderr, whole."""
+    stdout, stderr = report.capstdout, report.capstderr
+    return stdout + (f"--- stderr ---\n{stderr}" if stderr and stdout else stderr)

@@ -1,0 +1,63 @@
+"""The plugin's options, and which code the kata tests exercise: decided once, at configure time, kept in the config."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+
+import pytest
+
+from katas._harness.solution import reference_run
+
+REFERENCE = pytest.StashKey[bool]()
+REFERENCE_VARIABLE = "KATAS_REFERENCE"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("katas", "torch-katas")
+    group.addoption(
+        "--reference",
+        action="store_true",
+        default=None,
+        help=f"run the kata tests against the reference solutions in reference/ (same as {REFERENCE_VARIABLE}=1)",
+    )
+    group.addoption(
+        "--no-reference",
+        dest="reference",
+        action="store_false",
+        help=f"run the kata tests against the learner's code, whatever {REFERENCE_VARIABLE} says (the katas command)",
+    )
+    group.addoption(
+        "--require-data",
+        action="store_true",
+        help="fail, instead of skipping, the tests whose dataset (MNIST) is missing and cannot be downloaded",
+    )
+    group.addoption(
+        "--katas-results", metavar="PATH", help="write every verdict to PATH as JSON (katas._harness.results)"
+    )
+    group.addoption(
+        "--katas-progress", metavar="PATH", help="append a training test's progress to PATH, a line a batch"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    reference = config.getoption("reference")
+    if reference is None:
+        reference = os.environ.get(REFERENCE_VARIABLE) == "1"
+    config.stash[REFERENCE] = reference
+    session = ExitStack()
+    session.enter_context(reference_run(reference))
+    config.add_cleanup(session.close)
+    # addopts has --benchmark-disable (benchmarks run once, as tests); --benchmark-only asks for measurements
+    if config.getoption("benchmark_only", default=False):
+        config.option.benchmark_enable = True
+
+
+def testing_reference(config: pytest.Config) -> bool:
+    """Whether this run tests ``reference/`` rather than the learner's code."""
+    return config.stash[REFERENCE]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    tested = "the reference solutions in reference/" if testing_reference(config) else "your code in katas/"
+    return f"katas: testing {tested}"

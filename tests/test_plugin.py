@@ -1,0 +1,326 @@
+"""The pytest plugin, run by pytest's own ``pytester`` on a one-kata repository made for each test."""
+
+import json
+import textwrap
+
+import pytest
+
+from katas._harness import results
+from katas._harness.runner import FeedReader
+
+pytest_plugins = ["pytester"]
+
+LESSON = "# Demo\n\n## Task 1: Counting\n\nCount.\n\n## Task 2: Looping\n\nLoop.\n"
+HINTS = "# Hints: demo\n\n## Task 1\n\n1. Use range.\n\n## Task 2\n\n1. Stop.\n"
+STUB = '''
+def count(n):
+    """How many numbers from 0 below n."""
+    raise NotImplementedError("Task 1: write count (see README.md)")
+
+
+def loop(n):
+    """n, after counting up to it."""
+    raise NotImplementedError("Task 2: write loop (see README.md)")
+'''
+REFERENCE = """
+def count(n):
+    return len(range(n))
+
+
+def loop(n):
+    i = 0
+    while i < n:
+        i += 1
+    return i
+"""
+TESTS = """
+import pytest
+import torch
+
+from katas.testing import expect_tensor, kata_module
+
+demo = kata_module(__file__)
+
+
+@pytest.mark.task(1)
+def test_count_counts_up_to_n():
+    assert demo.count(3) == 3, f"count(3) should be 3, got {demo.count(3)}"
+
+
+@pytest.mark.task(2)
+def test_loop_ends():
+    assert demo.loop(2) == 2, "loop(2) should be 2"
+"""
+
+
+@pytest.fixture
+def kata(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A repository with one kata, ``00_demo``: lesson, hints, stub, tests and reference, and the plugin."""
+    pytester.makeconftest('pytest_plugins = ["katas._harness.plugin"]')
+    pytester.makeini("[pytest]\naddopts = --assert=plain -p no:randomly -p no:cacheprovider\ntimeout = 15\n")
+    files = {
+        "katas/curriculum.toml": '[[kata]]\nfolder = "00_demo"\ntitle = "A demo"\n',
+        "katas/00_demo/README.md": LESSON,
+        "katas/00_demo/hints.md": HINTS,
+        "katas/00_demo/demo.py": STUB,
+        "katas/00_demo/test_demo.py": TESTS,
+        "reference/00_demo/demo.py": REFERENCE,
+    }
+    for name, text in files.items():
+        path = pytester.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return pytester
+
+
+def write(pytester: pytest.Pytester, name: str, text: str) -> None:
+    (pytester.path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, results.RunResults]:
+    """pytest on the kata, in this process; its output and the collector's results."""
+    path = pytester.path / "results.json"
+    outcome = pytester.runpytest("katas", f"--katas-results={path}", *args)
+    return outcome, results.load(path)
+
+
+def by_name(run_results: results.RunResults) -> dict[str, results.TestResult]:
+    return {test.name: test for test in run_results.tests}
+
+
+# --- Stubs and the reference switch -------------------------------------------------------------
+
+
+def test_an_untouched_stub_fails_in_one_line_saying_what_to_write_and_where(kata):
+    outcome, found = run(kata)
+    outcome.assert_outcomes(failed=2)
+    outcome.stdout.fnmatch_lines(["katas/00_demo/demo.py:4: not written yet: Task 1: write count (see README.md)"])
+    assert "Traceback" not in outcome.stdout.str() and "NotImplementedError" not in outcome.stdout.str()
+    test = by_name(found)["test_count_counts_up_to_n"]
+    assert (test.outcome, test.kata, test.task) == ("failed", "00_demo", 1)
+    assert test.message == "katas/00_demo/demo.py:4: not written yet: Task 1: write count (see README.md)"
+
+
+def test_a_failure_names_its_task_in_the_lesson_and_the_hints(kata):
+    outcome, _ = run(kata, "-k", "count")
+    outcome.stdout.fnmatch_lines(
+        ["This test checks Task 1 (Counting) of katas/00_demo/README.md. Stuck? See Task 1 in katas/00_demo/hints.md."]
+    )
+
+
+def test_a_not_implemented_error_of_the_learners_own_is_an_ordinary_failure(kata):
+    write(
+        kata, "katas/00_demo/demo.py", STUB.replace("raise NotImplementedError", "n = 1\n    raise NotImplementedError")
+    )
+    outcome, found = run(kata, "-k", "count")
+    outcome.assert_outcomes(failed=1, deselected=1)
+    message = by_name(found)["test_count_counts_up_to_n"].message
+    assert message.startswith("NotImplementedError: Task 1") and "not written yet" not in message
+
+
+@pytest.mark.parametrize(
+    ("args", "variable", "tested"),
+    [
+        (["--reference"], None, "reference"),
+        ([], "1", "reference"),
+        (["--no-reference"], "1", "stubs"),
+        ([], None, "stubs"),
+    ],
+    ids=["flag", "variable", "no-reference-wins", "default"],
+)
+def test_the_reference_switch_is_decided_once_from_the_flag_or_the_variable(kata, monkeypatch, args, variable, tested):
+    if variable is None:
+        monkeypatch.delenv("KATAS_REFERENCE", raising=False)
+    else:
+        monkeypatch.setenv("KATAS_REFERENCE", variable)
+    outcome, found = run(kata, *args)
+    header = "the reference solutions in reference/" if tested == "reference" else "your code in katas/"
+    outcome.stdout.fnmatch_lines([f"katas: testing {header}"])
+    outcome.assert_outcomes(**({"passed": 2} if tested == "reference" else {"failed": 2}))
+    assert found.reference is (tested == "reference")
+
+
+# --- The learner's mistakes, each explained ------------------------------------------------------
+
+
+def test_a_missing_function_fails_each_of_its_tests_naming_the_function(kata):
+    write(kata, "katas/00_demo/demo.py", STUB.replace("def count(n):", "def counted(n):"))
+    outcome, found = run(kata, "-k", "count")
+    outcome.assert_outcomes(failed=1, deselected=1)
+    assert "katas/00_demo/demo.py has no `count` yet" in by_name(found)["test_count_counts_up_to_n"].message
+
+
+def test_a_syntax_error_fails_every_test_without_a_collection_error(kata):
+    write(kata, "katas/00_demo/demo.py", STUB + "\ndef broken(:\n")
+    outcome, found = run(kata)
+    outcome.assert_outcomes(failed=2)
+    message = by_name(found)["test_loop_ends"].message
+    assert "katas/00_demo/demo.py could not be imported" in message and "SyntaxError" in message
+
+
+def test_a_function_that_never_returns_is_stopped_with_the_line_it_was_running(kata):
+    write(kata, "katas/00_demo/demo.py", REFERENCE.replace("i += 1", "pass"))
+    outcome, found = run(kata, "-k", "loop", "-o", "timeout=1")
+    outcome.assert_outcomes(failed=1, deselected=1)
+    test = by_name(found)["test_loop_ends"]
+    assert test.message.startswith("Stopped after 1 s: this test should take well under a second"), test.message
+    assert "It was running katas/00_demo/demo.py, line 8, in loop()." in test.message, test.message
+    assert test.location == "katas/00_demo/demo.py:8"
+
+
+def test_a_wrong_return_type_is_named(kata):
+    write(
+        kata,
+        "katas/00_demo/test_demo.py",
+        TESTS + "\n\n@pytest.mark.task(1)\ndef test_t():\n    expect_tensor([1], 'f()')\n",
+    )
+    _, found = run(kata, "-k", "test_t")
+    assert by_name(found)["test_t"].message == "f() should return a torch.Tensor, but it returned list: [1]"
+
+
+def test_task_keywords_select_one_task(kata):
+    outcome, _ = run(kata, "--reference", "-k", "task2")
+    outcome.assert_outcomes(passed=1, deselected=1)
+
+
+# --- Skips ---------------------------------------------------------------------------------------
+
+SKIPPING_TESTS = """
+import pytest
+import torch
+
+from katas._harness.plugin.skips import skip_for_missing_data
+
+
+@pytest.mark.task(1)
+@pytest.mark.gpu
+def test_on_the_gpu(gpu):
+    assert torch.ones(1, device=gpu).sum() == 1, "one"
+
+
+@pytest.mark.task(1)
+def test_on_data(request):
+    skip_for_missing_data(request, "The files are not in /nowhere.")
+
+
+@pytest.mark.task(2)
+def test_skipped_for_no_reason():
+    pytest.skip("no reason")
+"""
+
+
+@pytest.fixture
+def skipping(kata: pytest.Pytester) -> pytest.Pytester:
+    write(kata, "katas/00_demo/test_demo.py", SKIPPING_TESTS)
+    return kata
+
+
+def test_skips_are_recorded_with_their_kind_taken_from_the_marker_or_the_fixture(skipping):
+    outcome, found = run(skipping, "-rs")
+    tests = by_name(found)
+    if tests["test_on_the_gpu"].outcome == "skipped":  # this machine has no GPU
+        outcome.stdout.fnmatch_lines(["*needs a CUDA GPU, and this machine has none*"])
+        assert tests["test_on_the_gpu"].skip_kind == "gpu"
+    assert (tests["test_on_data"].outcome, tests["test_on_data"].skip_kind) == ("skipped", "data")
+    assert tests["test_on_data"].message == "The files are not in /nowhere."
+    assert (tests["test_skipped_for_no_reason"].skip_kind, tests["test_skipped_for_no_reason"].message) == (
+        "other",
+        "no reason",
+    )
+
+
+def test_the_reference_run_fails_a_skip_that_is_not_for_a_gpu_or_data(skipping):
+    _, found = run(skipping, "--reference")
+    tests = by_name(found)
+    assert tests["test_skipped_for_no_reason"].outcome == "failed"
+    assert tests["test_skipped_for_no_reason"].message.startswith("The reference run skipped a test that needs neither")
+    assert tests["test_on_data"].outcome == "skipped"
+
+
+def test_require_data_turns_a_data_skip_into_a_failure(skipping):
+    outcome, found = run(skipping, "--require-data", "-k", "data")
+    test = by_name(found)["test_on_data"]
+    assert (test.outcome, test.message) == ("failed", "--require-data: The files are not in /nowhere.")
+    assert "During handling" not in outcome.stdout.str()
+
+
+# --- The collector -------------------------------------------------------------------------------
+
+LOUD_TESTS = """
+import pytest
+
+
+@pytest.mark.task(1)
+def test_long_message():
+    assert False, "expected: " + "1, " * 300 + "\\ngot: something else\\nbackward *adds* to .grad: reset it."
+
+
+@pytest.mark.task(1)
+def test_prints_then_fails():
+    print("the loss was", 0.25)
+    raise ValueError("bad value")
+
+
+@pytest.mark.task(2)
+def test_passes():
+    print("not recorded: the test passes")
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_the_collector_records_whole_messages_printed_output_and_where(kata, workers):
+    write(kata, "katas/00_demo/test_demo.py", LOUD_TESTS)
+    path = kata.path / "results.json"
+    outcome = (kata.runpytest_subprocess if workers else kata.runpytest)("katas", f"--katas-results={path}", *workers)
+    document = json.loads(path.read_text())
+    assert (document["schema"], document["version"], document["exit_status"]) == ("torch-katas/results", 1, 1)
+    tests = by_name(results.load(path))
+    long = tests["test_long_message"]
+    assert len(long.message) > 900 and long.message.endswith(
+        "\ngot: something else\nbackward *adds* to .grad: reset it."
+    )
+    assert long.location == "katas/00_demo/test_demo.py:7"
+    loud = tests["test_prints_then_fails"]
+    assert (loud.message, loud.output) == ("ValueError: bad value", "the loss was 0.25\n")
+    assert (tests["test_passes"].outcome, tests["test_passes"].output) == ("passed", "")
+    assert outcome.ret == 1
+
+
+def test_a_test_file_that_cannot_be_collected_is_an_error_of_its_kata(kata):
+    write(kata, "katas/00_demo/test_demo.py", "import no_such_module\n")
+    _, found = run(kata)
+    (test,) = found.tests
+    assert (test.kata, test.outcome) == ("00_demo", "error") and "no_such_module" in test.message
+
+
+# --- Training progress ---------------------------------------------------------------------------
+
+PROGRESS_TESTS = """
+import pytest
+
+
+@pytest.mark.task(1)
+def test_trains(training_progress):
+    if training_progress is not None:
+        training_progress(2.5)
+        training_progress(1.25)
+"""
+
+
+def test_a_training_test_reports_its_losses_to_the_progress_file(kata):
+    write(kata, "katas/00_demo/test_demo.py", PROGRESS_TESTS)
+    feed = kata.path / "progress.feed"
+    reader = FeedReader(feed)
+    assert reader.new_losses() == []
+    run(kata, f"--katas-progress={feed}")
+    assert reader.new_losses() == [2.5, 1.25]
+    assert reader.new_losses() == []
+
+
+def test_the_progress_reader_waits_for_whole_lines(tmp_path):
+    feed = tmp_path / "progress.feed"
+    reader = FeedReader(feed)
+    feed.write_text("0.5")
+    assert reader.new_losses() == []
+    feed.write_text("0.5\n")
+    assert reader.new_losses() == [0.5]
