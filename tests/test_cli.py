@@ -7,6 +7,7 @@ on the copy the command is run in, never on this checkout.
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from katas._harness import results
 from katas._harness.curriculum import INSTALLED_ROOT, load_curriculum
 from katas._harness.stubs import is_untouched_stub
 
@@ -24,7 +26,7 @@ KATAS = load_curriculum(INSTALLED_ROOT)
 # The 15 s default is a learner's guard against hangs; each test runs the katas command in a subprocess.
 pytestmark = pytest.mark.timeout(600)
 
-KATAS_COMMAND = Path(sys.executable).parent / "katas"  # the console script pyproject.toml installs
+KATAS_COMMAND = Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")  # the console script
 STUB = Path("katas/00_tensors/tensors.py")
 SOLUTION = Path("reference/00_tensors/tensors.py")
 
@@ -157,6 +159,71 @@ def test_run_shows_what_a_failing_test_printed(clone):
     assert "converting [3, 1, 4]" in output, output
 
 
+def test_piped_output_is_plain_text_with_nothing_padded(clone):
+    output = katas_in(clone, "run", "00", expect=1)
+    padded = [line for line in output.splitlines() if line != line.rstrip()]
+    assert not padded, f"piped output should not pad lines with spaces: {padded}"
+    assert not set("╭╮╰╯│━") & set(output), f"piped output should have no boxes:\n{output}"
+
+
+def test_solution_piped_to_a_file_is_exactly_the_reference_code(clone):
+    completed = subprocess.run(
+        [KATAS_COMMAND, "solution", "03", "--force"], cwd=clone, env=learner_env(), capture_output=True, text=True
+    )
+    assert completed.stdout == (clone / "reference/03_autograd/autograd.py").read_text(), completed.stdout[:500]
+    assert "warning" in completed.stderr and "not solved" in completed.stderr, completed.stderr
+    compile(completed.stdout, "answer.py", "exec")
+
+
+def test_hint_on_a_passing_kata_says_it_passes(clone):
+    shutil.copy(clone / SOLUTION, clone / STUB)
+    katas_in(clone, "run", "00")
+    output = katas_in(clone, "hint", "00")
+    assert "00_tensors passes already" in output and "hint 1 of" not in output, output
+
+
+def test_reset_of_an_untouched_stub_changes_nothing_and_keeps_no_backup(clone):
+    output = katas_in(clone, "reset", "00", "--yes")
+    assert "untouched stub already" in output, output
+    assert not (clone / ".katas/backups").exists(), "an untouched stub needs no backup"
+
+
+def test_run_and_hint_without_a_kata_take_the_one_stood_in_else_the_one_run_last(clone):
+    katas_in(clone, "run", "03", expect=1)
+    assert "03_autograd: 0 of " in katas_in(clone, "run", expect=1), "`katas run` should go on with the kata run last"
+    assert "03_autograd, Task 1" in katas_in(clone, "hint"), "`katas hint` should give a hint for the kata run last"
+    output = katas_in(clone / "katas/05_training_loop", "hint")
+    assert "05_training_loop, Task 1" in output, f"`katas hint` in a kata's folder should be about that kata:\n{output}"
+
+
+def test_a_hanging_function_costs_one_time_limit_not_one_per_test(clone):
+    solution = (clone / "reference/07_losses/losses.py").read_text()
+    start = solution.index("def reduce_loss")
+    body = solution.index("\n", start) + 1
+    (clone / "katas/07_losses/losses.py").write_text(
+        solution[:body] + "    while True:\n        pass\n" + solution[body:]
+    )
+    output = katas_in(clone, "run", "07", expect=1)
+    assert "Stopped after" in output and "in reduce_loss()" in output, output
+    failures = [test for test in run_results(clone) if test.outcome == "failed"]
+    stopped = [test.id for test in failures if test.message.startswith("Stopped after")]
+    assert len(stopped) == 1, f"only the first call of reduce_loss should wait out the time limit: {stopped}"
+    not_run = [test for test in failures if test.message.startswith("Not run: an earlier call of reduce_loss()")]
+    assert len(not_run) >= 6, [test.message for test in failures]
+
+
+def run_results(clone: Path) -> list:
+    """Every test of the last `katas run`, from pytest run again the way the command runs it, with the results file."""
+    path = clone / "results.json"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "katas/07_losses", "--no-reference", f"--katas-results={path}", "-q"],
+        cwd=clone,
+        capture_output=True,
+        timeout=300,
+    )
+    return results.load(path).tests
+
+
 def test_solution_is_refused_before_a_pass_unless_forced(clone):
     output = katas_in(clone, "solution", "00", expect=1)
     assert "does not pass yet" in output and "def from_data" not in output, output
@@ -179,36 +246,95 @@ def test_reset_keeps_a_copy_of_the_learners_file_and_restores_the_stub(clone):
 
 
 def test_watch_reruns_on_save_and_moves_on_after_a_pass(clone):
-    watcher = subprocess.Popen(
-        [KATAS_COMMAND, "watch", "00"],
-        cwd=clone,
-        env=learner_env(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in watcher.stdout], daemon=True).start()
-    seen: list[str] = []
-
-    def wait_for(text: str, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not any(text in line for line in seen):
-            try:
-                seen.append(lines.get(timeout=max(0.0, deadline - time.monotonic())))
-            except queue.Empty:
-                pytest.fail(f"watch did not print {text!r} within {seconds} s; it printed:\n{''.join(seen)}")
-
-    try:
-        wait_for("Watching katas/00_tensors/", 120)
-        assert any("00_tensors: 0 of " in line for line in seen), "".join(seen)
+    with Watch(clone, "00") as watch:
+        watch.wait_for("Watching katas/00_tensors/", 120)
+        assert "00_tensors: 0 of " in watch.output, watch.output
         shutil.copy(clone / SOLUTION, clone / STUB)  # the learner saves a solution
-        wait_for("00_tensors passes. On to 01_stack_vs_cat", 60)
-        wait_for("01_stack_vs_cat: 0 of ", 60)
-        watcher.stdin.write("q\n")
-        watcher.stdin.flush()
-        assert watcher.wait(timeout=30) == 0, "".join(seen)
-    finally:
-        watcher.kill()
-        watcher.wait()
+        watch.wait_for("00_tensors passes. On to 01_stack_vs_cat", 60)
+        watch.wait_for("01_stack_vs_cat: 0 of ", 60)
+        watch.type("q\n")
+        assert watch.process.wait(timeout=30) == 0, watch.output
+
+
+def test_watch_starts_again_when_a_file_is_saved_during_a_run(clone):
+    stub = (clone / STUB).read_text()
+    (clone / STUB).write_text(stub.replace(FROM_DATA_STUB, "while True:\n        pass"))  # the first test hangs
+    with Watch(clone, "00") as watch:
+        watch.wait_for("running pytest katas/00_tensors", 120)
+        shutil.copy(clone / SOLUTION, clone / STUB)  # saved while the hanging run goes on
+        watch.wait_for("Changed while running: starting again.", 30)
+        watch.wait_for("00_tensors passes. On to 01_stack_vs_cat", 60)
+        assert "Stopped after" not in watch.output, "the hanging run should have been cancelled:\n" + watch.output
+
+
+@pytest.mark.skipif(os.name == "nt", reason="single keys need a POSIX terminal (Windows reads q then Enter)")
+def test_watch_quits_on_q_without_enter_in_a_terminal(clone):
+    with Watch(clone, "00", terminal=True) as watch:
+        watch.wait_for("Enter re-runs, q quits", 120)
+        watch.type("q")
+        assert watch.process.wait(timeout=30) == 0, watch.output
+
+
+FROM_DATA_STUB = 'raise NotImplementedError("Task 1: write from_data (see README.md)")'
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+class Watch:
+    """The real ``katas watch`` in ``repo``, fed keys and read as it prints; on a pseudo-terminal if ``terminal``."""
+
+    def __init__(self, repo: Path, *args: str, terminal: bool = False) -> None:
+        command = [KATAS_COMMAND, "watch", *args]
+        if terminal:
+            import pty
+
+            self.keyboard, screen = pty.openpty()
+            self.process = subprocess.Popen(
+                command, cwd=repo, env=learner_env(), stdin=screen, stdout=screen, stderr=screen
+            )
+            os.close(screen)
+            chunks = iter(lambda: _read_terminal(self.keyboard), "")
+        else:
+            self.process = subprocess.Popen(
+                command,
+                cwd=repo,
+                env=learner_env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            self.keyboard, chunks = None, self.process.stdout
+        self.printed: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [self.printed.put(chunk) for chunk in chunks], daemon=True).start()
+        self.output = ""
+
+    def wait_for(self, text: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while text not in self.output:
+            try:
+                self.output += ANSI_ESCAPE.sub("", self.printed.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                pytest.fail(f"watch did not print {text!r} within {seconds} s; it printed:\n{self.output}")
+
+    def type(self, keys: str) -> None:
+        if self.keyboard is None:
+            self.process.stdin.write(keys)
+            self.process.stdin.flush()
+        else:
+            os.write(self.keyboard, keys.encode())
+
+    def __enter__(self) -> "Watch":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.process.kill()
+        self.process.wait()
+        if self.keyboard is not None:
+            os.close(self.keyboard)
+
+
+def _read_terminal(fd: int) -> str:
+    try:
+        return os.read(fd, 4096).decode(errors="replace")
+    except OSError:  # the other end closed: the command ended
+        return ""

@@ -1,6 +1,7 @@
 """The pytest plugin, run by pytest's own ``pytester`` on a one-kata repository made for each test."""
 
 import json
+import signal
 import textwrap
 
 import pytest
@@ -158,6 +159,12 @@ def test_a_syntax_error_fails_every_test_without_a_collection_error(kata):
     assert "katas/00_demo/demo.py could not be imported" in message and "SyntaxError" in message
 
 
+needs_alarm_signal = pytest.mark.skipif(
+    not hasattr(signal, "SIGALRM"), reason="without SIGALRM (Windows), pytest-timeout stops the whole run instead"
+)
+
+
+@needs_alarm_signal
 def test_a_function_that_never_returns_is_stopped_with_the_line_it_was_running(kata):
     write(kata, "katas/00_demo/demo.py", REFERENCE.replace("i += 1", "pass"))
     outcome, found = run(kata, "-k", "loop", "-o", "timeout=1")
@@ -166,6 +173,42 @@ def test_a_function_that_never_returns_is_stopped_with_the_line_it_was_running(k
     assert test.message.startswith("Stopped after 1 s: this test should take well under a second"), test.message
     assert "It was running katas/00_demo/demo.py, line 8, in loop()." in test.message, test.message
     assert test.location == "katas/00_demo/demo.py:8"
+
+
+HANGING_TESTS = """
+import pytest
+
+from katas.testing import kata_module
+
+demo = kata_module(__file__)
+
+
+@pytest.mark.task(2)
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_loop_ends(n):
+    assert demo.loop(n) == n, "loop(n) should be n"
+
+
+@pytest.mark.task(1)
+def test_count_still_runs():
+    assert demo.count(2) == 2, "count(2) should be 2"
+"""
+
+
+@needs_alarm_signal
+def test_after_one_call_hangs_the_other_calls_of_that_function_fail_at_once(kata):
+    write(kata, "katas/00_demo/demo.py", REFERENCE.replace("i += 1", "pass"))
+    write(kata, "katas/00_demo/test_demo.py", HANGING_TESTS)
+    _, found = run(kata, "-o", "timeout=1")
+    tests = by_name(found)
+    assert tests["test_loop_ends[1]"].message.startswith("Stopped after 1 s")
+    for later in ("test_loop_ends[2]", "test_loop_ends[3]"):
+        assert tests[later].outcome == "failed"
+        assert tests[later].message == (
+            "Not run: an earlier call of loop() never finished: it was stopped in katas/00_demo/demo.py, line 8, "
+            "in loop(). Fix that first: the first test that hung shows where."
+        ), tests[later].message
+    assert tests["test_count_still_runs"].outcome == "passed", "a function that did not hang runs as usual"
 
 
 def test_a_wrong_return_type_is_named(kata):

@@ -1,37 +1,72 @@
-"""How fast watch mode answers: cold ``pytest katas/<kata>`` in a subprocess vs a run forked from the warm forkserver.
+"""How fast watch mode gives a verdict, for every kata, in the two states a learner is really in.
 
-    python tools/watch_benchmark.py            # 20 runs of each on 03_autograd
-    python tools/watch_benchmark.py --kata 00 --repeat 5
+    python tools/watch_benchmark.py                 # katas 00-10, 5 warm runs of each state
+    python tools/watch_benchmark.py --katas 03 08 --repeat 20 --cold
 
-Each figure is one whole run as the ``katas`` command makes it: pytest, the results JSON, and reading it back.
+"stub" is the untouched stub (every test fails at once); "solved" is the reference copied into the stub (a
+learner about to pass: every test runs for real). Each run is what `katas watch` does after a save, forked from
+the warm forkserver: pytest, the results JSON, reading it back (watchfiles' 50 ms debounce comes on top).
+It works on a copy of the repository in a temporary folder; the checkout is never touched.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
-from katas._harness.curriculum import find_kata, find_root
+from katas._harness.curriculum import find_kata, find_root, load_curriculum
 from katas._harness.runner import WarmRunner, run_katas
+
+COPIED = ("katas", "reference", "conftest.py", "pyproject.toml")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kata", default="03")
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--katas", nargs="*", help="the katas to time (default: every kata but the MNIST capstone)")
+    parser.add_argument("--repeat", type=int, default=5, help="warm runs of each kata in each state (default 5)")
+    parser.add_argument("--cold", action="store_true", help="also time a cold `pytest` subprocess per state")
     args = parser.parse_args(argv)
-    kata = find_kata(args.kata, find_root())
 
-    cold = [timed(lambda: run_katas([kata])) for _ in range(args.repeat)]
-    warm = WarmRunner()
-    warm_up_time = timed(warm.warm_up)
-    warm_times = [timed(lambda: run_katas([kata], warm=warm)) for _ in range(args.repeat)]
+    with tempfile.TemporaryDirectory() as folder:
+        root = copy_of_repository(find_root(), Path(folder))
+        katas = [find_kata(name, root) for name in args.katas] if args.katas else list(load_curriculum(root))[:-1]
+        warm = WarmRunner()
+        print(f"starting the forkserver took {timed(warm.warm_up):.2f} s, once")
+        header = f"{'kata':18} {'stub':>8} {'solved':>8}" + ("   cold stub  cold solved" if args.cold else "")
+        print(f"median of {args.repeat} warm runs per state, in seconds\n{header}")
+        solved_medians = {}
+        for kata in katas:
+            original = kata.stub_path.read_text(encoding="utf-8")
+            row, cold = [], []
+            for state in ("stub", "solved"):
+                if state == "solved":
+                    shutil.copy(kata.reference_path, kata.stub_path)
+                times = [timed(lambda kata=kata: run_katas([kata], warm=warm)) for _ in range(args.repeat)]
+                row.append(statistics.median(times))
+                if args.cold:
+                    cold.append(timed(lambda kata=kata: run_katas([kata])))
+            kata.stub_path.write_text(original, encoding="utf-8")
+            solved_medians[kata.folder] = row[1]
+            print(f"{kata.folder:18} {row[0]:8.3f} {row[1]:8.3f}" + "".join(f" {c:11.3f}" for c in cold))
+    worst = max(solved_medians, key=solved_medians.get)
+    print(f"solved katas: worst median {solved_medians[worst]:.2f} s ({worst})")
 
-    print(f"{kata.folder}, {args.repeat} runs each (median, min, max):")
-    for label, times in (("cold: pytest in a subprocess", cold), ("warm: forked from the forkserver", warm_times)):
-        print(f"  {label:34} {statistics.median(times):6.3f} s  {min(times):6.3f}  {max(times):6.3f}")
-    print(f"  (starting the forkserver took {warm_up_time:.2f} s, once)")
+
+def copy_of_repository(root: Path, folder: Path) -> Path:
+    """The katas, references and pytest configuration of ``root``, copied into ``folder``."""
+    copy = folder / "torch-katas"
+    for name in COPIED:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+        else:
+            copy.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, copy / name)
+    return copy
 
 
 def timed(action) -> float:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markdown import Markdown
-from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
@@ -23,8 +22,19 @@ from katas._harness.stubs import StubUnavailable, original_stub
 
 
 def chosen_kata(name: str | None, state: State) -> Kata | None:
-    """The kata named on the command line, else the next one to do (None when every kata passes)."""
-    return find_kata(name, state.root) if name else state.next_kata()
+    """The kata the learner means: the one named on the command line, else the one whose folder they stand in,
+    else the one they worked on last (unless it passes), else the next one to do (None when every kata passes)."""
+    if name:
+        return find_kata(name, state.root)
+    katas = load_curriculum(state.root)
+    here = Path.cwd().resolve()
+    standing_in = next((kata for kata in katas if here.is_relative_to(kata.path)), None)
+    last = next((kata for kata in katas if kata.folder == state.last_kata), None)
+    if standing_in is not None:
+        return standing_in
+    if last is not None and state.status(last) != PASSED:
+        return last
+    return state.next_kata()
 
 
 def list_katas(console: Console, args: argparse.Namespace) -> int:
@@ -56,6 +66,10 @@ def hint(console: Console, args: argparse.Namespace) -> int:
     state = State.load(args.root)
     kata = chosen_kata(args.kata, state) or load_curriculum(args.root)[-1]
     hints, titles = kata.hints_by_task(), kata.task_titles()
+    if state.status(kata) == PASSED:
+        console.print(f"{kata.folder} passes already: every test is green, no hint needed.", markup=False)
+        report.next_step(console, state.next_kata())
+        return 0
     result = state.result(kata)
     task = result.first_failure.task if result and result.first_failure else None
     if task not in hints:
@@ -76,8 +90,8 @@ def hint(console: Console, args: argparse.Namespace) -> int:
         return 0
     state.show_hint(kata, task)
     state.save()
-    title = Text(f"{kata.folder}, Task {task}: {titles.get(task, '')} — hint {seen + 1} of {len(hints[task])}")
-    console.print(Panel(Markdown(hints[task][seen]), title=title, title_align="left", border_style="cyan"))
+    title = f"{kata.folder}, Task {task}: {titles.get(task, '')} — hint {seen + 1} of {len(hints[task])}"
+    report.boxed(console, Markdown(hints[task][seen]), title, "cyan")
     return 0
 
 
@@ -85,6 +99,9 @@ def reset(console: Console, args: argparse.Namespace) -> int:
     kata = find_kata(args.kata, args.root)
     original = original_stub(kata)  # before anything changes: it may not be recoverable
     stub = kata.stub_path
+    if stub.is_file() and stub.read_text(encoding="utf-8") == original:
+        console.print(f"{kata.shown(stub)} is the untouched stub already: nothing to reset.", markup=False)
+        return 0
     if not args.yes:
         try:
             answer = input(f"Replace {kata.shown(stub)} with the original stub? A copy of yours is kept first. [y/N] ")
@@ -112,6 +129,7 @@ def free_backup_path(kata: Kata) -> Path:
 
 
 def solution(console: Console, args: argparse.Namespace) -> int:
+    notes = Console(stderr=True, highlight=False)  # headers and warnings: never part of the code on stdout
     state = State.load(args.root)
     kata = find_kata(args.kata, args.root)
     if state.status(kata) != PASSED:
@@ -122,15 +140,17 @@ def solution(console: Console, args: argparse.Namespace) -> int:
                 markup=False,
             )
             return 1
-        console.print(
-            Panel(
-                "You have not solved this kata yet. Reading the solution now teaches far less than one more try.",
-                title="warning",
-                border_style="yellow",
-            )
+        notes.print(
+            "warning: you have not solved this kata yet. Reading the solution now teaches far less than one more try.",
+            style="yellow",
+            markup=False,
         )
-    console.print(Text(kata.shown(kata.reference_path), style="bold"))
-    console.print(Syntax(kata.reference_path.read_text(encoding="utf-8"), "python"))
+    code = kata.reference_path.read_text(encoding="utf-8")
+    if not console.is_terminal:  # the code alone, exactly as it is: `katas solution 03 > answer.py`
+        sys.stdout.write(code)
+        return 0
+    notes.print(Text(kata.shown(kata.reference_path), style="bold"))
+    console.print(Syntax(code, "python", word_wrap=True))
     return 0
 
 
@@ -171,7 +191,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     args.root = find_root()
-    console = Console(highlight=False)
+    # Piped or redirected: plain text, lines whole, nothing padded to a width (see report.boxed)
+    console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=1_000_000)
     try:
         code = args.handler(console, args)
     except (LookupError, StubUnavailable, RunFailed) as error:

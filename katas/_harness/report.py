@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -28,21 +29,29 @@ def as_sentence(test_name: str) -> str:
 def progress(console: Console, state: State) -> None:
     """Every kata with its status, a progress bar, and the next kata to do."""
     katas = load_curriculum(state.root)
-    table = Table(title="torch-katas", title_justify="left")
-    for column, justify in (
-        ("#", "right"),
-        ("kata", "left"),
-        ("status", "left"),
-        ("tests", "right"),
-        ("topic", "left"),
-    ):
-        table.add_column(column, justify=justify)
     statuses = {kata.folder: state.status(kata) for kata in katas}
+    rows = []
     for kata in katas:
         status, result = statuses[kata.folder], state.result(kata)
         tests = f"{result.passed}/{result.total}" if result and status != NOT_STARTED else ""
-        table.add_row(f"{kata.number:02d}", kata.folder, Text(status, style=STATUS_STYLE[status]), tests, kata.title)
-    console.print(table)
+        rows.append((f"{kata.number:02d}", kata.folder, status, tests, kata.title))
+    if console.is_terminal:
+        table = Table(title="torch-katas", title_justify="left")
+        for column, justify in (
+            ("#", "right"),
+            ("kata", "left"),
+            ("status", "left"),
+            ("tests", "right"),
+            ("topic", "left"),
+        ):
+            table.add_column(column, justify=justify)
+        for number, folder, status, tests, title in rows:
+            table.add_row(number, folder, Text(status, style=STATUS_STYLE[status]), tests, title)
+        console.print(table)
+    else:  # plain lines, nothing padded after the last column
+        width = max(len(folder) for _, folder, *_ in rows)
+        for number, folder, status, tests, title in rows:
+            console.print(f"{number}  {folder:<{width}}  {status:<11}  {tests:>7}  {title}", markup=False)
     done = sum(status == PASSED for status in statuses.values())
     filled = round(40 * done / len(katas))
     console.print(Text.assemble(("█" * filled, "green"), ("░" * (40 - filled), "dim"), f" {done}/{len(katas)} katas"))
@@ -71,18 +80,16 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
     if result.all_passed:
         headline.append("  ✔ all green", style="bold green")
     console.print(headline)
-    tasks = Text()
-    for task, (passed, total) in sorted(result.tasks.items()):
-        tasks.append(f"Task {task} {passed}/{total}", style="green" if passed == total else "red")
-        tasks.append("  ")
+    tasks = [
+        Text(f"Task {task} {passed}/{total}", style="green" if passed == total else "red")
+        for task, (passed, total) in sorted(result.tasks.items())
+    ]
     if tasks:
-        console.print(tasks)
+        console.print(Text("  ").join(tasks))
     failure = result.first_failure
     if failure is None:
         return
-    console.print(
-        Panel(failure_text(failure), title=Text(as_sentence(failure.name)), title_align="left", border_style="red")
-    )
+    boxed(console, failure_text(failure), as_sentence(failure.name), "red")
     if failure.output:
         console.print(printed_output(failure))
     if failure.task is not None:
@@ -96,10 +103,18 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
         )
 
 
+def boxed(console: Console, body: RenderableType, title: str, style: str) -> None:
+    """``body`` in a titled box on a terminal; piped, the title on a line of its own, then the body, as plain text."""
+    if console.is_terminal:
+        console.print(Panel(body, title=Text(title), title_align="left", border_style=style))
+    else:
+        console.print(Text(f"--- {title} ---"), body, sep="\n")
+
+
 def failure_text(failure: TestResult) -> Text:
     """A failure's whole message, and where it happened."""
     text = Text(failure.message)
-    if failure.location and failure.location not in failure.message:
+    if failure.location and failure.location.rpartition(":")[0] not in failure.message:
         text.append(f"\n\nat {failure.location}", style="dim")
     return text
 
@@ -116,22 +131,34 @@ def printed_output(failure: TestResult) -> Text:
 
 
 @contextmanager
-def running(console: Console, what: str):
-    """A spinner while ``what`` runs, which turns into a training bar (batches, loss) when a test trains.
+def running(console: Console, what: str) -> Iterator[Callable[[list[float]], None]]:
+    """A spinner while ``what`` runs (see :class:`Running`); yields its ``on_losses`` callback."""
+    spinner = Running(console, what)
+    try:
+        yield spinner.on_losses
+    finally:
+        spinner.stop()
 
-    Yields the ``on_losses`` callback for :func:`katas._harness.runner.run_and_record`.
-    """
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.fields[training]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(what, total=None, training="")
 
-        def on_losses(losses: list[float]) -> None:
-            batches = bar.tasks[0].completed + len(losses)
-            bar.update(task, completed=batches, training=f"training: batch {batches:,.0f}, loss {losses[-1]:.4f}")
+class Running:
+    """A spinner from now until :meth:`stop`, which turns into a training bar (batches, loss) when a test trains."""
 
-        yield on_losses
+    def __init__(self, console: Console, what: str) -> None:
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.fields[training]}"),
+            TimeElapsedColumn(),
+        )
+        self.bar = Progress(*columns, console=console, transient=True)
+        self.task = self.bar.add_task(what, total=None, training="")
+        self.bar.start()
+        if not console.is_terminal:  # no spinner to show: say once what runs
+            console.print(f"running {what} ...", markup=False)
+
+    def on_losses(self, losses: list[float]) -> None:
+        batches = self.bar.tasks[0].completed + len(losses)
+        self.bar.update(self.task, completed=batches, training=f"training: batch {batches:,.0f}, loss {losses[-1]:.4f}")
+
+    def stop(self) -> None:
+        self.bar.stop()

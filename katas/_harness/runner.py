@@ -42,8 +42,7 @@ def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path) 
         "--tb=line",  # the verdicts come whole from the results; pytest's long tracebacks would take most of the time
         "-p",
         "no:randomly",
-        "-p",
-        "no:cacheprovider",
+        "--failed-first",  # the tests that failed last time run first
         "-p",
         "no:logging",  # log capture adds and removes handlers around every test phase
     ]
@@ -53,38 +52,68 @@ def run_katas(
     katas: Sequence[Kata], on_losses: LossCallback | None = None, warm: WarmRunner | None = None
 ) -> RunResults:
     """Run the tests of ``katas`` (in a subprocess, or forked by ``warm``); ``on_losses`` follows a training test."""
-    root = katas[0].root
-    with tempfile.TemporaryDirectory() as folder:
-        results_path, feed, log = (Path(folder) / name for name in ("results.json", "progress.feed", "pytest.log"))
-        args = pytest_args(katas, results_path, feed)
-        running = warm.start(args, root, log) if warm else _start_subprocess(args, root, log)
-        reader = FeedReader(feed)
-        while not running.done(POLL_SECONDS):
-            _follow(reader, on_losses)
-        _follow(reader, on_losses)
-        if not results_path.exists():
-            output = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-            raise RunFailed(f"pytest wrote no results; its output ends:\n{output[-3000:]}")
-        return results.load(results_path)
+    run = Run(katas, on_losses, warm)
+    while not run.done(POLL_SECONDS):
+        pass
+    return run.results()
 
 
 def run_and_record(
     katas: Sequence[Kata], on_losses: LossCallback | None = None, warm: WarmRunner | None = None
 ) -> State:
-    """Run ``katas``, record each one's result against the digest its file had when the run began; the new state."""
-    digests = {kata.folder: file_digest(kata.stub_path) for kata in katas}
-    run = run_katas(katas, on_losses, warm)
-    state = State.load(katas[0].root)
-    for kata in katas:
-        state.record(kata, run.kata_result(kata.folder), digests[kata.folder])
+    """Run ``katas``; record each one's result against the digest its file had when the run began; the new state."""
+    return record(Run(katas, on_losses, warm))
+
+
+def record(run: Run) -> State:
+    """Wait for ``run`` to finish, record its results in the learner's state, and return the state."""
+    while not run.done(POLL_SECONDS):
+        pass
+    found = run.results()
+    state = State.load(run.katas[0].root)
+    for kata in run.katas:
+        state.record(kata, found.kata_result(kata.folder), run.digests[kata.folder])
+    if len(run.katas) == 1:
+        state.last_kata = run.katas[0].folder
     state.save()
     return state
 
 
-def _follow(reader: FeedReader, on_losses: LossCallback | None) -> None:
-    losses = reader.new_losses() if on_losses else []
-    if losses:
-        on_losses(losses)
+class Run:
+    """One pytest run over ``katas``, started at once: poll :meth:`done`, then read :meth:`results`; or cancel it."""
+
+    def __init__(self, katas: Sequence[Kata], on_losses: LossCallback | None = None, warm: WarmRunner | None = None):
+        self.katas, self.on_losses = list(katas), on_losses
+        self.digests = {kata.folder: file_digest(kata.stub_path) for kata in katas}  # the files this run judges
+        self.folder = tempfile.TemporaryDirectory()
+        folder = Path(self.folder.name)
+        self.results_path, feed, self.log = folder / "results.json", folder / "progress.feed", folder / "pytest.log"
+        args, root = pytest_args(katas, self.results_path, feed), katas[0].root
+        self.process = warm.start(args, root, self.log) if warm else _start_subprocess(args, root, self.log)
+        self.feed = FeedReader(feed)
+
+    def done(self, timeout: float = 0.0) -> bool:
+        """Whether pytest has finished, waiting up to ``timeout`` seconds; passes on training progress meanwhile."""
+        finished = self.process.done(timeout)
+        losses = self.feed.new_losses() if self.on_losses else []
+        if losses:
+            self.on_losses(losses)
+        return finished
+
+    def results(self) -> RunResults:
+        """The finished run's results (read once: the run's files are removed)."""
+        try:
+            if not self.results_path.exists():
+                output = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+                raise RunFailed(f"pytest wrote no results; its output ends:\n{output[-3000:]}")
+            return results.load(self.results_path)
+        finally:
+            self.folder.cleanup()
+
+    def cancel(self) -> None:
+        """Stop the run at once (the learner saved again) and remove its files."""
+        self.process.kill()
+        self.folder.cleanup()
 
 
 class _Subprocess:
@@ -97,6 +126,10 @@ class _Subprocess:
         except subprocess.TimeoutExpired:
             return False
         return True
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 def _start_subprocess(args: list[str], root: Path, log: Path) -> _Subprocess:
@@ -136,6 +169,10 @@ class _Forked:
     def done(self, timeout: float) -> bool:
         self.process.join(timeout)
         return self.process.exitcode is not None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
 
 
 def _nothing() -> None:

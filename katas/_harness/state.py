@@ -32,6 +32,7 @@ class State:
     def __init__(self, root: Path, data: dict | None = None) -> None:
         self.root = root
         self._katas: dict[str, dict] = (data or {}).get("katas", {})
+        self.last_kata: str | None = (data or {}).get("last")  # the kata the learner ran last
 
     @property
     def path(self) -> Path:
@@ -47,7 +48,7 @@ class State:
     def save(self) -> None:
         self.path.parent.mkdir(exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"katas": self._katas}, indent=2), encoding="utf-8")
+        temporary.write_text(json.dumps({"last": self.last_kata, "katas": self._katas}, indent=2), encoding="utf-8")
         temporary.replace(self.path)
 
     def _entry(self, kata: Kata) -> dict:

@@ -1,10 +1,17 @@
-"""``katas watch``: re-run the current kata on every save, each run forked from a warm forkserver."""
+"""``katas watch``: re-run the current kata on every save, each run forked from a warm forkserver.
+
+A save while a run is still going cancels that run and starts a new one. Keys work without Enter where the
+terminal allows it (q quits, Enter re-runs).
+"""
 
 from __future__ import annotations
 
+import os
 import queue
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import watchfiles
@@ -13,10 +20,8 @@ from rich.text import Text
 
 from katas._harness import report
 from katas._harness.curriculum import Kata
-from katas._harness.runner import WarmRunner, run_and_record
-from katas._harness.state import PASSED
-
-POLL_MS = 100  # how often the loop looks at the keyboard while no file changes
+from katas._harness.runner import POLL_SECONDS, Run, WarmRunner, record
+from katas._harness.state import PASSED, State
 
 
 def watch_katas(console: Console, kata: Kata | None) -> int:
@@ -25,31 +30,50 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
         report.next_step(console, None)
         return 0
     warm = WarmRunner()
-    warm.warm_up()  # before any thread of ours starts
-    keys = _keys()
-    check(console, kata, warm)
-    prompt = True
-    for changes in watchfiles.watch(
-        kata.root / "katas",
-        watch_filter=watchfiles.PythonFilter(),
-        debounce=50,
-        step=10,
-        rust_timeout=POLL_MS,
-        yield_on_timeout=True,
-    ):
-        if prompt:
-            console.print(
-                f"Watching {kata.shown(kata.path)}/: save a file to re-run; Enter re-runs, q quits.", markup=False
+    warm.warm_up()  # the forkserver starts before any thread of ours
+    events: queue.Queue[tuple[str, object]] = queue.Queue()
+    stop = threading.Event()
+    with key_reader() as (read_key, single_keys):
+        threading.Thread(target=_forward_keys, args=(read_key, events), daemon=True).start()
+        threading.Thread(target=_forward_changes, args=(kata.root / "katas", events, stop), daemon=True).start()
+        try:
+            return _watch(
+                console,
+                kata,
+                warm,
+                events,
+                "Enter re-runs, q quits" if single_keys else "Enter re-runs, q then Enter quits",
             )
-            prompt = False
-        rerun = any(Path(path).is_relative_to(kata.path) for _change, path in changes)
-        while not keys.empty():
-            if keys.get().strip().lower() == "q":
-                return 0
+        finally:
+            stop.set()
+
+
+def _watch(console: Console, kata: Kata, warm: WarmRunner, events: queue.Queue, keys_help: str) -> int:
+    checking: Checking | None = Checking(console, kata, warm)
+    while True:
+        try:
+            kind, value = events.get(timeout=POLL_SECONDS if checking else None)
+        except queue.Empty:
+            kind, value = "", None
+        rerun = False
+        if kind == "key" and value == "q":
+            if checking:
+                checking.cancel()
+            return 0
+        if kind == "key":
             rerun = True
-        if not rerun:
+        elif kind == "change":
+            rerun = any(Path(path).is_relative_to(kata.path) for _change, path in value)
+        if rerun:
+            if checking:
+                checking.cancel()
+                console.print("Changed while running: starting again.", style="dim")
+            checking = Checking(console, kata, warm)
             continue
-        state = check(console, kata, warm)
+        if checking is None or not checking.done():
+            continue
+        state = checking.finish()
+        checking = None
         if state.status(kata) == PASSED:
             following = state.next_kata()
             if following is None:
@@ -59,29 +83,63 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
                 Text.assemble((f"{kata.folder} passes. ", "bold green"), f"On to {following.folder}: {following.title}")
             )
             kata = following
-            check(console, kata, warm, clear=False)
-        prompt = True
-    return 0
+            checking = Checking(console, kata, warm, clear=False)
+            continue
+        console.print(f"Watching {kata.shown(kata.path)}/: save a file to re-run; {keys_help}.", markup=False)
 
 
-def check(console: Console, kata: Kata, warm: WarmRunner, clear: bool = True):
-    """Run ``kata`` warm, record and print the verdict; the new state."""
-    if clear and console.is_terminal:
-        console.clear()
-    with report.running(console, f"pytest {kata.shown(kata.path)}") as on_losses:
-        state = run_and_record([kata], on_losses, warm)
-    report.verdict(console, kata, state.result(kata), state)
-    console.file.flush()
-    return state
+class Checking:
+    """One run of a kata in progress, with its spinner; finish it to record and show the verdict."""
+
+    def __init__(self, console: Console, kata: Kata, warm: WarmRunner, clear: bool = True) -> None:
+        if clear and console.is_terminal:
+            console.clear()
+        self.console, self.kata = console, kata
+        self.spinner = report.Running(console, f"pytest {kata.shown(kata.path)}")
+        self.run = Run([kata], self.spinner.on_losses, warm)
+
+    def done(self) -> bool:
+        return self.run.done()
+
+    def finish(self) -> State:
+        self.spinner.stop()
+        state = record(self.run)
+        report.verdict(self.console, self.kata, state.result(self.kata), state)
+        self.console.file.flush()
+        return state
+
+    def cancel(self) -> None:
+        self.spinner.stop()
+        self.run.cancel()
 
 
-def _keys() -> queue.Queue[str]:
-    """Lines typed on stdin, read by a daemon thread (Enter gives an empty line)."""
-    lines: queue.Queue[str] = queue.Queue()
+@contextmanager
+def key_reader() -> Iterator[tuple[Callable[[], str], bool]]:
+    """A function that reads the next key (a single key on a POSIX terminal, else a line), and whether keys are single."""
+    try:
+        import termios
+        import tty
+    except ImportError:  # Windows
+        termios = None
+    if termios is None or not sys.stdin.isatty():
+        yield sys.stdin.readline, False
+        return
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+    try:
+        yield (lambda: os.read(fd, 1).decode(errors="replace")), True
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
-    def read() -> None:
-        for line in sys.stdin:
-            lines.put(line)
 
-    threading.Thread(target=read, daemon=True).start()
-    return lines
+def _forward_keys(read_key: Callable[[], str], events: queue.Queue) -> None:
+    while key := read_key():
+        events.put(("key", key.strip().lower()))
+
+
+def _forward_changes(folder: Path, events: queue.Queue, stop: threading.Event) -> None:
+    for changes in watchfiles.watch(
+        folder, watch_filter=watchfiles.PythonFilter(), debounce=50, step=10, stop_event=stop
+    ):
+        events.put(("change", changes))

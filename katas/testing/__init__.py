@@ -3,8 +3,8 @@
     from katas.testing import expect_close, kata_module, random_shape
 
 - the module under test: :func:`kata_module`
-- assertions that explain themselves: ``expect_tensor``, ``expect_shape``, ``expect_dtype``, ``expect_close``
-  (with known ``mistakes``), ``expect_equal``, ``expect_sequence``, ``expect_raises``
+- assertions that explain themselves: ``expect_tensor``, ``expect_shape``, ``expect_dtype``, ``expect_number``,
+  ``expect_close`` (with known ``mistakes``), ``expect_equal``, ``expect_sequence``, ``expect_raises``
 - calling the learner's code with torch's errors explained: :func:`explained_call`
 - random inputs: ``random_int``, ``random_shape``, ``distinct_sizes``
 - autograd: ``callers_tensor``, ``expect_untouched``, ``fresh_leaf``
@@ -12,7 +12,14 @@
 """
 
 from katas._harness.solution import kata_module
-from katas.testing.assertions import expect_close, expect_dtype, expect_equal, expect_shape, expect_tensor
+from katas.testing.assertions import (
+    expect_close,
+    expect_dtype,
+    expect_equal,
+    expect_number,
+    expect_shape,
+    expect_tensor,
+)
 from katas.testing.autograd import callers_tensor, expect_untouched, fresh_leaf
 from katas.testing.calls import expect_raises, expect_sequence, explained_call
 from katas.testing.draws import distinct_sizes, random_int, random_shape
@@ -26,6 +33,7 @@ __all__ = [
     "expect_close",
     "expect_dtype",
     "expect_equal",
+    "expect_number",
     "expect_raises",
     "expect_sequence",
     "expect_shape",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
 import torch
 
 
@@ -54,6 +55,16 @@ def expect_dtype(value: object, dtype: torch.dtype, call: str, hint: str = "") -
                 hint,
             )
         )
+
+
+def expect_number(value: object, call: str, what: str = "a number") -> float:
+    """``float(value)``, failing unless ``value`` is a number (a 0-d tensor will do)."""
+    __tracebackhide__ = True
+    try:
+        return float(value)
+    except (TypeError, ValueError, RuntimeError):
+        message = f"{call} should return {what}, but it returned {type(value).__name__}: {value!r:.80}"
+    raise pytest.fail.Exception(message, pytrace=False)
 
 
 def expect_close(

@@ -11,14 +11,5 @@
 - :mod:`.collector`: every verdict, whole, into one JSON document (``--katas-results``)
 """
 
-pytest_plugins = [
-    "katas._harness.plugin.options",
-    "katas._harness.plugin.gpu",
-    "katas._harness.plugin.seeding",
-    "katas._harness.plugin.timeouts",
-    "katas._harness.plugin.stubs",
-    "katas._harness.plugin.tasks",
-    "katas._harness.plugin.skips",
-    "katas._harness.plugin.progress",
-    "katas._harness.plugin.collector",
-]
+MODULES = ["options", "gpu", "seeding", "timeouts", "stubs", "tasks", "skips", "progress", "collector"]
+pytest_plugins = [f"katas._harness.plugin.{module}" for module in MODULES]
