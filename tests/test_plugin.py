@@ -11,6 +11,9 @@ from katas._harness.runner import FeedReader
 
 pytest_plugins = ["pytester"]
 
+# The 10 s default is a learner's guard against hangs; a pytest run inside a test takes longer on a busy machine.
+pytestmark = pytest.mark.timeout(300)
+
 LESSON = "# Demo\n\n## Task 1: Counting\n\nCount.\n\n## Task 2: Looping\n\nLoop.\n"
 HINTS = "# Hints: demo\n\n## Task 1\n\n1. Use range.\n\n## Task 2\n\n1. Stop.\n"
 STUB = '''
