@@ -91,6 +91,28 @@ def check_files(root: Path, names=tuple(MNIST_FILES)) -> None:
             )
 
 
+def unpack_archives(root: Path, names: tuple[str, ...]) -> None:
+    """Unpack the ``.gz`` archive of each of ``names`` that is on disk without its unpacked file, once its md5 sum
+    is checked (torchvision's own list): a truncated or corrupt archive is named in a CorruptDataFile."""
+    from torchvision.datasets import MNIST
+    from torchvision.datasets.utils import extract_archive
+
+    archives = {archive.removesuffix(".gz"): (archive, md5) for archive, md5 in MNIST.resources}
+    for name in names:
+        archive, md5 = archives[name]
+        archive_path = raw_folder(root) / archive
+        if (raw_folder(root) / name).exists() or not archive_path.exists():
+            continue
+        actual_md5 = md5_of(archive_path)
+        if actual_md5 != md5:
+            raise CorruptDataFile(
+                f"{archive_path} has md5 sum {actual_md5}, but the MNIST archive has {md5}: it is truncated or "
+                "corrupt. Delete it, and run again to download it afresh."
+            )
+        extract_archive(str(archive_path), str(raw_folder(root)))
+        check_files(root, (name,))
+
+
 def how_to_get_the_data(root: Path) -> str:
     return (
         f"The MNIST files are not in {raw_folder(root)} and could not be downloaded. Either connect to the internet "
@@ -103,19 +125,22 @@ def how_to_get_the_data(root: Path) -> str:
 def load_mnist(train: bool, root: Path | None = None) -> Split:
     """The MNIST training (60,000 digits) or test (10,000 digits) split, decoded once into tensors."""
     from torchvision.datasets import MNIST
+    from torchvision.datasets.mnist import read_image_file, read_label_file
 
     root, names = data_dir() if root is None else root, split_files(train)
     check_files(root, names)
+    unpack_archives(root, names)
     files_present = all((raw_folder(root) / name).exists() for name in names)
-    if not files_present and offline():
-        raise DataUnavailable(how_to_get_the_data(root) + " (KATAS_OFFLINE is set, so nothing was downloaded.)")
-    try:
-        dataset = MNIST(str(root), train=train, download=not files_present)
-    except (RuntimeError, OSError) as error:
-        raise DataUnavailable(f"{how_to_get_the_data(root)}\ntorchvision said: {error}") from error
     if not files_present:
+        if offline():
+            raise DataUnavailable(how_to_get_the_data(root) + " (KATAS_OFFLINE is set, so nothing was downloaded.)")
+        try:
+            MNIST(str(root), train=train, download=True)  # downloads, checks and unpacks the archives
+        except (RuntimeError, OSError) as error:
+            raise DataUnavailable(f"{how_to_get_the_data(root)}\ntorchvision said: {error}") from error
         check_files(root, names)  # what the download just unpacked
-    return Split(images=dataset.data, labels=dataset.targets)
+    images, labels = (str(raw_folder(root) / name) for name in names)
+    return Split(images=read_image_file(images), labels=read_label_file(labels))
 
 
 def mnist_accuracy(model: torch.nn.Module, split: Split, mean: float, std: float, device: torch.device) -> float:

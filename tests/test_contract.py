@@ -209,12 +209,37 @@ def test_stub_run_collects_every_kata(stub_results):
 
 
 def test_every_kata_test_fails_on_the_untouched_stub(stub_results):
-    wrong = {
-        test.id: f"{test.outcome} ({test.skip_kind}): {test.message}"
-        for test in stub_results.tests
-        if test.outcome != "failed" and test.skip_kind != "gpu"
-    }
-    assert not wrong, f"on the untouched stubs, every test must fail (GPU tests may skip); these did not: {wrong}"
+    problems = not_failing(stub_results)
+    assert not problems, "on the untouched stubs, every test must fail (GPU tests may skip):\n" + "\n".join(problems)
+
+
+def not_failing(found: results.RunResults) -> list[str]:
+    """Each test that did not fail on the stubs, and why; a missing dataset says where the data should be."""
+    problems = []
+    for test in found.tests:
+        if test.outcome == "failed" or test.skip_kind == "gpu":
+            continue
+        if test.skip_kind == "data":
+            problems.append(
+                f"{test.id} could not run: its dataset is missing. Point KATAS_DATA_DIR at a folder holding "
+                f"MNIST/raw/ (this project's CI uses ../shared/data). {test.message}"
+            )
+        else:
+            problems.append(f"{test.id}: {test.outcome} ({test.skip_kind or 'no skip'}): {test.message}")
+    return problems
+
+
+def test_a_missing_dataset_is_reported_with_where_the_data_should_be():
+    missing = results.TestResult(
+        id="katas/11_mnist/test_mnist.py::test_fit",
+        kata="11_mnist",
+        task=5,
+        outcome="skipped",
+        skip_kind="data",
+        message="The MNIST files are not in /nowhere/MNIST/raw.",
+    )
+    (problem,) = not_failing(results.RunResults(reference=False, exit_status=1, tests=[missing]))
+    assert "dataset is missing" in problem and "KATAS_DATA_DIR" in problem and "/nowhere/MNIST/raw" in problem, problem
 
 
 def test_every_stub_failure_says_what_to_write(stub_results):
