@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from katas._harness import results
-from katas._harness.runner import FeedReader
+from katas._harness.runner import FeedReader, Progress
 
 pytest_plugins = ["pytester"]
 
@@ -346,27 +346,35 @@ import pytest
 
 
 @pytest.mark.task(1)
-def test_trains(training_progress):
-    if training_progress is not None:
-        training_progress(2.5)
-        training_progress(1.25)
+def test_trains(training_progress, record_property):
+    training_progress.plan(2, 3)
+    training_progress(2.5)
+    training_progress(1.25)
+    record_property("test accuracy", "99.1%")
 """
 
 
-def test_a_training_test_reports_its_losses_to_the_progress_file(kata):
+def test_a_training_test_reports_its_plan_and_losses_to_the_progress_file(kata):
     write(kata, "katas/00_demo/test_demo.py", PROGRESS_TESTS)
     feed = kata.path / "progress.feed"
     reader = FeedReader(feed)
-    assert reader.new_losses() == []
-    run(kata, f"--katas-progress={feed}")
-    assert reader.new_losses() == [2.5, 1.25]
-    assert reader.new_losses() == []
+    assert reader.read() == []
+    _, found = run(kata, f"--katas-progress={feed}")
+    assert reader.read() == [Progress(epochs=2, batches=3), Progress(loss=2.5), Progress(loss=1.25)]
+    assert reader.read() == []
+    assert found.kata_result("00_demo").notes == {"test accuracy": "99.1%"}
+
+
+def test_without_a_progress_file_a_training_test_reports_nothing(kata):
+    write(kata, "katas/00_demo/test_demo.py", PROGRESS_TESTS)
+    outcome, _ = run(kata)
+    outcome.assert_outcomes(passed=1)
 
 
 def test_the_progress_reader_waits_for_whole_lines(tmp_path):
     feed = tmp_path / "progress.feed"
     reader = FeedReader(feed)
     feed.write_text("0.5")
-    assert reader.new_losses() == []
+    assert reader.read() == []
     feed.write_text("0.5\n")
-    assert reader.new_losses() == [0.5]
+    assert reader.read() == [Progress(loss=0.5)]

@@ -47,8 +47,8 @@ def run(console: Console, args: argparse.Namespace) -> int:
     if kata is None:
         report.next_step(console, None)
         return 0
-    with report.running(console, f"pytest {kata.shown(kata.path)}") as on_losses:
-        state = run_and_record([kata], on_losses=on_losses)
+    with report.running(console, f"pytest {kata.shown(kata.path)}") as on_progress:
+        state = run_and_record([kata], on_progress=on_progress)
     report.verdict(console, kata, state.result(kata), state)
     if state.status(kata) != PASSED:
         return 1
@@ -156,8 +156,8 @@ def solution(console: Console, args: argparse.Namespace) -> int:
 
 def verify(console: Console, args: argparse.Namespace) -> int:
     katas = list(load_curriculum(args.root))
-    with report.running(console, "pytest katas/ (every kata)") as on_losses:
-        state = run_and_record(katas, on_losses=on_losses)
+    with report.running(console, "pytest katas/ (every kata)") as on_progress:
+        state = run_and_record(katas, on_progress=on_progress)
     report.progress(console, state)
     return 0 if all(state.status(kata) == PASSED for kata in katas) else 1
 

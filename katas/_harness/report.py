@@ -7,12 +7,13 @@ from contextlib import contextmanager
 
 from rich.console import Console, RenderableType
 from rich.panel import Panel
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from katas._harness.curriculum import Kata, load_curriculum
 from katas._harness.results import KataResult, TestResult
+from katas._harness.runner import Progress as ProgressLine
 from katas._harness.state import NOT_STARTED, PASSED, State
 
 STATUS_STYLE = {PASSED: "green", "failing": "red", NOT_STARTED: "dim"}
@@ -86,6 +87,8 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
     ]
     if tasks:
         console.print(Text("  ").join(tasks))
+    for name, value in result.notes.items():
+        console.print(f"{name}: {value}", markup=False)
     failure = result.first_failure
     if failure is None:
         return
@@ -131,34 +134,63 @@ def printed_output(failure: TestResult) -> Text:
 
 
 @contextmanager
-def running(console: Console, what: str) -> Iterator[Callable[[list[float]], None]]:
-    """A spinner while ``what`` runs (see :class:`Running`); yields its ``on_losses`` callback."""
+def running(console: Console, what: str) -> Iterator[Callable[[list[ProgressLine]], None]]:
+    """A spinner while ``what`` runs (see :class:`Running`); yields its ``on_progress`` callback."""
     spinner = Running(console, what)
     try:
-        yield spinner.on_losses
+        yield spinner.on_progress
     finally:
         spinner.stop()
 
 
 class Running:
-    """A spinner from now until :meth:`stop`, which turns into a training bar (batches, loss) when a test trains."""
+    """A spinner from now until :meth:`stop`; a bar with epochs and batches while a test trains for real."""
 
     def __init__(self, console: Console, what: str) -> None:
-        columns = (
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.fields[training]}"),
-            TimeElapsedColumn(),
+        self.console, self.what = console, what
+        self.bar = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
         )
-        self.bar = Progress(*columns, console=console, transient=True)
-        self.task = self.bar.add_task(what, total=None, training="")
+        self.task = self.bar.add_task(what, total=None)
         self.bar.start()
+        self.epochs = self.batches = self.done = 0
         if not console.is_terminal:  # no spinner to show: say once what runs
             console.print(f"running {what} ...", markup=False)
 
-    def on_losses(self, losses: list[float]) -> None:
-        batches = self.bar.tasks[0].completed + len(losses)
-        self.bar.update(self.task, completed=batches, training=f"training: batch {batches:,.0f}, loss {losses[-1]:.4f}")
+    def on_progress(self, news: list[ProgressLine]) -> None:
+        for line in news:
+            if line.loss is None:
+                self._plan(line.epochs, line.batches)
+            else:
+                self.done += 1
+                self.loss = line.loss
+        if self.batches and self.done:
+            epoch, batch = (
+                min(self.done - 1, self.epochs * self.batches - 1) // self.batches + 1,
+                (self.done - 1) % self.batches + 1,
+            )
+            self.bar.update(
+                self.task,
+                completed=self.done,
+                training=f"epoch {epoch}/{self.epochs}  batch {batch}/{self.batches}  loss {self.loss:.4f}",
+            )
+
+    def _plan(self, epochs: int, batches: int) -> None:
+        """A training test has started: swap the spinner for a bar with totals."""
+        self.bar.stop()
+        self.epochs, self.batches, self.done = epochs, batches, 0
+        columns = (
+            TextColumn(f"{self.what}: training"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[training]}"),
+            TimeElapsedColumn(),
+        )
+        self.bar = Progress(*columns, console=self.console, transient=True)
+        self.task = self.bar.add_task("training", total=epochs * batches, training="")
+        self.bar.start()
+        if not self.console.is_terminal:
+            self.console.print(f"training: {epochs} epochs of {batches} batches ...", markup=False)
 
     def stop(self) -> None:
         self.bar.stop()

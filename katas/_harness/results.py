@@ -21,6 +21,7 @@ Schema (``"schema": "torch-katas/results"``, ``"version": 1``)::
           "message": "...",            # a failure's whole message, or a skip's reason; "" when passed
           "location": "katas/03_autograd/autograd.py:42",  # where it failed: the learner's line if any, else the test's
           "output": "",                # what a failing test printed (stdout, then stderr), whole
+          "properties": {},            # what the test recorded with pytest's record_property, e.g. an accuracy
           "duration": 0.0012           # seconds, setup + call + teardown
         }
       ]
@@ -52,6 +53,7 @@ class TestResult:
     message: str = ""
     location: str = ""
     output: str = ""
+    properties: dict[str, object] = field(default_factory=dict)
     duration: float = 0.0
 
     @property
@@ -79,6 +81,7 @@ class KataResult:
     skipped: int = 0
     tasks: dict[int, list[int]] = field(default_factory=dict)  # task -> [passed, total]
     first_failure: TestResult | None = None
+    notes: dict[str, object] = field(default_factory=dict)  # the properties its tests recorded
 
     @property
     def total(self) -> int:
@@ -92,6 +95,7 @@ class KataResult:
     def of(cls, tests: list[TestResult]) -> KataResult:
         result = cls()
         for test in tests:
+            result.notes.update(test.properties)
             if not test.counts:
                 result.skipped += 1
                 continue
@@ -118,6 +122,7 @@ class KataResult:
             skipped=data["skipped"],
             tasks={int(task): counts for task, counts in data["tasks"].items()},
             first_failure=TestResult(**failure) if failure else None,
+            notes=data.get("notes", {}),
         )
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from katas._harness import results
@@ -22,7 +23,7 @@ from katas._harness.curriculum import Kata
 from katas._harness.results import RunResults
 from katas._harness.state import State, file_digest
 
-LossCallback = Callable[[list[float]], None]
+ProgressCallback = Callable[["list[Progress]"], None]
 POLL_SECONDS = 0.01  # how often a run's progress feed is read; a verdict waits at most this long
 
 
@@ -49,20 +50,20 @@ def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path) 
 
 
 def run_katas(
-    katas: Sequence[Kata], on_losses: LossCallback | None = None, warm: WarmRunner | None = None
+    katas: Sequence[Kata], on_progress: ProgressCallback | None = None, warm: WarmRunner | None = None
 ) -> RunResults:
-    """Run the tests of ``katas`` (in a subprocess, or forked by ``warm``); ``on_losses`` follows a training test."""
-    run = Run(katas, on_losses, warm)
+    """Run the tests of ``katas`` (in a subprocess, or forked by ``warm``); ``on_progress`` follows a training test."""
+    run = Run(katas, on_progress, warm)
     while not run.done(POLL_SECONDS):
         pass
     return run.results()
 
 
 def run_and_record(
-    katas: Sequence[Kata], on_losses: LossCallback | None = None, warm: WarmRunner | None = None
+    katas: Sequence[Kata], on_progress: ProgressCallback | None = None, warm: WarmRunner | None = None
 ) -> State:
     """Run ``katas``; record each one's result against the digest its file had when the run began; the new state."""
-    return record(Run(katas, on_losses, warm))
+    return record(Run(katas, on_progress, warm))
 
 
 def record(run: Run) -> State:
@@ -82,8 +83,10 @@ def record(run: Run) -> State:
 class Run:
     """One pytest run over ``katas``, started at once: poll :meth:`done`, then read :meth:`results`; or cancel it."""
 
-    def __init__(self, katas: Sequence[Kata], on_losses: LossCallback | None = None, warm: WarmRunner | None = None):
-        self.katas, self.on_losses = list(katas), on_losses
+    def __init__(
+        self, katas: Sequence[Kata], on_progress: ProgressCallback | None = None, warm: WarmRunner | None = None
+    ):
+        self.katas, self.on_progress = list(katas), on_progress
         self.digests = {kata.folder: file_digest(kata.stub_path) for kata in katas}  # the files this run judges
         self.folder = tempfile.TemporaryDirectory()
         folder = Path(self.folder.name)
@@ -95,9 +98,9 @@ class Run:
     def done(self, timeout: float = 0.0) -> bool:
         """Whether pytest has finished, waiting up to ``timeout`` seconds; passes on training progress meanwhile."""
         finished = self.process.done(timeout)
-        losses = self.feed.new_losses() if self.on_losses else []
-        if losses:
-            self.on_losses(losses)
+        news = self.feed.read() if self.on_progress else []
+        if news:
+            self.on_progress(news)
         return finished
 
     def results(self) -> RunResults:
@@ -194,13 +197,22 @@ def _pytest_in_child(args: list[str], root: Path, log: Path) -> None:
     os._exit(int(code))
 
 
+@dataclass(frozen=True)
+class Progress:
+    """One line of a training test's progress feed: its plan (``epochs``, ``batches``) or one batch's ``loss``."""
+
+    loss: float | None = None
+    epochs: int = 0
+    batches: int = 0
+
+
 class FeedReader:
-    """Reads the losses a training test has appended to its progress feed since the last call."""
+    """Reads what a training test has appended to its progress feed since the last call (whole lines only)."""
 
     def __init__(self, path: Path) -> None:
         self.path, self.offset = path, 0
 
-    def new_losses(self) -> list[float]:
+    def read(self) -> list[Progress]:
         if not self.path.exists():
             return []
         with self.path.open(encoding="utf-8") as feed:
@@ -208,4 +220,11 @@ class FeedReader:
             text = feed.read()
         complete = text[: text.rfind("\n") + 1]
         self.offset += len(complete)
-        return [float(line) for line in complete.splitlines() if line]
+        return [_parsed(line) for line in complete.splitlines() if line]
+
+
+def _parsed(line: str) -> Progress:
+    if line.startswith("plan "):
+        epochs, batches = line.split()[1:]
+        return Progress(epochs=int(epochs), batches=int(batches))
+    return Progress(loss=float(line))

@@ -96,7 +96,7 @@ class Checking:
             console.clear()
         self.console, self.kata = console, kata
         self.spinner = report.Running(console, f"pytest {kata.shown(kata.path)}")
-        self.run = Run([kata], self.spinner.on_losses, warm)
+        self.run = Run([kata], self.spinner.on_progress, warm)
 
     def done(self) -> bool:
         return self.run.done()

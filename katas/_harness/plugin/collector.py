@@ -44,6 +44,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         "message": _message(report, call),
         "location": _location(item, call) if report.failed else "",
         "output": _output(report) if report.failed else "",
+        "properties": dict(report.user_properties),
     }
     return report
 
@@ -67,6 +68,7 @@ class Collector:
             report.nodeid, TestResult(id=report.nodeid, kata=details["kata"], task=details["task"], outcome=PASSED)
         )
         test.duration += report.duration
+        test.properties.update(details["properties"])
         if report.passed or test.outcome != PASSED:
             return  # a later phase never hides the first thing that went wrong
         test.outcome = SKIPPED if report.skipped else FAILED if report.when == "call" else ERROR

@@ -1,27 +1,40 @@
 """A long training test's progress, reported to the ``katas`` command that started the run.
 
-pytest captures a test's output, so a test that trains for real reports each batch through the
-``training_progress`` fixture: a line per batch (the loss) appended to the ``--katas-progress`` file,
-which the command follows to draw a progress bar. Without the option (plain pytest) the fixture is None.
+pytest captures a test's output, so a test that trains for real reports through the ``training_progress``
+fixture: first its plan (epochs, batches per epoch), then the loss after each batch, a line each, appended to
+the ``--katas-progress`` file, which the command follows to draw a progress bar. Without the option (plain
+pytest) the fixture writes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import TextIO
 
 import pytest
 
 
+class TrainingProgress:
+    """Call it with each batch's loss (it is an ``on_batch`` callback); :meth:`plan` first, for a bar with totals."""
+
+    def __init__(self, feed: TextIO | None) -> None:
+        self.feed = feed
+
+    def plan(self, epochs: int, batches_per_epoch: int) -> None:
+        if self.feed is not None:
+            self.feed.write(f"plan {epochs} {batches_per_epoch}\n")
+
+    def __call__(self, loss: float) -> None:
+        if self.feed is not None:
+            self.feed.write(f"{float(loss):.6g}\n")
+
+
 @pytest.fixture
-def training_progress(request: pytest.FixtureRequest) -> Iterator[Callable[[float], None] | None]:
-    """``report(loss)`` to call after each batch, or None when nobody follows the run."""
+def training_progress(request: pytest.FixtureRequest) -> Iterator[TrainingProgress]:
+    """Reports a training run to the ``katas`` command; does nothing when nobody follows the run."""
     path = request.config.getoption("katas_progress")
     if not path:
-        yield None
+        yield TrainingProgress(None)
         return
-    with open(path, "a", buffering=1, encoding="utf-8") as feed:  # a line a batch, read while the test runs
-
-        def report(loss: float) -> None:
-            feed.write(f"{float(loss):.6g}\n")
-
-        yield report
+    with open(path, "a", buffering=1, encoding="utf-8") as feed:  # a line at a time, read while the test runs
+        yield TrainingProgress(feed)
