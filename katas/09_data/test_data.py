@@ -10,8 +10,10 @@ from katas.testing import (
     expect_close,
     expect_dtype,
     expect_equal,
+    expect_number,
     expect_sequence,
     expect_shape,
+    explained_call,
     kata_module,
     random_int,
 )
@@ -160,23 +162,46 @@ def test_drop_last_drops_the_incomplete_final_batch():
 
 
 @pytest.mark.task(3)
-@pytest.mark.parametrize("drop_last", [False, True], ids=["every-sample", "drop-last"])
-def test_epoch_average_weights_every_batch_by_its_size(drop_last):
+@pytest.mark.parametrize("targets_kind", ["floats", "integers", "several-per-sample"])
+@pytest.mark.parametrize("loader_kind", ["every-sample", "drop-last", "shuffled-drop-last"])
+def test_epoch_average_weights_every_batch_by_its_size(loader_kind, targets_kind):
     batch_size, full, rest = batch_plan()
     n = full * batch_size + rest
-    targets = torch.rand(n)
+    targets = epoch_targets(n, targets_kind)
     targets[-rest:] += 10  # the samples of the small last batch stand out
-    loader = DataLoader(TensorDataset(torch.randn(n, 2), targets), batch_size=batch_size, drop_last=drop_last)
-    seen = full * batch_size if drop_last else n
-    expected = targets[:seen].double().mean().item()
-    value = expect_number(data.epoch_average(loader), "epoch_average(loader)")
-    batch_means = [batch[1].mean().item() for batch in loader]
+    drop_last, shuffle = loader_kind != "every-sample", loader_kind == "shuffled-drop-last"
+    seed = random_int(0, 10_000)
+
+    def loader():
+        generator = torch.Generator().manual_seed(seed)
+        dataset = TensorDataset(torch.randn(n, 2), targets)
+        return DataLoader(dataset, batch_size=batch_size, drop_last=drop_last, shuffle=shuffle, generator=generator)
+
+    yielded = torch.cat([batch[1] for batch in loader()])  # what one epoch of a twin loader yields
+    expected = yielded.double().mean().item()
+    described_loader = (
+        f"<{n} samples, targets of shape {tuple(targets.shape)} and dtype {targets.dtype}, batches of {batch_size}, "
+        f"drop_last={drop_last}, shuffle={shuffle}>"
+    )
+    call = f"epoch_average({described_loader})"
+    result = explained_call(data.epoch_average, loader(), call=call, explanations=INTEGER_MEAN)
+    value = expect_number(result, call)
+    batch_means = [batch[1].double().mean().item() for batch in loader()]
+    mean_of_means = sum(batch_means) / len(batch_means)
     assert abs(value - expected) <= 1e-5 * max(1.0, abs(expected)), (
-        f"epoch_average(<{n} samples, batches of {batch_size}, drop_last={drop_last}>) returned the wrong mean.\n"
-        f"  expected: {expected:.6f} (the mean of the {seen} targets the loader yields)\n  got:      {value:.6f}\n"
-        f"(The mean of the batch means would be {sum(batch_means) / len(batch_means):.6f}.) The last batch may be "
-        "smaller than the others: add up the targets and count them, batch by batch, and divide at the end. "
-        "With drop_last=True the loader yields fewer samples than len(loader.dataset)."
+        f"{call} returned the wrong mean.\n"
+        f"  expected: {expected:.6f} (the mean of the {yielded.numel()} target values one epoch yields)\n"
+        f"  got:      {value:.6f}\n"
+        + (f"(The mean of the batch means would be {mean_of_means:.6f}.) " if not drop_last else "")
+        + "The last batch may be "
+        "smaller than the others: add up the targets and count them (targets.numel() counts every value, also "
+        "when a sample has several), batch by batch, and divide at the end. With drop_last=True the loader yields "
+        "fewer samples than len(loader.dataset), and a shuffled one drops different samples each epoch: go through "
+        "the loader once."
+    )
+    assert isinstance(result, float), (
+        f"epoch_average(...) returned {type(result).__name__} {result!r:.60}, not a Python float: "
+        "turn each batch's sum into a number with .item() before adding it up."
     )
 
 
@@ -184,15 +209,18 @@ def test_epoch_average_weights_every_batch_by_its_size(drop_last):
 
 
 @pytest.mark.task(4)
-def test_the_same_seed_gives_the_same_order_whatever_the_global_random_state():
-    n, batch_size, seed = random_int(20, 40), random_int(3, 6), random_int(0, 10_000)
+@pytest.mark.parametrize("seed_kind", ["seed-0", "random-seed"])
+def test_the_same_seed_gives_the_same_order_whatever_the_global_random_state(seed_kind):
+    n, batch_size = random_int(20, 40), random_int(3, 6)
+    seed = 0 if seed_kind == "seed-0" else random_int(1, 10_000)  # 0 is a seed too: `if seed:` skips it
     dataset = TensorDataset(torch.arange(n))
     state = torch.get_rng_state()
     first = order_of(data.make_loader(dataset, batch_size, shuffle=True, seed=seed))
     assert torch.equal(torch.get_rng_state(), state), (
         "make_loader(..., shuffle=True, seed=seed), and one epoch of it, changed torch's global random state. "
         "Shuffle with a generator of the loader's own, DataLoader(..., generator=torch.Generator().manual_seed(seed)), "
-        "not with torch.manual_seed, which reseeds every random draw in the program."
+        "not with torch.manual_seed, which reseeds every random draw in the program. "
+        f"(Here seed={seed}: 0 is a seed too, test `seed is None`, not `not seed`.)"
     )
     assert not torch.equal(first, torch.arange(n)), "shuffle=True yielded the samples in their original order."
     torch.manual_seed(seed + 1)  # someone else uses the global generator ...
@@ -207,6 +235,29 @@ def test_the_same_seed_gives_the_same_order_whatever_the_global_random_state():
             f"  first:  {described(first)}\n  later:  {described(got)}\n"
             "The order must depend on the seed alone: pass the DataLoader a generator seeded with it."
         )
+
+
+@pytest.mark.task(4)
+def test_without_a_seed_the_order_follows_torch_s_global_generator():
+    n, batch_size, global_seed = random_int(20, 40), random_int(3, 6), random_int(0, 10_000)
+    dataset = TensorDataset(torch.arange(n))
+    orders = []
+    for seed in (global_seed, global_seed, global_seed + 1):
+        torch.manual_seed(seed)
+        orders.append(order_of(data.make_loader(dataset, batch_size, shuffle=True)))
+    hint = (
+        "Without a seed, make_loader should pass no generator (generator=None), so that the loader draws from "
+        "torch's global generator, as any DataLoader does. An unseeded torch.Generator() starts from the same "
+        "fixed state every time, and a default seed of your own makes every run alike."
+    )
+    assert torch.equal(orders[0], orders[1]), (
+        f"make_loader(..., shuffle=True) without a seed gave different orders after the same torch.manual_seed"
+        f"({global_seed}):\n  first:  {described(orders[0])}\n  second: {described(orders[1])}\n{hint}"
+    )
+    assert not torch.equal(orders[0], orders[2]), (
+        f"make_loader(..., shuffle=True) without a seed gave the same order, {described(orders[0])}, after "
+        f"torch.manual_seed({global_seed}) and after torch.manual_seed({global_seed + 1}).\n{hint}"
+    )
 
 
 @pytest.mark.task(4)
@@ -307,13 +358,15 @@ def test_pad_collate_returns_the_lengths_before_padding():
 
 
 @pytest.mark.task(5)
-def test_pad_collate_keeps_the_order_of_the_batch_and_stacks_the_labels():
-    lengths = shuffled_lengths(random_int(4, 6), 1, 9)
+@pytest.mark.parametrize("size", ["one-pair", "several-pairs"])
+def test_pad_collate_keeps_the_order_of_the_batch_and_stacks_the_labels(size):
+    lengths = [random_int(1, 9)] if size == "one-pair" else shuffled_lengths(random_int(4, 6), 1, 9)
     batch = sequence_batch(lengths)
     padded, got_lengths, labels = collate(batch)
     hint = (
         "Row i of every output belongs to batch[i]. Sorting the batch by length (for pack_padded_sequence) "
-        "must not reorder what pad_collate returns."
+        "must not reorder what pad_collate returns. Every output keeps its batch dimension, also for a batch "
+        "of one pair (the last batch of a loader often is): no .squeeze()."
     )
     expect_equal(labels, torch.stack([label for _, label in batch]), "pad_collate(batch)[2] (the labels)", hint=hint)
     expect_equal(got_lengths, torch.tensor(lengths), "pad_collate(batch)[1] (the lengths)", hint=hint)
@@ -328,12 +381,14 @@ def test_pad_collate_keeps_the_order_of_the_batch_and_stacks_the_labels():
 @pytest.mark.task(6)
 @pytest.mark.parametrize("fraction", [0.25, 0.5])
 def test_split_gives_val_fraction_of_the_samples_to_validation(fraction):
-    n = 8 * random_int(4, 8)
+    n = 4 * random_int(8, 16) + 3  # n * fraction is never whole: round() and math.ceil() both differ from int()
     train, val = data.split(TensorDataset(torch.arange(n)), fraction, seed=random_int(0, 10_000))
     expected = (n - int(n * fraction), int(n * fraction))
     got = (len(train), len(val))
     assert got == expected, (
-        f"split(<{n} samples>, val_fraction={fraction}, seed) should give (train, val) of sizes {expected}, not {got}."
+        f"split(<{n} samples>, val_fraction={fraction}, seed) should give (train, val) of sizes {expected}, not {got}.\n"
+        f"{n} * {fraction} = {n * fraction}: val gets int({n * fraction}) = {expected[1]} samples (int() rounds down; "
+        "not round() or math.ceil()), and train all the others."
     )
 
 
@@ -356,14 +411,17 @@ def test_split_is_disjoint_and_covers_every_sample():
 
 
 @pytest.mark.task(6)
-def test_split_depends_on_its_seed_alone():
-    n, seed = 8 * random_int(4, 8), random_int(0, 10_000)
+@pytest.mark.parametrize("seed_kind", ["seed-0", "random-seed"])
+def test_split_depends_on_its_seed_alone(seed_kind):
+    n = 8 * random_int(4, 8)
+    seed = 0 if seed_kind == "seed-0" else random_int(1, 10_000)  # 0 is a seed too: `if seed:` skips it
     dataset = TensorDataset(torch.arange(n))
     state = torch.get_rng_state()
     train, val = data.split(dataset, 0.25, seed)
     assert torch.equal(torch.get_rng_state(), state), (
         "split(dataset, val_fraction, seed) changed torch's global random state. Give random_split a generator "
-        "of its own, torch.Generator().manual_seed(seed), instead of calling torch.manual_seed."
+        "of its own, torch.Generator().manual_seed(seed), instead of calling torch.manual_seed "
+        f"(here seed={seed}: 0 is a seed too)."
     )
     torch.manual_seed(seed + 1)
     torch.rand(5)
@@ -431,7 +489,13 @@ def test_a_loader_with_worker_processes_yields_the_same_batches_as_one_without()
     workers = getattr(loader, "num_workers", None)
     assert workers == 2, f"make_loader(..., num_workers=2) built a loader with num_workers={workers}: pass it on."
     with_workers = list(loader)
-    in_process = list(data.make_loader(dataset, batch_size, shuffle=True, seed=seed))
+    default = data.make_loader(dataset, batch_size, shuffle=True, seed=seed)
+    workers = getattr(default, "num_workers", None)
+    assert workers == 0, (
+        f"make_loader(dataset, {batch_size}, shuffle=True, seed={seed}), without num_workers, built a loader with "
+        f"num_workers={workers}. The default is num_workers=0: load in the main process, as DataLoader does."
+    )
+    in_process = list(default)
     assert len(with_workers) == len(in_process), (
         f"With 2 workers the loader yielded {len(with_workers)} batches, without workers {len(in_process)}."
     )
@@ -441,6 +505,19 @@ def test_a_loader_with_worker_processes_yields_the_same_batches_as_one_without()
 
 
 # --- Helpers ---
+
+
+INTEGER_MEAN = {
+    "could not infer output dtype": "Integer targets (class labels, counts) have no .mean(): add them up with "
+    ".sum() (or convert them with .double() first), and count them with .numel()."
+}
+
+
+def epoch_targets(n, kind):
+    """``n`` targets of a kind: floats ``(n,)``, integers ``(n,)`` or floats ``(n, 3)`` (several per sample)."""
+    if kind == "integers":
+        return torch.randint(0, 5, (n,))
+    return torch.rand(n, 3) if kind == "several-per-sample" else torch.rand(n)
 
 
 def batch_plan():
@@ -511,14 +588,3 @@ def standardization_data():
     n, features = random_int(12, 20), random_int(2, 4)
     inputs = torch.randn(n, features) * torch.rand(features) * 5 + torch.randn(features) * 3
     return inputs, torch.randint(0, 10, (n,)), inputs.mean(0), inputs.std(0)
-
-
-def expect_number(value, call, what="a number"):
-    """``float(value)``, failing clearly unless ``value`` is a number (a 0-d tensor will do)."""
-    __tracebackhide__ = True
-    try:
-        return float(value)
-    except (TypeError, ValueError, RuntimeError):
-        pytest.fail(
-            f"{call} should return {what}, but it returned {type(value).__name__}: {value!r:.80}", pytrace=False
-        )

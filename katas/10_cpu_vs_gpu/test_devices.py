@@ -3,6 +3,7 @@
 import copy
 import random
 import statistics
+import sys
 import time
 import timeit
 
@@ -12,7 +13,17 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from katas.testing import expect_close, expect_equal, expect_tensor, explained_call, kata_module, random_shape
+from katas.testing import (
+    by_hand,
+    expect_close,
+    expect_equal,
+    expect_number,
+    expect_raises,
+    expect_tensor,
+    explained_call,
+    kata_module,
+    random_shape,
+)
 
 devices = kata_module(__file__)
 
@@ -51,25 +62,25 @@ def test_pick_device_uses_a_device_name_it_is_given(monkeypatch, name):
 
 
 @pytest.mark.task(1)
-@pytest.mark.parametrize("name", ["tpu", "cdua", "cuda", "mps"])
+@pytest.mark.parametrize("name", ["tpu", "cdua", "cuda", "cuda:1", "mps", "xpu"])
 def test_pick_device_refuses_an_unknown_or_unavailable_name_with_a_clear_error(monkeypatch, name):
     fake_availability(monkeypatch, cuda=False, mps=False)
-    try:
-        result = devices.pick_device(name)
-    except NotImplementedError:
-        raise
-    except (ValueError, RuntimeError) as error:
-        assert name in str(error).lower(), (
-            f"pick_device({name!r}) raised {type(error).__name__}: {error}\n"
-            f"The message should name the device that was asked for ({name!r}), so the caller sees what to fix."
-        )
-    else:
-        pytest.fail(
-            f"With neither CUDA nor MPS available (faked), pick_device({name!r}) returned {result!r} instead of "
-            "raising an error. Refuse a name that is unknown or not available here with a ValueError that names it; "
-            "otherwise the program fails much later, far from the cause.",
-            pytrace=False,
-        )
+    kind = "unknown to torch" if name in ("tpu", "cdua") else "not available here"
+    error = expect_raises(
+        ValueError,
+        devices.pick_device,
+        name,
+        call=f"With neither CUDA nor MPS available (faked), pick_device({name!r})",
+        hint=f"{name!r} is {kind}. Refuse a name that is unknown, or names a device this machine does not have "
+        "(ask the is_available() of its type: 'cuda:1' is a cuda device, and torch knows types such as 'xpu' that "
+        "this kata's machines never have), with a ValueError that names it: otherwise the program fails much later, "
+        "far from the cause. torch.device(name) raises a RuntimeError for an unknown name: turn it into a ValueError.",
+    )
+    named = name.split(":")[0]
+    assert named in str(error).lower(), (
+        f"pick_device({name!r}) raised ValueError({str(error)!r}), a message that does not name the device that was "
+        f"asked for ({name!r}): say what the caller should fix."
+    )
 
 
 # Task 2: Moving tensors, models and batches
@@ -98,11 +109,14 @@ def test_to_device_moves_every_tensor_of_a_nested_batch():
         "label": torch.randint(0, 10, (n,)),
         "views": [torch.randn(n, 3), (torch.randn(n, 2), torch.randn(n))],
         "extra": {"mask": torch.rand(n) > 0.5, "weights": [torch.rand(n, dtype=torch.float64)]},
+        "tagged": ("id", torch.randn(n)),  # not a tensor first
+        "loss": torch.tensor(random.random()),  # a 0-d tensor
+        "empty": [[], (), {}],
     }
     call = "to_device(batch, torch.device('meta'))"
     moved = explained_call(devices.to_device, batch, META, call=call, explanations=NO_TO)
     pairs = expect_same_structure(moved, batch, call)
-    expect_tensors_on(pairs, META, call)
+    expect_tensors_on([pair for pair in pairs if isinstance(pair[2], torch.Tensor)], META, call)
 
 
 @pytest.mark.task(2)
@@ -112,6 +126,7 @@ def test_to_device_keeps_tuples_as_tuples_and_lists_as_lists():
         torch.randn(n, 4),
         [torch.randn(n), (torch.randn(n, 2), torch.randint(0, 5, (n,)))],
         {"pair": (torch.randn(n), torch.randn(n)), "list": [torch.randn(n)]},
+        ([], ("name", torch.randn(n))),  # an empty list, and a tuple whose first item is not a tensor
     )
     call = "to_device(batch, torch.device('meta'))"
     moved = explained_call(devices.to_device, batch, META, call=call, explanations=NO_TO)
@@ -218,6 +233,10 @@ def test_to_numpy_detaches_and_brings_the_tensor_to_the_cpu(device, kind):
     )
     expected = x.detach().cpu().numpy()
     np.testing.assert_allclose(result, expected, err_msg=f"to_numpy(<{where}>) returned the wrong values.")
+    assert result.dtype == expected.dtype, (
+        f"to_numpy(<{where}>, dtype {x.dtype}) returned an array of dtype {result.dtype}, not {expected.dtype}. "
+        ".numpy() keeps the tensor's dtype; going through Python numbers (.tolist(), np.array of them) makes float64."
+    )
     assert x.requires_grad and x.device.type == device.type, (
         f"to_numpy(x) changed x itself: it now has requires_grad={x.requires_grad} and lives on {x.device}. "
         "Leave the caller's tensor alone: detach() and cpu() return new tensors."
@@ -228,13 +247,21 @@ def test_to_numpy_detaches_and_brings_the_tensor_to_the_cpu(device, kind):
 
 
 @pytest.mark.task(4)
-def test_time_it_calls_fn_for_the_warm_up_and_then_once_per_repeat(monkeypatch):
-    warmup, repeats = random.randint(1, 4), odd_repeats()
-    _, workload = time_with_a_fake_clock(monkeypatch, [0.001] * (warmup + repeats), warmup, repeats)
+@pytest.mark.parametrize("settings", ["given", "no-warm-up", "defaults"])
+def test_time_it_calls_fn_for_the_warm_up_and_then_once_per_repeat(monkeypatch, settings):
+    if settings == "defaults":
+        warmup, repeats, given = 3, 11, {}  # the documented defaults: time_it(fn, device, *, warmup=3, repeats=11)
+    else:
+        warmup = 0 if settings == "no-warm-up" else random.choice([1, 2, 4])  # never the default 3
+        repeats = odd_repeats()
+        given = {"warmup": warmup, "repeats": repeats}
+    _, workload = time_with_a_fake_clock(monkeypatch, [0.001] * (warmup + repeats), **given)
     assert workload.calls == warmup + repeats, (
-        f"time_it(fn, torch.device('cpu'), warmup={warmup}, repeats={repeats}) called fn {workload.calls} times. "
+        f"{time_it_call(**given)} called fn {workload.calls} times. "
         f"It should call it {warmup} times to warm up (not timed), then once per timed repeat: "
         f"{warmup + repeats} times in all."
+        + (" Without warmup and repeats, time_it uses their defaults, 3 and 11." if not given else "")
+        + (" warmup=0 means no warm-up call at all." if warmup == 0 else "")
     )
 
 
@@ -243,7 +270,7 @@ def test_time_it_does_not_time_the_warm_up_calls(monkeypatch):
     repeats = random.choice([3, 5, 7])
     warmup = repeats + random.randint(1, 3)  # more slow warm-up calls than timed ones
     timed = distinct_durations(repeats)
-    result, _ = time_with_a_fake_clock(monkeypatch, [1000.0] * warmup + timed, warmup, repeats)
+    result, _ = time_with_a_fake_clock(monkeypatch, [1000.0] * warmup + timed, warmup=warmup, repeats=repeats)
     assert result < 1, (
         f"time_it(fn, torch.device('cpu'), warmup={warmup}, repeats={repeats}) returned {result:g} s. "
         f"Here each of the {warmup} warm-up calls took 1000 s (first calls are slow: lazy initialisation, caches), "
@@ -256,7 +283,7 @@ def test_time_it_does_not_time_the_warm_up_calls(monkeypatch):
 def test_time_it_returns_the_median_not_the_mean_or_the_fastest(monkeypatch):
     warmup, repeats = random.randint(1, 3), odd_repeats()
     timed = distinct_durations(repeats)
-    result, _ = time_with_a_fake_clock(monkeypatch, [0.5] * warmup + timed, warmup, repeats)
+    result, _ = time_with_a_fake_clock(monkeypatch, [0.5] * warmup + timed, warmup=warmup, repeats=repeats)
     expected = statistics.median(timed)
     wrong_answers = {
         "their mean: one slow call drags the mean, the median ignores it": statistics.mean(timed),
@@ -280,15 +307,25 @@ def test_time_it_returns_the_median_not_the_mean_or_the_fastest(monkeypatch):
 
 
 @pytest.mark.task(4)
-def test_time_it_on_the_cpu_does_not_touch_cuda(monkeypatch):
+@pytest.mark.parametrize("gpu_here", [False, True], ids=["no-gpu-here", "a-gpu-here"])
+def test_time_it_on_the_cpu_does_not_touch_cuda(monkeypatch, gpu_here):
     synchronized = []
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # as on a machine without a GPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpu_here)  # faked: a machine with or without a GPU
     monkeypatch.setattr(torch.cuda, "synchronize", lambda *args, **kwargs: synchronized.append(args))
     a = torch.randn(32, 32)
-    result = devices.time_it(lambda: a @ a, CPU, warmup=1, repeats=3)
+    with by_hand(timing_shortcuts(), advice=BY_HAND):
+        result = devices.time_it(lambda: a @ a, CPU, warmup=1, repeats=3)
     assert not synchronized, (
-        "time_it(fn, torch.device('cpu')) called torch.cuda.synchronize(). On a machine without a GPU "
-        "that raises an error. Synchronise only when the device is a CUDA device (device.type == 'cuda')."
+        f"time_it(fn, torch.device('cpu')) called torch.cuda.synchronize(), with torch.cuda.is_available() "
+        f"returning {gpu_here} (faked). "
+        + (
+            "On a machine without a GPU that raises an error. "
+            if not gpu_here
+            else "fn's work runs on the CPU: synchronising the GPU would add CUDA's start-up, and whatever else "
+            "runs on the GPU, to the CPU's time. "
+        )
+        + "Synchronise only when the device you are given is a CUDA device (device.type == 'cuda'), "
+        "whatever the machine has."
     )
     seconds = expect_number(result, "time_it(lambda: a @ a, torch.device('cpu'), warmup=1, repeats=3)", SECONDS)
     assert 0 < seconds < 5, f"time_it(...) returned {seconds!r} s for one 32x32 matrix product on the CPU."
@@ -464,8 +501,23 @@ class Workload:
         self.calls += 1
 
 
-def time_with_a_fake_clock(monkeypatch, durations, warmup, repeats):
-    """Run ``time_it(workload, cpu, ...)`` while every Python clock is a fake one; return (seconds, workload)."""
+def time_it_call(**settings):
+    """How the test called time_it, for a message."""
+    return f"time_it(fn, torch.device('cpu'){''.join(f', {key}={value}' for key, value in settings.items())})"
+
+
+BY_HAND = "Time each call with time.perf_counter() yourself, as the lesson shows."
+
+
+def timing_shortcuts():
+    """The library timers that would do time_it's work: the lesson asks for it by hand."""
+    shortcuts = [(timeit, "timeit"), (timeit, "repeat"), (timeit, "Timer")]
+    benchmark = sys.modules.get("torch.utils.benchmark")  # only if imported: importing it is slow, and noisy
+    return shortcuts + [(benchmark, "Timer")] if benchmark is not None else shortcuts
+
+
+def time_with_a_fake_clock(monkeypatch, durations, **settings):
+    """Run ``time_it(workload, cpu, **settings)`` while every Python clock is a fake one; return (seconds, workload)."""
     clock = FakeClock()
     workload = Workload(clock, durations)
     fakes = [(module, name, clock.seconds) for module, name in SECOND_CLOCKS]
@@ -481,9 +533,9 @@ def time_with_a_fake_clock(monkeypatch, durations, warmup, repeats):
             for clock_function, fake in real:
                 if value is clock_function:
                     patch.setitem(learner_globals, key, fake)
-        result = devices.time_it(workload, CPU, warmup=warmup, repeats=repeats)
-    call = f"time_it(fn, torch.device('cpu'), warmup={warmup}, repeats={repeats})"
-    return expect_number(result, call, SECONDS), workload
+        with by_hand(timing_shortcuts(), advice=BY_HAND):
+            result = devices.time_it(workload, CPU, **settings)
+    return expect_number(result, time_it_call(**settings), SECONDS), workload
 
 
 SECONDS = "a number of seconds (a float)"
@@ -492,17 +544,6 @@ SECONDS = "a number of seconds (a float)"
 def seconds_tensor(seconds):
     """A number of seconds as a 0-d float64 tensor, for expect_close."""
     return torch.tensor(seconds, dtype=torch.float64)
-
-
-def expect_number(value, call, what="a number"):
-    """``float(value)``, failing clearly unless ``value`` is a number (a 0-d tensor will do)."""
-    __tracebackhide__ = True
-    try:
-        return float(value)
-    except (TypeError, ValueError, RuntimeError):
-        pytest.fail(
-            f"{call} should return {what}, but it returned {type(value).__name__}: {value!r:.80}", pytrace=False
-        )
 
 
 def odd_repeats():

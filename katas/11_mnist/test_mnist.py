@@ -12,7 +12,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from katas.datasets import mnist_accuracy
-from katas.testing import expect_close, expect_dtype, expect_shape, kata_module, random_int
+from katas.testing import (
+    expect_close,
+    expect_dtype,
+    expect_sequence,
+    expect_shape,
+    explained_call,
+    kata_module,
+    random_int,
+)
 
 mnist = kata_module(__file__)
 
@@ -23,8 +31,9 @@ CLASSES = 10
 
 
 @pytest.mark.task(1)
-def test_pixel_stats_are_the_mean_and_std_of_the_pixels_scaled_to_0_1():
-    images = random_images(random_int(20, 60))
+@pytest.mark.parametrize("kind", ["mnist-like", "dim-and-grey"])
+def test_pixel_stats_are_the_mean_and_std_of_the_pixels_scaled_to_0_1(kind):
+    images = made_up_images(random_int(20, 60), kind)
     stats = mnist.pixel_stats(images)
     assert isinstance(stats, tuple) and len(stats) == 2, (
         f"pixel_stats(images) should return (mean, std); got {stats!r:.100}"
@@ -34,32 +43,45 @@ def test_pixel_stats_are_the_mean_and_std_of_the_pixels_scaled_to_0_1():
         expect_close(
             torch.as_tensor(got, dtype=torch.float64),
             expected,
-            f"pixel_stats(images), the {name},",
-            hint="One mean and one std over every pixel of every image, after scaling 0..255 to 0..1. "
+            f"pixel_stats(<{len(images)} {kind} images, pixels from {images.min()} to {images.max()}>), the {name},",
+            hint="One mean and one std over every pixel of every image, after scaling 0..255 to 0..1: divide by 255, "
+            "not by the largest pixel of these images (a dim image set has no 255). "
             "A mean near 30 means the pixels were not divided by 255; uint8 cannot hold a mean: cast to float first.",
             rtol=1e-4,
             atol=1e-6,
         )
+    kinds = [type(value).__name__ for value in stats]
+    assert all(isinstance(value, float) for value in stats), (
+        f"pixel_stats(images) returned ({', '.join(kinds)}): the right numbers, but (mean, std) should be Python "
+        "floats. .item() turns a 0-d tensor into one."
+    )
 
 
 @pytest.mark.task(1)
-def test_to_inputs_gives_float32_images_with_a_channel_dimension():
-    images = random_images(random_int(2, 20))
+@pytest.mark.parametrize("kind", ["mnist-like", "dim-and-grey", "one-image"])
+def test_to_inputs_gives_float32_images_with_a_channel_dimension(kind):
+    n = 1 if kind == "one-image" else random_int(2, 20)
+    images = made_up_images(n, "dim-and-grey" if kind == "dim-and-grey" else "mnist-like")
     mean, std = 0.2 + 0.1 * torch.rand(()).item(), 0.3 + 0.1 * torch.rand(()).item()
     inputs = mnist.to_inputs(images, mean, std)
-    call = f"to_inputs(<{len(images)} images of 28x28 uint8>, mean={mean:.3f}, std={std:.3f})"
+    call = (
+        f"to_inputs(<{len(images)} images of 28x28 uint8, pixels from {images.min()} to {images.max()}>, "
+        f"mean={mean:.3f}, std={std:.3f})"
+    )
     expect_shape(
         inputs,
         (len(images), 1, 28, 28),
         call,
-        hint="nn.Conv2d wants (N, C, H, W): add the channel dimension with unsqueeze(1).",
+        hint="nn.Conv2d wants (N, C, H, W): add the channel dimension with unsqueeze(1), and keep the batch "
+        "dimension, also for a single image (no squeeze()).",
     )
     expect_dtype(inputs, torch.float32, call)
     expect_close(
         inputs,
         ((images.float() / 255 - mean) / std).unsqueeze(1),
         call,
-        hint="Scale to 0..1 first (divide by 255), then subtract the mean and divide by the std.",
+        hint="Scale to 0..1 first (divide by 255, not by the largest pixel: these images may have no 255), then "
+        "subtract the mean and divide by the std you are given.",
     )
 
 
@@ -85,6 +107,14 @@ def test_the_training_inputs_have_mean_0_and_std_1_and_the_images_are_untouched(
 def test_build_model_maps_each_digit_to_ten_logits(batch):
     model = mnist.build_model()
     assert isinstance(model, nn.Module), f"build_model() should return an nn.Module; got {type(model).__name__}."
+    other = mnist.build_model()
+    shared = {id(parameter) for parameter in model.parameters()} & {id(parameter) for parameter in other.parameters()}
+    assert other is not model and not shared, (
+        "Two calls of build_model() returned "
+        + ("the same model. " if other is model else f"models that share {len(shared)} parameter tensors. ")
+        + "Build a fresh model on every call (nn.Sequential(...) inside the function), so that each training run "
+        "starts from new random weights."
+    )
     n = 1 if batch == "one-digit" else random_int(2, 33)
     inputs = torch.randn(n, 1, 28, 28)
     logits = model.eval()(inputs)
@@ -126,15 +156,21 @@ def test_build_model_returns_logits_not_probabilities():
         "build_model()'s rows are non-negative and sum to 1: the model ends with a softmax. F.cross_entropy "
         "applies log-softmax itself, so a softmax in the model squashes the gradients. End with the last nn.Linear."
     )
+    assert (out < 0).any(), (
+        f"All {out.numel()} logits of build_model() on {len(out)} random inputs are >= 0 (smallest: "
+        f"{out.min().item():.4f}): the model ends with a ReLU, a sigmoid or another squashing layer. Logits are "
+        "unbounded scores, negative ones included: end with the last nn.Linear."
+    )
 
 
 # Task 3: One epoch of training
 
 
 @pytest.mark.task(3)
-def test_train_epoch_sees_every_sample_exactly_once_in_training_mode():
+@pytest.mark.parametrize("last_batch", ["short", "full"])
+def test_train_epoch_sees_every_sample_exactly_once_in_training_mode(last_batch):
     batch_size = random_int(4, 9)
-    probe, _, _, _, _ = an_epoch_on_the_probe(batch_size)
+    probe, _, _, _, _ = an_epoch_on_the_probe(batch_size, n=epoch_size(batch_size, last_batch))
     seen = probe.samples_seen()
     n = len(probe.table)
     assert sorted(seen) == list(range(n)), (
@@ -143,7 +179,12 @@ def test_train_epoch_sees_every_sample_exactly_once_in_training_mode():
         f"Is the last, smaller batch (n % batch_size = {n % batch_size} samples) included? Does each batch start where the last ended?"
     )
     sizes = [len(indices) for indices, _, _ in probe.calls]
-    assert max(sizes) == batch_size, f"train_epoch(..., batch_size={batch_size}) made batches of sizes {sizes}."
+    expected_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    assert sizes == expected_sizes, (
+        f"train_epoch(<{n} samples>, ..., batch_size={batch_size}) made batches of sizes {sizes}, not "
+        f"{expected_sizes}. There are ceil(n / batch_size) batches: no empty batch at the end when n is a multiple "
+        "of batch_size (range(0, n, batch_size) gives the start of each)."
+    )
     modes = {training for _, training, _ in probe.calls}
     assert modes == {True}, (
         "train_epoch ran the model in eval mode. The model may arrive in eval mode (evaluate leaves it so): call "
@@ -177,7 +218,8 @@ def test_train_epoch_steps_once_per_batch_with_that_batch_s_gradient_alone():
     )
     for number, (indices, grad) in enumerate(zip(batches, optimizer.grads), start=1):
         assert grad is not None, (
-            f"At step {number}, the parameters had no .grad: call loss.backward() before optimizer.step()."
+            f"At step {number}, the parameters had no .grad: call loss.backward() before optimizer.step(), "
+            "and optimizer.zero_grad() before loss.backward(), not between it and the step (it clears the gradients)."
         )
         batch_logits = logits[indices].clone().requires_grad_()
         F.cross_entropy(batch_logits, labels[indices]).backward()
@@ -191,9 +233,11 @@ def test_train_epoch_steps_once_per_batch_with_that_batch_s_gradient_alone():
 
 
 @pytest.mark.task(3)
-def test_train_epoch_returns_the_mean_loss_over_every_sample_and_reports_each_batch():
-    reported = []
-    probe, _, logits, labels, loss = an_epoch_on_the_probe(batch_size=random_int(4, 9), on_batch=reported.append)
+@pytest.mark.parametrize("last_batch", ["short", "full"])
+def test_train_epoch_returns_the_mean_loss_over_every_sample_and_reports_each_batch(last_batch):
+    reported, batch_size = [], random_int(4, 9)
+    n = epoch_size(batch_size, last_batch)
+    probe, _, logits, labels, loss = an_epoch_on_the_probe(batch_size, n=n, on_batch=reported.append)
     assert isinstance(loss, float), (
         f"train_epoch should return the mean loss as a Python float (loss.item()); got {loss!r:.80}"
     )
@@ -230,7 +274,8 @@ def test_train_epoch_lowers_the_loss_of_a_real_model():
 
 @pytest.mark.task(4)
 def test_evaluate_returns_the_fraction_of_digits_classified_right():
-    n, batch_size = random_int(25, 60), random_int(6, 10)
+    batch_size = random_int(6, 10)
+    n = random_int(3, 6) * batch_size + random_int(1, batch_size - 1)  # a smaller last batch
     probe, labels = evaluation_probe(n)
     accuracy = mnist.evaluate(probe, indexed_inputs(n), labels, batch_size)
     expected = (probe.table.argmax(dim=1) == labels).double().mean().item()
@@ -241,6 +286,19 @@ def test_evaluate_returns_the_fraction_of_digits_classified_right():
         "Count the right ones over all batches, then divide once: the last batch is smaller."
     )
     assert sorted(probe.samples_seen()) == list(range(n)), "evaluate should look at every digit once."
+    expect_batches(probe, n, batch_size, f"evaluate(model, <{n} digits>, labels, batch_size={batch_size})")
+
+
+@pytest.mark.task(4)
+def test_evaluate_takes_batches_of_1000_digits_by_default():
+    n = 1000 + random_int(1, 999)
+    probe, labels = evaluation_probe(n)
+    accuracy = mnist.evaluate(probe, indexed_inputs(n), labels)
+    expected = (probe.table.argmax(dim=1) == labels).double().mean().item()
+    assert isinstance(accuracy, float) and math.isclose(accuracy, expected, rel_tol=1e-9), (
+        f"evaluate(model, <{n} digits>, labels) returned {accuracy!r:.60}; {expected:.4f} of them are right."
+    )
+    expect_batches(probe, n, 1000, f"evaluate(model, <{n} digits>, labels), without batch_size,")
 
 
 @pytest.mark.task(4)
@@ -268,7 +326,7 @@ def test_evaluate_runs_the_model_in_eval_mode_without_recording_a_graph():
 def test_fit_returns_a_model_in_eval_mode_and_the_training_set_s_stats():
     images, labels = random_images(64), torch.randint(0, CLASSES, (64,))
     reported = []
-    model, mean, std = mnist.fit(images, labels, torch.device("cpu"), time_budget=0.0, on_batch=reported.append)
+    model, mean, std = mnist.fit(images, labels, torch.device("cpu"), epochs=1, on_batch=reported.append)
     assert isinstance(model, nn.Module) and not model.training, (
         "fit should return the trained model in eval mode (model.eval()), ready to predict."
     )
@@ -283,15 +341,59 @@ def test_fit_returns_a_model_in_eval_mode_and_the_training_set_s_stats():
 
 
 @pytest.mark.task(5)
+@pytest.mark.parametrize("settings", ["given", "defaults"])
+def test_fit_trains_its_epochs_in_batches_of_batch_size(settings):
+    if settings == "defaults":
+        epochs, batch_size, given = 2, 128, {}  # the documented defaults: fit(..., epochs=2, batch_size=128)
+    else:
+        epochs, batch_size = 1 + 2 * random_int(0, 1), random_int(16, 40)  # 1 or 3 epochs: never the defaults
+        given = {"epochs": epochs, "batch_size": batch_size}
+    n = (random_int(1, 2) if given else 1) * batch_size + random_int(1, min(batch_size - 1, 32))  # a short last batch
+    images, labels = random_images(n), torch.randint(0, CLASSES, (n,))
+    reported = []
+    mnist.fit(images, labels, torch.device("cpu"), **given, on_batch=reported.append)
+    expected = epochs * math.ceil(n / batch_size)
+    call = f"fit(<{n} images>, labels, torch.device('cpu'){''.join(f', {k}={v}' for k, v in given.items())})"
+    assert len(reported) == expected, (
+        f"{call} reported {len(reported)} batches to on_batch, not {expected}: {epochs} epochs of "
+        f"ceil({n} / {batch_size}) = {math.ceil(n / batch_size)} batches each. Train exactly `epochs` epochs, in "
+        "batches of `batch_size`: pass both on to your loop and to train_epoch, and keep no other numbers."
+        + (" Without them, fit uses their defaults, epochs=2 and batch_size=128." if not given else "")
+    )
+
+
+@pytest.mark.task(5)
+def test_fit_needs_no_on_batch_callback():
+    images, labels = random_images(48), torch.randint(0, CLASSES, (48,))
+    call = "fit(images, labels, torch.device('cpu'), epochs=1) (without on_batch)"
+    result = explained_call(
+        mnist.fit,
+        images,
+        labels,
+        torch.device("cpu"),
+        epochs=1,
+        call=call,
+        explanations={
+            "'NoneType' object is not callable": "on_batch is None by default: call it only when it is given."
+        },
+    )
+    model, _, _ = expect_sequence(result, 3, call)
+    assert isinstance(model, nn.Module), f"{call} should return (model, mean, std); got a {type(model).__name__} first."
+
+
+@pytest.mark.task(5)
 @pytest.mark.slow(
     "training a small CNN takes well under 5 minutes on a laptop CPU (the reference: about 20 s on 2 cores)"
 )
 @pytest.mark.timeout(900)
-def test_fit_reaches_98_percent_on_the_mnist_test_set(mnist_data, training_progress):
+def test_fit_reaches_98_percent_on_the_mnist_test_set(mnist_data, training_progress, record_property):
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     train, test = mnist_data["train"], mnist_data["test"]
-    model, mean, std = mnist.fit(train.images, train.labels, device, on_batch=training_progress)  # `katas run` shows it
+    epochs, batch_size = 2, 128
+    training_progress.plan(epochs, math.ceil(len(train.labels) / batch_size))  # `katas run` draws a bar
+    model, mean, std = mnist.fit(train.images, train.labels, device, epochs, batch_size, on_batch=training_progress)
     accuracy = mnist_accuracy(model, test, mean, std, device)
+    record_property("test accuracy", f"{accuracy:.2%} of the 10,000 test digits (the goal: 98%)")
     assert accuracy >= 0.98, (
         f"fit's model classifies {accuracy:.2%} of the 10,000 test digits right; the goal is 98%.\n"
         "Look at: a convolutional model (two Conv2d blocks with pooling), Adam with a learning rate near 1e-3, "
@@ -305,6 +407,29 @@ def test_fit_reaches_98_percent_on_the_mnist_test_set(mnist_data, training_progr
 def random_images(n):
     """``n`` made-up 28x28 grayscale digits: uint8, mostly dark like MNIST's."""
     return (torch.rand(n, 28, 28) ** 4 * 256).to(torch.uint8)
+
+
+def made_up_images(n, kind):
+    """``n`` random images: ``"mnist-like"`` (0 to 255, mostly dark) or ``"dim-and-grey"`` (about 20 to 200 only)."""
+    if kind == "dim-and-grey":
+        return (torch.rand(n, 28, 28) ** 2 * 180 + 20).to(torch.uint8)
+    return random_images(n)
+
+
+def epoch_size(batch_size, last_batch):
+    """A number of samples whose last batch is ``"full"`` or ``"short"``."""
+    return random_int(2, 4) * batch_size + (0 if last_batch == "full" else random_int(1, batch_size - 1))
+
+
+def expect_batches(probe, n, batch_size, call):
+    """Fail unless the probe saw the ``n`` digits in batches of ``batch_size``, the last one smaller."""
+    sizes = [len(indices) for indices, _, _ in probe.calls]
+    expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    assert sizes == expected, (
+        f"{call} ran the model on batches of {sizes if len(sizes) <= 12 else f'{len(sizes)} sizes'}, not {expected}. "
+        "Run the model on one slice of batch_size digits at a time (the last may be smaller): 10,000 digits at once "
+        "can exhaust the memory of a GPU."
+    )
 
 
 class Probe(nn.Module):
