@@ -5,6 +5,7 @@ import torch
 
 from katas.testing import (
     by_hand,
+    distinct_sizes,
     expect_close,
     expect_equal,
     expect_raises,
@@ -35,7 +36,7 @@ def test_batch_images_puts_the_images_along_a_new_leading_batch_dimension(count)
 
 
 @pytest.mark.task(1)
-@pytest.mark.parametrize("ndim", [1, 2, 3])
+@pytest.mark.parametrize("ndim", [0, 1, 2, 3])
 def test_pair_up_puts_each_x_beside_its_y_in_a_new_last_dimension(ndim):
     shape = random_shape(ndim, low=2)
     xs, ys = torch.randn(shape), torch.randn(shape)
@@ -52,10 +53,10 @@ def test_pair_up_puts_each_x_beside_its_y_in_a_new_last_dimension(ndim):
 
 
 @pytest.mark.task(2)
-@pytest.mark.parametrize("equal_sizes", [False, True], ids=["different-batch-sizes", "equal-batch-sizes"])
-def test_join_batches_makes_one_longer_batch(equal_sizes):
-    sizes = [random_int(2, 6)] * 3 if equal_sizes else [2, 5, 3]
-    rest = random_shape(2)
+@pytest.mark.parametrize("case", ["different-batch-sizes", "equal-batch-sizes", "equal-sized-batches-of-labels"])
+def test_join_batches_makes_one_longer_batch(case):
+    sizes = [2, 5, 3] if case == "different-batch-sizes" else [random_int(2, 6)] * 3
+    rest = () if case.endswith("labels") else random_shape(2)  # labels: one number per example, shape (B,)
     batches = [torch.randn(size, *rest) for size in sizes]
     expect_equal(
         module.join_batches(batches),
@@ -89,10 +90,17 @@ def test_concat_features_lengthens_the_last_dimension(leading_ndim, equal_widths
 
 
 @pytest.mark.task(3)
-@pytest.mark.parametrize("ndim", [1, 3])
+@pytest.mark.parametrize("ndim", [0, 1, 3])
 def test_stack_shape_inserts_the_count_at_dim_for_every_dim_including_negative_ones(ndim):
     shape = random_shape(ndim)
     shapes = [shape] * random_int(7, 9)  # more tensors than any size: every position of the count is visible
+    expect_returned_shape(
+        module.stack_shape,
+        (shapes,),
+        torch.stack(empty_tensors(shapes)).shape,
+        f"stack_shape([{shape}] * {len(shapes)}) with no dim",
+        hint="Without a dim, stack_shape(shapes) works like torch.stack(tensors): dim=0, the count in front.",
+    )
     for dim in range(-ndim - 1, ndim + 1):
         expect_returned_shape(
             module.stack_shape,
@@ -106,18 +114,25 @@ def test_stack_shape_inserts_the_count_at_dim_for_every_dim_including_negative_o
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize(
-    "shapes",
-    [[(2, 3), (3, 2)], [(4, 5), (4, 5), (4, 6)], [(4,), (4, 1)]],
-    ids=["same-number-of-elements", "the-last-one-differs", "an-extra-dimension"],
+    ("shapes", "naming"),
+    [
+        ([(2, 3), (3, 2)], ()),
+        ([(4, 5), (4, 5), (4, 6)], ()),
+        ([(12, 34), (12, 35), (12, 34)], ("34", "35")),
+        ([(4,), (4, 1)], ()),
+    ],
+    ids=["same-number-of-elements", "the-last-one-differs", "the-middle-one-differs", "an-extra-dimension"],
 )
-def test_stack_shape_raises_value_error_unless_every_shape_is_the_same(shapes):
+def test_stack_shape_raises_value_error_unless_every_shape_is_the_same(shapes, naming):
     expect_raises(
         ValueError,
         module.stack_shape,
         shapes,
         0,
         call=f"stack_shape({shapes}, dim=0)",
-        hint="torch.stack needs every tensor to have exactly the same shape; compare each shape with the first.",
+        hint="torch.stack needs every tensor to have exactly the same shape; compare each shape with the first, and "
+        "say in the message which shapes clash (their sizes, in any format).",
+        naming=naming,
     )
 
 
@@ -125,8 +140,16 @@ def test_stack_shape_raises_value_error_unless_every_shape_is_the_same(shapes):
 @pytest.mark.parametrize("ndim", [1, 3])
 def test_cat_shape_adds_up_the_sizes_at_dim_for_every_dim_including_negative_ones(ndim):
     base = random_shape(ndim)
+    shapes = [(size, *base[1:]) for size in distinct_sizes(3, low=7)]  # sizes at dim 0 unlike any other size
+    expect_returned_shape(
+        module.cat_shape,
+        (shapes,),
+        torch.cat(empty_tensors(shapes)).shape,
+        f"cat_shape({shapes}) with no dim",
+        hint="Without a dim, cat_shape(shapes) works like torch.cat(tensors): dim=0, the sizes in front add up.",
+    )
     for dim in range(-ndim, ndim):
-        cat_sizes = (7 + torch.randperm(4)[: random_int(2, 4)]).tolist()  # distinct, and unlike any size of base
+        cat_sizes = (7 + torch.randperm(4)[: 2 + dim % 3]).tolist()  # 2, 3 or 4 distinct sizes, unlike any of base
         shapes = [base[:dim] + (size,) + base[dim:][1:] for size in cat_sizes]
         expect_returned_shape(
             module.cat_shape,
@@ -140,18 +163,34 @@ def test_cat_shape_adds_up_the_sizes_at_dim_for_every_dim_including_negative_one
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize(
-    ("shapes", "dim"),
-    [([(2, 3), (3, 4)], 1), ([(2, 3), (2, 4)], 0), ([(5, 2, 3), (5, 2, 4)], -2), ([(2, 3), (2, 3, 1)], 0)],
-    ids=["rows-differ-in-a-column-cat", "columns-differ-in-a-row-cat", "last-differs-at-dim-minus-2", "an-extra-dim"],
+    ("shapes", "dim", "naming"),
+    [
+        ([(2, 3), (3, 4)], 1, ()),
+        ([(2, 3), (2, 4)], 0, ()),
+        ([(5, 2, 3), (5, 2, 4)], -2, ()),
+        ([(12, 34), (15, 35), (9, 34)], 0, ("34", "35")),
+        ([(2, 3), (2, 3, 1)], 0, ()),
+        ([(5, 2, 3), (5, 2)], -1, ()),
+    ],
+    ids=[
+        "rows-differ-in-a-column-cat",
+        "columns-differ-in-a-row-cat",
+        "last-differs-at-dim-minus-2",
+        "the-middle-one-differs",
+        "an-extra-dim",
+        "a-missing-last-dim",
+    ],
 )
-def test_cat_shape_raises_value_error_when_shapes_differ_outside_dim(shapes, dim):
+def test_cat_shape_raises_value_error_when_shapes_differ_outside_dim(shapes, dim, naming):
     expect_raises(
         ValueError,
         module.cat_shape,
         shapes,
         dim,
         call=f"cat_shape({shapes}, dim={dim})",
-        hint="torch.cat needs the same number of dimensions and equal sizes everywhere except at dim.",
+        hint="torch.cat needs the same number of dimensions and equal sizes everywhere except at dim: compare the "
+        "number of dimensions first. Say in the message which shapes clash (their sizes, in any format).",
+        naming=naming,
     )
 
 
@@ -200,7 +239,7 @@ def test_my_stack_works_without_calling_torch_stack():
 
 RULE = (
     "Line the shapes up from the right and pad the shorter one on the left with 1s; in each position the sizes "
-    "must be equal or one of them 1, and the result takes the other."
+    "must be equal or one of them 1, and the result takes the other (not the larger: a 1 against a 0 gives 0)."
 )
 CLASH = "Two sizes in the same position (counted from the right) clash when they differ and neither is 1."
 
@@ -215,8 +254,17 @@ CLASH = "Two sizes in the same position (counted from the right) clash when they
         ((3, 1), (4,), (3, 4)),
         ((5, 1, 4), (3, 1), (5, 3, 4)),
         ((), (2, 3), (2, 3)),
+        ((3, 1), (0,), (3, 0)),
     ],
-    ids=["equal", "a-size-1-stretches", "missing-leading-dims-count-as-1", "both-stretch", "3-d-and-2-d", "0-d"],
+    ids=[
+        "equal",
+        "a-size-1-stretches",
+        "missing-leading-dims-count-as-1",
+        "both-stretch",
+        "3-d-and-2-d",
+        "0-d",
+        "a-size-1-stretches-to-0",
+    ],
 )
 def test_broadcast_shape_lines_shapes_up_from_the_right_and_stretches_sizes_of_1(shape_a, shape_b, expected):
     call = f"broadcast_shape({shape_a}, {shape_b})"
@@ -225,13 +273,28 @@ def test_broadcast_shape_lines_shapes_up_from_the_right_and_stretches_sizes_of_1
 
 @pytest.mark.task(5)
 @pytest.mark.parametrize(
-    ("shape_a", "shape_b"),
-    [((3,), (4,)), ((2, 3), (3, 2)), ((3,), (3, 2)), ((2, 1, 4), (3, 5))],
-    ids=["different-sizes", "neither-size-is-1", "aligned-from-the-right-not-the-left", "a-1-elsewhere-does-not-help"],
+    ("shape_a", "shape_b", "naming"),
+    [
+        ((3,), (4,), ()),
+        ((2, 3), (3, 2), ()),
+        ((3,), (3, 2), ()),
+        ((2, 1, 4), (3, 5), ()),
+        ((0,), (3,), ()),
+        ((5, 13), (17,), ("13", "17")),
+    ],
+    ids=[
+        "different-sizes",
+        "neither-size-is-1",
+        "aligned-from-the-right-not-the-left",
+        "a-1-elsewhere-does-not-help",
+        "0-is-not-1",
+        "13-against-17",
+    ],
 )
-def test_broadcast_shape_raises_value_error_for_shapes_that_clash(shape_a, shape_b):
+def test_broadcast_shape_raises_value_error_for_shapes_that_clash(shape_a, shape_b, naming):
     call = f"broadcast_shape({shape_a}, {shape_b})"
-    expect_raises(ValueError, module.broadcast_shape, shape_a, shape_b, call=call, hint=CLASH)
+    hint = f"{CLASH} Say in the message which sizes clash."
+    expect_raises(ValueError, module.broadcast_shape, shape_a, shape_b, call=call, hint=hint, naming=naming)
 
 
 @pytest.mark.task(5)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from katas.testing import (
+    by_hand,
     distinct_sizes,
     expect_close,
     expect_equal,
@@ -268,16 +269,21 @@ def test_tile_view_shares_the_rows_memory_instead_of_copying_it(layout):
 
 
 @pytest.mark.task(7)
-def test_tile_copy_has_rows_that_change_independently():
+@pytest.mark.parametrize("rows", ["several", "one"])
+def test_tile_copy_has_rows_that_change_independently(rows):
     d, n = distinct_sizes(2)
+    n = 1 if rows == "one" else n
     row = torch.randn(d)
     call = f"tile_copy({described(row)}, n={n})"
     result = expect_returns(torch.stack([row] * n), module.tile_copy, row, n, call=call, hint="")
     original = row.clone()
     result[0] += 1
     shared = "the result shares memory with row, as expand's view does. A copy (repeat) gives each row its own memory."
-    assert torch.equal(row, original), f"After result = {call} and result[0] += 1, row changed too: {shared}"
-    assert torch.equal(result[1:], torch.stack([row] * (n - 1))), (
+    assert torch.equal(row, original), (
+        f"After result = {call} and result[0] += 1, row changed too: {shared} (.contiguous() copies only a tensor "
+        "that is not contiguous already, and n = 1 rows of a row already are.)"
+    )
+    assert torch.equal(result[1:], row.expand(n - 1, -1)), (
         f"After result = {call} and result[0] += 1, the other rows of the result changed too: {shared}"
     )
 
@@ -323,24 +329,32 @@ def test_outer_product_multiplies_every_entry_of_a_by_every_entry_of_b(sizes):
 
 
 @pytest.mark.task(8)
-@pytest.mark.parametrize("sizes", ["all-different", "all-equal", "on-a-line", "one-point-in-p"])
+@pytest.mark.parametrize("sizes", ["all-different", "all-equal", "on-a-line", "one-point-in-p", "points-in-both"])
 def test_pairwise_distances_match_torch_cdist(sizes):
     n, m, d = distinct_sizes(3)
     shapes = {"all-different": (n, m, d), "all-equal": (d, d, d), "on-a-line": (n, m, 1), "one-point-in-p": (1, m, d)}
-    n, m, d = shapes[sizes]
-    p, q = torch.randn(n, d), torch.randn(m, d)
-    expect_returns(
-        torch.cdist(p, q),
-        module.pairwise_distances,
-        p,
-        q,
-        call=f"pairwise_distances({described(p)}, {described(q)})",
-        hint="Give p shape (N, 1, D) and q shape (1, M, D): their difference is (N, M, D), every p[i] - q[j]. "
-        "Then square, sum over the last dimension (D) and take the square root. Swapping the new dimensions "
-        "gives the transpose, (M, N).",
-        rtol=1e-4,
-        atol=1e-4,
-    )
+    n, m, d = shapes.get(sizes, (n, m, d))
+    p, q = torch.randn(n, d) * 10, torch.randn(m, d) * 10
+    if sizes == "points-in-both":
+        p[0], p[-1] = q[-1], q[0]  # distance exactly 0
+    expected = torch.cdist(p, q)
+    call = f"pairwise_distances({described(p)}, {described(q)})"
+    with by_hand(
+        [(torch, "cdist")], advice="Write it with broadcasting: p[:, None] - q[None] holds every p[i] - q[j]."
+    ):
+        expect_returns(
+            expected,
+            module.pairwise_distances,
+            p,
+            q,
+            call=call + (", where p[0] is q[-1] and p[-1] is q[0]," if sizes == "points-in-both" else ""),
+            hint="Give p shape (N, 1, D) and q shape (1, M, D): their difference is (N, M, D), every p[i] - q[j]. "
+            "Then square, sum over the last dimension (D) and take the square root. Swapping the new dimensions "
+            "gives the transpose, (M, N). Expanding |p - q|² into |p|² + |q|² - 2 p·q loses the small distances "
+            "to rounding (and the square root of a tiny negative number is nan).",
+            rtol=1e-4,
+            atol=1e-4,
+        )
 
 
 # --- Helpers ---

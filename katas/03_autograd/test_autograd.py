@@ -13,6 +13,7 @@ from katas.testing import (
     expect_untouched,
     explained_call,
     kata_module,
+    random_int,
     random_shape,
 )
 
@@ -147,16 +148,22 @@ def test_layer_gradients_include_the_gradient_of_the_hidden_layer(requires_grad)
 # Task 3: Gradients accumulate
 
 LEFTOVER = "It includes the leftover gradient w.grad held on entry: reset w.grad before the first backward."
+NO_GRAD_YET = {
+    "'NoneType' object has no attribute": "w.grad is None until a backward reaches w, and this w had no gradient "
+    "yet: w.grad.zero_() needs a tensor to zero. Reset with w.grad = None, which works either way."
+}
 
 
 @pytest.mark.task(3)
-def test_gradients_one_by_one_gives_each_loss_its_own_gradient():
+@pytest.mark.parametrize("leftover", [True, False], ids=["w-with-a-leftover-grad", "w-without-a-grad-yet"])
+def test_gradients_one_by_one_gives_each_loss_its_own_gradient(leftover):
     n, count = random_shape(2, low=3)
-    w = parameter(n)
-    leftover = w.grad.clone()
+    w = parameter(n, leftover)
+    leftover = w.grad.clone() if leftover else torch.zeros(n, dtype=DOUBLE)
     losses = random_losses(n, count)
     call = f"gradients_one_by_one(<{count} losses>, w)"
-    got = expect_sequence(module.gradients_one_by_one(losses, w), count, call)
+    got = explained_call(module.gradients_one_by_one, losses, w, call=call, explanations=NO_GRAD_YET)
+    got = expect_sequence(got, count, call)
     expected = [gradient_of(loss_fn, w) for loss_fn in losses]
     adds = "backward adds into w.grad. Reset it (w.grad = None) before each backward."
     kept = (
@@ -175,15 +182,16 @@ def test_gradients_one_by_one_gives_each_loss_its_own_gradient():
 
 
 @pytest.mark.task(3)
-def test_accumulated_gradient_adds_up_the_gradients_of_every_loss_and_nothing_else():
+@pytest.mark.parametrize("leftover", [True, False], ids=["w-with-a-leftover-grad", "w-without-a-grad-yet"])
+def test_accumulated_gradient_adds_up_the_gradients_of_every_loss_and_nothing_else(leftover):
     n, count = random_shape(2, low=3)
-    w = parameter(n)
-    leftover = w.grad.clone()
+    w = parameter(n, leftover)
+    leftover = w.grad.clone() if leftover else torch.zeros(n, dtype=DOUBLE)
     losses = random_losses(n, count)
     expected_each = [gradient_of(loss_fn, w) for loss_fn in losses]
     expected = sum(expected_each[1:], expected_each[0])
     call = f"accumulated_gradient(<{count} losses>, w)"
-    got = module.accumulated_gradient(losses, w)
+    got = explained_call(module.accumulated_gradient, losses, w, call=call, explanations=NO_GRAD_YET)
     mistakes = [
         (expected + leftover, LEFTOVER),
         (
@@ -255,10 +263,18 @@ def test_sgd_step_moves_each_parameter_in_place_and_keeps_it_a_leaf():
 
 @pytest.mark.task(4)
 def test_straight_through_round_rounds_forward_and_passes_gradients_straight_back():
-    x = (3 * torch.randn(random_shape(2), dtype=DOUBLE)).requires_grad_()
+    x = 3 * torch.randn(random_shape(2, low=3), dtype=DOUBLE)
+    x.view(-1)[:6] = torch.tensor([0.5, 1.5, 2.5, -0.5, -2.5, 3.0])  # half-way values, and a whole number
+    x.requires_grad_()
     upstream = torch.randn_like(x)
     y = expect_tensor(module.straight_through_round(x), "straight_through_round(x)")
-    expect_close(y, torch.round(x.detach()), "straight_through_round(x)", hint="The values are torch.round(x).")
+    expect_close(
+        y,
+        torch.round(x.detach()),
+        "straight_through_round(x), x starting with 0.5, 1.5, 2.5, -0.5, -2.5, 3.0,",
+        hint="The values are torch.round(x), which rounds a half to the even neighbour (0.5 to 0, 2.5 to 2); "
+        "floor(x + 0.5) rounds halves up.",
+    )
     assert y.requires_grad, (
         "straight_through_round(x) returned a tensor that is not connected to x: you detached all of it. "
         "Detach only the part whose derivative you want to hide: x + (torch.round(x) - x).detach()."
@@ -281,10 +297,13 @@ def test_backward_chain_lists_the_nodes_from_the_output_back_to_the_leaf(length)
         f"{call} should return a list of strings, got {got!r:.200}. type(node).__name__ is a node's class name."
     )
     got = [name.split("::")[-1] for name in got]  # node.name() spells AccumulateGrad "torch::autograd::AccumulateGrad"
+    early = len(got) < len(expected) and got == expected[: len(got)]
+    stopped = f" Your walk stopped after {got[-1:]}: a None parent (a constant operand) is no reason to stop." * early
     assert got == expected, (
         f"{call} returned the wrong chain.\n  expected: {expected}\n  got:      {got}\n"
-        "Start at y.grad_fn, follow the first parent in node.next_functions that is not None, and stop after the "
-        "leaf's AccumulateGrad (its next_functions is empty)."
+        "Start at y.grad_fn, follow the first parent in node.next_functions that is not None (a constant first "
+        "operand, as in c * t, puts a None before it), and stop after the leaf's AccumulateGrad (its next_functions "
+        "is empty)." + stopped
     )
 
 
@@ -294,9 +313,10 @@ def test_count_operations_counts_every_node_of_a_random_graph_once(operations):
     y, expected = random_graph(operations)
     got = module.count_operations(y)
     assert got == expected, (
-        f"count_operations(y) returned {got!r}, expected {expected} for a graph with {expected} operations. "
-        "Visit every parent in next_functions (skip None), keep a set of the nodes you have seen so that a shared "
-        "node counts once, and don't count AccumulateGrad."
+        f"count_operations(y) returned {got!r}, expected {expected} for a graph with {expected} operations, some "
+        "with a constant as their first operand and some with one as their second. Visit every parent in "
+        "next_functions (skip a None and go on with the rest), keep a set of the nodes you have seen so that a "
+        "shared node counts once, and don't count AccumulateGrad."
     )
 
 
@@ -315,10 +335,31 @@ def test_count_operations_counts_a_node_shared_by_two_operations_once():
 
 
 @pytest.mark.task(6)
-@pytest.mark.parametrize("where", ["small", "large-positive", "large-negative"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "small",
+        "large-positive",
+        "large-negative",
+        "zero",
+        "exactly-1",
+        "exactly-minus-1",
+        "a-power-of-2",
+        "minus-a-power-of-2",
+    ],
+)
 def test_halve_until_small_is_differentiated_along_the_loop_it_ran(where):
-    magnitude = torch.rand(()).item() if where == "small" else 2 + 300 * torch.rand(()).item()
-    value = -magnitude if where == "large-negative" else magnitude
+    power = 2.0 ** random_int(1, 9)  # halves down to exactly 1, which is small enough
+    value = {
+        "small": torch.rand(()).item(),
+        "large-positive": 2 + 300 * torch.rand(()).item(),
+        "large-negative": -2 - 300 * torch.rand(()).item(),
+        "zero": 0.0,
+        "exactly-1": 1.0,
+        "exactly-minus-1": -1.0,
+        "a-power-of-2": power,
+        "minus-a-power-of-2": -power,
+    }[where]
     x = torch.tensor(value, dtype=DOUBLE, requires_grad=True)
     halvings = 0
     while abs(value) / 2**halvings > 1:
@@ -326,25 +367,46 @@ def test_halve_until_small_is_differentiated_along_the_loop_it_ran(where):
     call = f"halve_until_small(tensor({value:.4f}))"
     in_place = {"leaf Variable": "x /= 2 changes the caller's x in place. x = x / 2 makes a new, recorded tensor."}
     got = expect_tensor(explained_call(module.halve_until_small, x, call=call, explanations=in_place), call)
-    expect_close(got, torch.tensor(value / 2**halvings, dtype=DOUBLE), call, hint="Compare magnitudes: x.abs() > 1.")
-    assert got.requires_grad, f"{call} returned a tensor not connected to x: use tensor operations, not .item()."
+    expect_connected(got, call)
+    hint = "Halve while the magnitude is above 1: x.abs() > 1. A magnitude of exactly 1 is small enough."
+    expect_close(got, torch.tensor(value / 2**halvings, dtype=DOUBLE), call, hint=hint)
     (derivative,) = torch.autograd.grad(got, x)
     expect_close(derivative, torch.tensor(0.5**halvings, dtype=DOUBLE), f"the derivative of {call}")
     expect_equal(x.detach(), torch.tensor(value, dtype=DOUBLE), f"x after {call}", hint="Don't change the caller's x.")
 
 
 @pytest.mark.task(6)
-@pytest.mark.parametrize("where", ["inside", "above", "below"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "inside",
+        "above",
+        "below",
+        "zero",
+        "exactly-1",
+        "exactly-minus-1",
+        "between-1-and-2",
+        "between-minus-2-and-minus-1",
+    ],
+)
 def test_huber_is_differentiated_along_the_branch_python_took(where):
-    magnitude = torch.rand(()).item() if where == "inside" else 1 + 5 * torch.rand(()).item()
-    value = -magnitude if where == "below" or (where == "inside" and torch.rand(()) < 0.5) else magnitude
+    value = {
+        "inside": (2 * torch.rand(()).item() - 1) or 0.5,
+        "above": 2 + 4 * torch.rand(()).item(),
+        "below": -2 - 4 * torch.rand(()).item(),
+        "zero": 0.0,
+        "exactly-1": 1.0,
+        "exactly-minus-1": -1.0,
+        "between-1-and-2": 2 - torch.rand(()).item(),
+        "between-minus-2-and-minus-1": torch.rand(()).item() - 2,
+    }[where]
     x = torch.tensor(value, dtype=DOUBLE, requires_grad=True)
     call = f"huber(tensor({value:.4f}))"
     got = expect_tensor(module.huber(x), call)
+    expect_connected(got, call)
     inside = abs(value) <= 1
     expected = value**2 if inside else 2 * abs(value) - 1
     expect_close(got, torch.tensor(expected, dtype=DOUBLE), call, hint="x**2 where |x| <= 1, else 2|x| - 1.")
-    assert got.requires_grad, f"{call} returned a tensor not connected to x: use tensor operations, not .item()."
     (derivative,) = torch.autograd.grad(got, x)
     slope = 2 * value if inside else 2 * (1 if value > 0 else -1)
     expect_close(derivative, torch.tensor(slope, dtype=DOUBLE), f"the derivative of {call}")
@@ -382,11 +444,11 @@ def test_gradient_penalty_can_itself_be_differentiated_with_respect_to_the_param
         f"{call} wrote into w.grad. backward() fills the .grad of every leaf it reaches, the model's parameters "
         "included; torch.autograd.grad(output, x, create_graph=True) returns the gradient and leaves .grad alone."
     )
-    expect_close(penalty, (w.detach() ** 2 * torch.cos(x) ** 2).sum(), call, hint="The gradient is w * cos(x).")
-    assert penalty.requires_grad, (
+    assert expect_tensor(penalty, call).requires_grad, (
         f"{call} returned a penalty that is not connected to w: pass create_graph=True so that the gradient "
-        "(and what you compute from it) is recorded, and don't detach it."
+        "(and what you compute from it) is recorded, and don't detach it (nor turn it into a number with .item())."
     )
+    expect_close(penalty, (w.detach() ** 2 * torch.cos(x) ** 2).sum(), call, hint="The gradient is w * cos(x).")
     penalty.backward()
     expect_close(w.grad, 2 * w.detach() * torch.cos(x) ** 2, f"the gradient of {call} with respect to w")
 
@@ -395,18 +457,20 @@ def test_gradient_penalty_can_itself_be_differentiated_with_respect_to_the_param
 
 
 @pytest.mark.task(8)
-def test_two_head_gradients_match_each_head_alone_with_shared_features_computed_once():
+@pytest.mark.parametrize("leftover", [True, False], ids=["w-with-a-leftover-grad", "w-without-a-grad-yet"])
+def test_two_head_gradients_match_each_head_alone_with_shared_features_computed_once(leftover):
     n, m = random_shape(2, low=2)
     a, u = torch.randn(m, n, dtype=DOUBLE), torch.randn(m, dtype=DOUBLE)
     shared = Counted(lambda w: torch.tanh(a @ w))
     heads = {"a": lambda h: (h * u).sum(), "b": lambda h: (h**2).sum()}
-    w = parameter(n)
-    leftover = w.grad.clone()
+    w = parameter(n, leftover)
+    leftover = w.grad.clone() if leftover else torch.zeros(n, dtype=DOUBLE)
     expected = [gradient_of(lambda w, head=head: head(torch.tanh(a @ w)), w) for head in heads.values()]
     call = "two_head_gradients(shared, head_a, head_b, w)"
     second_time = {
         "second time": "The first backward freed the graph of shared(w) (the values it saved for the backward pass). "
-        "Keep it for the second head: head_a(features).backward(retain_graph=True)."
+        "Keep it for the second head: head_a(features).backward(retain_graph=True).",
+        **NO_GRAD_YET,
     }
     got = explained_call(module.two_head_gradients, shared, *heads.values(), w, call=call, explanations=second_time)
     got = expect_sequence(got, 2, call)
@@ -462,11 +526,21 @@ def random_losses(n, count):
     return [kinds[i % len(kinds)](i) for i in range(count)]
 
 
-def parameter(n):
-    """A parameter of n entries (a leaf that requires grad), holding a leftover .grad from an earlier step."""
+def parameter(n, leftover=True):
+    """A parameter of n entries (a leaf that requires grad), holding a leftover .grad from an earlier step or none."""
     w = torch.randn(n, dtype=DOUBLE, requires_grad=True)
-    w.grad = torch.randn_like(w)
+    w.grad = torch.randn_like(w) if leftover else None
     return w
+
+
+def expect_connected(result, call):
+    """Fail unless ``result`` (computed from a leaf x) is still connected to x, the first thing to check."""
+    __tracebackhide__ = True
+    assert result.requires_grad, (
+        f"{call} returned a tensor that is not connected to x (requires_grad=False): .item() or float() turns x "
+        "into a Python number with no history, and a tensor made from that number starts a new one. Use tensor "
+        "operations (x / 2, x**2, x.abs()) all the way; comparing in an `if` or `while` is fine."
+    )
 
 
 # The operations random_chain draws from.
@@ -474,33 +548,50 @@ UNARY = [torch.exp, torch.sin, torch.tanh, lambda t: t * 3, lambda t: t + 1, lam
 
 
 def random_chain(length):
-    """``y`` computed from a leaf by ``length`` random operations and a sum, with its expected backward chain."""
-    t = torch.randn(random_shape(1)[0], dtype=DOUBLE, requires_grad=True)
+    """``y`` computed from a leaf by ``length`` random operations and a sum, with its expected backward chain.
+
+    From two operations on, one of them has a constant tensor as its first operand (a None *before* the chain in
+    next_functions) and another one as its second operand (a None after it), at random places."""
+    n = random_shape(1)[0]
+    t, constant = torch.randn(n, dtype=DOUBLE, requires_grad=True), torch.randn(n, dtype=DOUBLE)
+    operations = [UNARY[choice] for choice in torch.randint(len(UNARY), (length,)).tolist()]
+    if length >= 2:
+        first, second = torch.randperm(length)[:2].tolist()
+        operations[first] = lambda t: constant * t
+        operations[second] = lambda t: t - constant
     names = []
-    for choice in torch.randint(len(UNARY), (length,)).tolist():
-        t = UNARY[choice](t)
+    for operation in operations:
+        t = operation(t)
         names.append(type(t.grad_fn).__name__)
     y = t.sum()
     return y, [type(y.grad_fn).__name__, *reversed(names), "AccumulateGrad"]
 
 
 def random_graph(operations):
-    """``y`` computed from two leaves by ``operations`` operations (many reuse earlier results) and a sum."""
+    """``y`` computed from two leaves by ``operations`` operations (many reuse earlier results) and a sum.
+
+    One operation has a constant as its second operand and another one has it as its first, at random places:
+    next_functions then holds a None after a parent and a None before one."""
     n = random_shape(1)[0]
     a, b = (torch.randn(n, dtype=DOUBLE, requires_grad=True) for _ in range(2))
     constant = torch.randn(n, dtype=DOUBLE)  # does not require grad: a None in next_functions
+    kinds = torch.randint(4, (operations,)).tolist()
+    first, second = torch.randperm(operations)[:2].tolist()
+    kinds[first], kinds[second] = 2, 3
     pool, count = [a, b], 0
-    for _ in range(operations):
+    for kind in kinds:
         other = pool[torch.randint(len(pool), ()).item()]
-        kind = torch.randint(3, ()).item()
         if kind == 0:
             result = pool[-1] * other
         elif kind == 1:
             result = pool[-1] + torch.cos(other)
             count += 1  # the cos is a node too
-        else:
+        elif kind == 2:
             result = torch.sin(pool[-1] * constant)
             count += 1
+        else:
+            result = torch.tanh(constant * pool[-1]) + other
+            count += 2  # the product and the tanh
         pool.append(result)
         count += 1
     return pool[-1].sum(), count + 1
