@@ -11,6 +11,9 @@ from katas.testing import by_hand, expect_close, explained_call, kata_module, ra
 
 optimizers = kata_module(__file__)
 
+POSITIONS = ["first", "middle", "last"]  # where the parameter that often has no gradient sits in the list
+MODELS = ["tanh-second", "layer-norm-second", "first-without-bias"]  # nn.Sequential models for slower_first_layer
+
 
 # Task 1: SGD with momentum and weight decay
 
@@ -52,12 +55,14 @@ def test_sgd_without_momentum_moves_each_parameter_by_lr_times_its_gradient():
 @pytest.mark.parametrize(
     "settings",
     [
+        dict(),
         dict(lr=0.05),
         dict(lr=0.05, momentum=0.9),
         dict(lr=0.05, weight_decay=1e-2),
+        dict(lr=0.05, dampening=0.5),
         dict(lr=0.05, momentum=0.9, dampening=0.5, weight_decay=1e-2),
     ],
-    ids=["plain", "momentum", "weight-decay", "everything"],
+    ids=["defaults", "plain", "momentum", "weight-decay", "dampening-without-momentum", "everything"],
 )
 def test_sgd_follows_torch_optim_sgd_for_100_steps(settings):
     expect_same_steps("SGD", settings)
@@ -85,17 +90,48 @@ def test_sgd_adds_weight_decay_to_the_gradient_before_momentum():
 
 
 @pytest.mark.task(1)
-def test_sgd_step_skips_parameters_without_a_gradient():
+@pytest.mark.parametrize("position", POSITIONS)
+def test_sgd_step_skips_parameters_without_a_gradient(position):
+    expect_same_steps(
+        "SGD",
+        dict(lr=0.1, momentum=0.9, weight_decay=0.1),
+        steps=4,
+        position=position,
+        hint=skip_hint(position) + " It stays as it is, even with weight decay.",
+    )
+
+
+@pytest.mark.task(1)
+def test_sgd_without_momentum_keeps_no_momentum_buffer():
     problem = LeastSquares()
     params = problem.fresh_parameters()
-    problem.compute_gradients(params)
-    settings = dict(lr=0.1, momentum=0.9, weight_decay=0.1)
-    take_step(optimizers.SGD(list(params.values()), **settings), describe("SGD", settings))
-    expect_close(
-        params["sometimes"],
-        problem.start["sometimes"],
-        f"a parameter whose .grad is None, after one step of {describe('SGD', settings)},",
-        hint="A parameter without a gradient is left alone, even with weight decay: skip it.",
+    settings = dict(lr=0.05)
+    optimizer = optimizers.SGD(list(params.values()), **settings)
+    for step in range(1, 4):
+        problem.compute_gradients(params, step)
+        take_step(optimizer, describe("SGD", settings))
+    names = {param: name for name, param in params.items()}
+    kept = {
+        THE[names[p]]: sorted(k for k, v in state.items() if torch.is_tensor(v)) for p, state in optimizer.state.items()
+    }
+    kept = {name: keys for name, keys in kept.items() if keys}
+    assert not kept, (
+        f"your {describe('SGD', settings)} keeps tensors in its state after 3 steps: {kept}. With momentum 0 the "
+        "update is θ ← θ − γ·g: torch keeps no buffer, and each one costs a copy of its parameter. "
+        "Only touch self.state[p] when momentum ≠ 0."
+    )
+
+
+@pytest.mark.task(1)
+def test_sgd_multiplies_the_momentum_buffer_by_the_current_learning_rate():
+    expect_same_steps(
+        "SGD",
+        dict(lr=0.05, momentum=0.9, dampening=0.5),
+        steps=12,
+        lr_factor=lambda step: 0.5 ** (step // 4),
+        hint="Here the lr halves every 4 steps, as a learning-rate scheduler changes group['lr']. "
+        "θ ← θ − γ·b multiplies the buffer by the current γ; a buffer that takes in γ·g (b ← μ·b + γ·g) "
+        "keeps the old learning rates in it, and agrees with torch only while γ stays the same.",
     )
 
 
@@ -126,12 +162,13 @@ def test_sgd_step_changes_the_parameters_in_place_without_recording_autograd_his
 @pytest.mark.parametrize(
     "settings",
     [
+        dict(),
         dict(lr=0.01),
         dict(lr=0.01, alpha=0.9),
         dict(lr=0.01, weight_decay=1e-2),
         dict(lr=0.01, alpha=0.9, eps=1e-3, weight_decay=1e-2),
     ],
-    ids=["default-alpha", "alpha-0.9", "weight-decay", "everything"],
+    ids=["defaults", "default-alpha", "alpha-0.9", "weight-decay", "everything"],
 )
 def test_rmsprop_follows_torch_optim_rmsprop_for_100_steps(settings):
     expect_same_steps("RMSprop", settings)
@@ -145,6 +182,12 @@ def test_rmsprop_keeps_a_fraction_alpha_of_the_old_square_average():
         steps=3,
         hint="v ← α·v + (1 − α)·g²: alpha weighs the OLD average, so after the first step v = (1 − α)·g².",
     )
+
+
+@pytest.mark.task(2)
+@pytest.mark.parametrize("position", POSITIONS)
+def test_rmsprop_step_skips_parameters_without_a_gradient(position):
+    expect_same_steps("RMSprop", dict(lr=0.01, weight_decay=0.1), steps=4, position=position, hint=skip_hint(position))
 
 
 @pytest.mark.task(2)
@@ -164,12 +207,13 @@ def test_rmsprop_adds_eps_after_the_square_root():
 @pytest.mark.parametrize(
     "settings",
     [
+        dict(),
         dict(lr=0.01),
         dict(lr=0.01, betas=(0.8, 0.99)),
         dict(lr=0.01, weight_decay=1e-2),
         dict(lr=0.01, betas=(0.5, 0.9), eps=1e-3, weight_decay=1e-2),
     ],
-    ids=["default-betas", "other-betas", "weight-decay", "everything"],
+    ids=["defaults", "default-betas", "other-betas", "weight-decay", "everything"],
 )
 def test_adam_follows_torch_optim_adam_for_100_steps(settings):
     expect_same_steps("Adam", settings)
@@ -206,6 +250,12 @@ def test_adam_counts_steps_from_one_in_the_bias_correction():
 
 
 @pytest.mark.task(3)
+@pytest.mark.parametrize("position", POSITIONS)
+def test_adam_step_skips_parameters_without_a_gradient(position):
+    expect_same_steps("Adam", dict(lr=0.01, weight_decay=0.1), steps=4, position=position, hint=skip_hint(position))
+
+
+@pytest.mark.task(3)
 def test_adam_adds_eps_after_the_square_root():
     expect_same_steps(
         "Adam",
@@ -219,9 +269,10 @@ def test_adam_adds_eps_after_the_square_root():
 
 
 @pytest.mark.task(4)
-def test_slower_first_layer_puts_every_parameter_in_exactly_one_group():
-    model = three_layer_model()
-    optimizer = optimizers.slower_first_layer(model, lr=0.1, first_layer_lr=0.01)
+@pytest.mark.parametrize("kind", MODELS)
+def test_slower_first_layer_puts_every_parameter_in_exactly_one_group(kind):
+    model = three_layer_model(kind)
+    optimizer = slower_first_layer_of(model)
     assert isinstance(optimizer, torch.optim.Optimizer), (
         f"slower_first_layer(...) should return a torch.optim.SGD, not {type(optimizer).__name__}."
     )
@@ -235,21 +286,24 @@ def test_slower_first_layer_puts_every_parameter_in_exactly_one_group():
 
 
 @pytest.mark.task(4)
-def test_slower_first_layer_steps_the_first_layer_with_its_own_learning_rate():
-    model = three_layer_model()
-    optimizer = optimizers.slower_first_layer(model, lr=0.1, first_layer_lr=0.01)
-    for param in model.parameters():
-        param.grad = torch.randn_like(param)
+@pytest.mark.parametrize("kind", MODELS)
+def test_slower_first_layer_steps_the_first_layer_with_its_own_learning_rate(kind):
+    model = three_layer_model(kind)
+    optimizer = slower_first_layer_of(model)
     lrs = {name: 0.01 if name.startswith("0.") else 0.1 for name, _ in model.named_parameters()}
-    expected = {name: p.detach() - lrs[name] * p.grad for name, p in model.named_parameters()}
-    optimizer.step()
-    for name, param in model.named_parameters():
-        expect_close(
-            param,
-            expected[name],
-            f"model.{name} after one step of slower_first_layer(model, lr=0.1, first_layer_lr=0.01)",
-            hint="model[0]'s weight and bias move with lr 0.01, every other parameter with 0.1 (plain SGD).",
-        )
+    for step in (1, 2):
+        for param in model.parameters():
+            param.grad = torch.randn_like(param)
+        expected = {name: p.detach() - lrs[name] * p.grad for name, p in model.named_parameters()}
+        optimizer.step()
+        for name, param in model.named_parameters():
+            expect_close(
+                param,
+                expected[name],
+                f"model.{name} after step {step} of slower_first_layer(model, lr=0.1, first_layer_lr=0.01)",
+                hint="model[0]'s parameters move with lr 0.01, every other parameter with 0.1, each step by "
+                "lr times its own gradient: plain SGD, no momentum.",
+            )
 
 
 @pytest.mark.task(4)
@@ -434,7 +488,7 @@ def test_train_zeroes_the_gradients_so_each_step_sees_only_its_own_batch():
         recorder,
         steps=len(recorder.grads),
         hint="backward() ADDS to .grad: without optimizer.zero_grad() before each backward(), "
-        "step k sees the sum of the gradients of batches 1 to k.",
+        "step k sees the sum of the gradients of batches 1 to k (and of what .grad held before train began).",
     )
 
 
@@ -473,9 +527,18 @@ STEP_ERRORS = {  # what torch's errors (and by_hand's refusal) mean in a first o
     "by zero": "Is a step counter 0 on the first step? t counts from 1, so 1 − βᵗ is never 0.",
 }
 STEP_ERRORS["cannot be raised to a negative power"] = STEP_ERRORS["by zero"]  # 0.0 ** -0.5: a ZeroDivisionError too
+SETTINGS = {  # what each optimizer's param groups hold, under the names of its arguments
+    "SGD": ("lr", "momentum", "dampening", "weight_decay"),
+    "RMSprop": ("lr", "alpha", "eps", "weight_decay"),
+    "Adam": ("lr", "betas", "eps", "weight_decay"),
+}
 STATE_KEYS = {"SGD": ("momentum_buffer",), "RMSprop": ("square_avg",), "Adam": ("step", "exp_avg", "exp_avg_sq")}
 STATEFUL_SETTINGS = {"SGD": dict(lr=0.05, momentum=0.9), "RMSprop": dict(lr=0.01), "Adam": dict(lr=0.01)}
 LOOP_ORDER = "The order is: optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step()."
+LEFTOVER = (
+    "Step 1 used the gradients the model came in with plus batch 1's: clear them with optimizer.zero_grad() "
+    "before each loss.backward(), the first one included (clearing after step() comes too late for the first)."
+)
 
 
 class LeastSquares:
@@ -484,19 +547,22 @@ class LeastSquares:
     Ten minibatches, taken in turn, keep the gradients noisy: they never die out near the optimum, where
     rounding differences between two correct optimizers could grow. ``sometimes`` gets a gradient only on
     every third step (as a layer that a batch may not use), so its .grad is None on the other steps and it
-    takes fewer steps than the others.
+    takes fewer steps than the others. ``position`` (one of POSITIONS) is where it sits among the parameters.
     """
 
-    def __init__(self, batches=10):
+    def __init__(self, batches=10, position="last"):
         samples, features, outputs = random_shape(3, low=2, high=5)
         self.inputs = torch.randn(batches, samples + 4, features, dtype=torch.float64)
         self.targets = torch.randn(batches, samples + 4, outputs, dtype=torch.float64)
         self.sometimes_grads = torch.randn(batches, 2, dtype=torch.float64)
-        self.start = {
+        start = {
             "weight": torch.randn(features, outputs, dtype=torch.float64),
             "bias": torch.randn(outputs, dtype=torch.float64),
             "sometimes": torch.randn(2, dtype=torch.float64),
         }
+        order = ["weight", "bias"]
+        order.insert(POSITIONS.index(position), "sometimes")
+        self.start = {name: start[name] for name in order}
 
     def fresh_parameters(self):
         """A new copy of the starting point: {name: leaf tensor that requires grad}."""
@@ -527,10 +593,28 @@ def describe(name, settings):
 
 
 def take_step(optimizer, label):
-    """Your ``optimizer.step()``: torch's own updates refused, the errors of first optimizers explained."""
+    """Your ``optimizer.step()``: torch's own updates refused, the errors of first optimizers explained; then grad
+    mode, the parameters and their .grad must be as torch's step leaves them."""
     __tracebackhide__ = True
+    params = [param for group in optimizer.param_groups for param in group["params"]]
+    grads = [None if param.grad is None else param.grad.clone() for param in params]
     with by_hand(torchs_own_updates(), advice="That is torch.optim's own update."):
         explained_call(optimizer.step, call=f"{label}.step()", explanations=STEP_ERRORS)
+    assert torch.is_grad_enabled(), f"{label}.step() switched grad mode off for everyone: use @torch.no_grad() on step."
+    assert all(param.is_leaf and param.requires_grad for param in params), (
+        f"After {label}.step() the parameters should still be leaf tensors that require grad: "
+        "do the update under torch.no_grad(), so that autograd does not record it."
+    )
+    expect_state_without_autograd_history(optimizer, label)
+    changed = [
+        index
+        for index, (param, grad) in enumerate(zip(params, grads))
+        if (param.grad is None) != (grad is None) or (grad is not None and not torch.equal(param.grad, grad))
+    ]
+    assert not changed, (
+        f"{label}.step() changed the .grad of parameter {changed[0]}; torch's step leaves .grad as backward() left it. "
+        "Compute g + λ·θ as a new tensor (grad = p.grad + weight_decay * p), not with p.grad.add_(...)."
+    )
 
 
 def torchs_own_updates():
@@ -552,14 +636,24 @@ def yours_and_torchs(name, settings, params, groups=None):
     return your_class(arrange(yours), **settings), torch_class(arrange(torchs), **settings)
 
 
-def expect_same_steps(name, settings, steps=100, hint="", groups=None):
-    """Run your optimizer and torch's from one starting point; after every step the parameters must agree."""
+def expect_same_steps(name, settings, steps=100, hint="", groups=None, position="last", lr_factor=None):
+    """Run your optimizer and torch's from one starting point; their settings, and after every step the
+    parameters, must agree. ``position`` places the parameter that often has no gradient; ``lr_factor(step)``,
+    if given, scales every group's learning rate before that step, as a scheduler would."""
     __tracebackhide__ = True
-    problem = LeastSquares()
+    problem = LeastSquares(position=position)
     yours, torchs = problem.fresh_parameters(), problem.fresh_parameters()
     your_optimizer, torch_optimizer = yours_and_torchs(name, settings, (yours, torchs), groups)
     label = describe(name, settings)
+    expect_same_settings(your_optimizer, torch_optimizer, name, label)
+    runs = [
+        (optimizer, [group["lr"] for group in optimizer.param_groups])
+        for optimizer in (your_optimizer, torch_optimizer)
+    ]
     for step in range(1, steps + 1):
+        for optimizer, lrs in runs if lr_factor else ():
+            for group, lr in zip(optimizer.param_groups, lrs):
+                group["lr"] = lr * lr_factor(step)
         problem.compute_gradients(yours, step)
         take_step(your_optimizer, label)
         problem.compute_gradients(torchs, step)
@@ -577,6 +671,29 @@ def expect_same_steps(name, settings, steps=100, hint="", groups=None):
             )
 
 
+def expect_same_settings(yours, torchs, name, label):
+    """Each of your optimizer's param groups holds the settings of torch's, the defaults included."""
+    __tracebackhide__ = True
+    for index, (group, torch_group) in enumerate(zip(yours.param_groups, torchs.param_groups)):
+        for key in SETTINGS[name]:
+            got, wanted = group.get(key, "nothing"), torch_group[key]
+            both_pairs = isinstance(wanted, tuple | list) and isinstance(got, tuple | list)
+            assert list(got) == list(wanted) if both_pairs else got == wanted, (
+                f"your {label}'s param_groups[{index}] holds {key}={got!r}; torch.optim.{label} has {key}={wanted!r}. "
+                f"Keep every setting in the group under its argument's name ({', '.join(SETTINGS[name])}), "
+                "with the defaults that optimizers.py's signature gives (torch's own)."
+            )
+
+
+def skip_hint(position):
+    """What a step must do with a parameter whose .grad is None, here ``position`` in the list."""
+    return (
+        f"Here the parameter that gets a gradient only every third step comes {position} in the list; on the other "
+        "steps its .grad is None. Skip it with `continue` and go on: `break` or `return` would leave every "
+        "parameter after it unchanged."
+    )
+
+
 def expect_state_without_autograd_history(optimizer, label):
     """Every tensor in the optimizer's state is plain data, not the end of an autograd graph."""
     __tracebackhide__ = True
@@ -590,11 +707,29 @@ def expect_state_without_autograd_history(optimizer, label):
     )
 
 
-def three_layer_model():
-    """A float64 stack of three nn.Linear layers of random sizes, with Tanh between them."""
+def three_layer_model(kind="tanh-second"):
+    """A float64 stack of three nn.Linear layers of random sizes, with Tanh between them; ``kind`` (one of MODELS)
+    puts a LayerNorm, which has parameters, in place of the first Tanh, or drops the first layer's bias."""
     sizes = random_shape(4, low=2, high=5)
-    layers = [nn.Linear(sizes[0], sizes[1]), nn.Tanh(), nn.Linear(sizes[1], sizes[2]), nn.Tanh()]
+    first = nn.Linear(sizes[0], sizes[1], bias=kind != "first-without-bias")
+    second = nn.LayerNorm(sizes[1]) if kind == "layer-norm-second" else nn.Tanh()
+    layers = [first, second, nn.Linear(sizes[1], sizes[2]), nn.Tanh()]
     return nn.Sequential(*layers, nn.Linear(sizes[2], sizes[3])).double()
+
+
+def slower_first_layer_of(model):
+    """Your ``slower_first_layer(model, lr=0.1, first_layer_lr=0.01)``, torch's errors explained."""
+    __tracebackhide__ = True
+    explanations = {
+        "NoneType": "Here model[0] has no bias (nn.Linear(..., bias=False)): model[0].parameters() gives whatever "
+        "parameters the first layer has.",
+        "more than one parameter group": "A parameter is in two groups: model[0]'s belong in the first group only, "
+        "the other layers' (model[1:]) in the second.",
+    }
+    call = "slower_first_layer(model, lr=0.1, first_layer_lr=0.01)"
+    return explained_call(
+        optimizers.slower_first_layer, model, lr=0.1, first_layer_lr=0.01, call=call, explanations=explanations
+    )
 
 
 def linear_regression():
@@ -653,9 +788,12 @@ def run_train(epochs, optimizer_class=torch.optim.SGD, settings=None):
     """Your train(...) on a small network; the model, loss, batches, step recorder and loss history."""
     __tracebackhide__ = True
     batches, features, outputs = regression_batches()
-    model, loss_fn = small_network(features, outputs), nn.MSELoss()
+    model, loss_fn = small_network(features, outputs), PredictionFirst()
     optimizer = optimizer_class(model.parameters(), **(settings or dict(lr=0.05, momentum=0.9)))
     recorder = StepRecorder(model, optimizer)
+    for param in model.parameters():  # left over from earlier, as after a gradient check or the last batch of a run
+        param.grad = torch.randn_like(param)
+    recorder.leftover = [param.grad.clone() for param in model.parameters()]
     model.eval()  # as it would be after an evaluation: train(...) must switch training mode back on
     explanations = {
         "modified by an inplace operation": "loss.backward() found the parameters changed since the forward pass: "
@@ -680,6 +818,21 @@ def expect_steps_saw_their_own_gradients(model, loss_fn, batches, recorder, step
     for step, (params, grads) in enumerate(zip(recorder.params[:steps], recorder.grads), start=1):
         batch = (step - 1) % len(batches) + 1
         _, expected = loss_and_gradients(model, loss_fn, params, batches[batch - 1])
-        for name, grad, wanted in zip(names, grads, expected):
+        for name, grad, wanted, leftover in zip(names, grads, expected, recorder.leftover):
             call = f"the {name}.grad that optimizer.step() number {step} (batch {batch}) used"
-            expect_close(grad, wanted, call, hint=f"Expected is the gradient of batch {batch}'s loss alone. {hint}")
+            mistakes = [(wanted + leftover, LEFTOVER)] if step == 1 else []
+            expected_hint = f"Expected is the gradient of batch {batch}'s loss alone. {hint}"
+            expect_close(grad, wanted, call, hint=expected_hint, mistakes=mistakes)
+
+
+class PredictionFirst(nn.MSELoss):
+    """nn.MSELoss that fails the test when called with the targets first: loss_fn(targets, model(inputs))."""
+
+    def forward(self, prediction, target):
+        if target.requires_grad and not prediction.requires_grad:
+            pytest.fail(
+                "train(...) called loss_fn(targets, model(inputs)): the model's output comes first, "
+                "loss_fn(model(inputs), targets). Many losses are not symmetric (cross-entropy takes logits first).",
+                pytrace=False,
+            )
+        return super().forward(prediction, target)
