@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -32,21 +33,33 @@ class RunFailed(RuntimeError):
 
 
 def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path) -> list[str]:
-    """Test the learner's code in ``katas``; every verdict into ``results_path``, training progress to ``progress_path``."""
+    """Test the learner's code in ``katas``; every verdict into ``results_path``, training progress to ``progress_path``.
+
+    Runs start with PLUGINS_ENVIRONMENT: only the plugins the katas use are loaded, by name.
+    """
     folders = [kata.shown(kata.path) for kata in katas]
+    plugins = ["pytest_timeout"] + (["pytest_benchmark.plugin"] if any(map(uses_benchmarks, katas)) else [])
     return [
         *folders,
+        *(option for plugin in plugins for option in ("-p", plugin)),
         "--no-reference",
         f"--katas-results={results_path}",
         f"--katas-progress={progress_path}",
         "-q",
         "--tb=line",  # the verdicts come whole from the results; pytest's long tracebacks would take most of the time
-        "-p",
-        "no:randomly",
         "--failed-first",  # the tests that failed last time run first
         "-p",
         "no:logging",  # log capture adds and removes handlers around every test phase
     ]
+
+
+# Finding installed plugins costs a run about 30 ms; pytest-benchmark alone runs git six times as it starts.
+PLUGINS_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def uses_benchmarks(kata: Kata) -> bool:
+    """Whether a test of ``kata`` takes pytest-benchmark's ``benchmark`` fixture."""
+    return any(re.search(r"\bbenchmark\b", path.read_text(encoding="utf-8")) for path in kata.path.glob("test_*.py"))
 
 
 def run_katas(
@@ -137,8 +150,8 @@ class _Subprocess:
 
 def _start_subprocess(args: list[str], root: Path, log: Path) -> _Subprocess:
     with log.open("wb") as output:
-        command = [sys.executable, "-m", "pytest", *args]
-        return _Subprocess(subprocess.Popen(command, cwd=root, stdout=output, stderr=subprocess.STDOUT))
+        command, env = [sys.executable, "-m", "pytest", *args], os.environ | PLUGINS_ENVIRONMENT
+        return _Subprocess(subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT))
 
 
 class WarmRunner:
@@ -187,6 +200,7 @@ def _pytest_in_child(args: list[str], root: Path, log: Path) -> None:
     import pytest
 
     os.chdir(root)
+    os.environ.update(PLUGINS_ENVIRONMENT)
     output = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(output, 1)

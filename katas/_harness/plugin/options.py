@@ -40,6 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-benchmark reads its options
 def pytest_configure(config: pytest.Config) -> None:
     reference = config.getoption("reference")
     if reference is None:
@@ -48,9 +49,9 @@ def pytest_configure(config: pytest.Config) -> None:
     session = ExitStack()
     session.enter_context(reference_run(reference))
     config.add_cleanup(session.close)
-    # addopts has --benchmark-disable (benchmarks run once, as tests); --benchmark-only asks for measurements
-    if config.getoption("benchmark_only", default=False):
-        config.option.benchmark_enable = True
+    # pytest-benchmark: a benchmark runs once, as a plain test, unless --benchmark-only asks for measurements
+    if hasattr(config.option, "benchmark_disable") and not config.getoption("benchmark_only"):
+        config.option.benchmark_disable = True
 
 
 def testing_reference(config: pytest.Config) -> bool:

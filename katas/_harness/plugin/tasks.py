@@ -14,11 +14,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(number): the lesson's task (and hints.md section) that a test checks")
 
 
+KATA = pytest.StashKey["Kata | None"]()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         task = task_of(item)
         if task is not None:
             item.extra_keyword_matches.add(f"task{task}")
+        item.stash[KATA] = _kata_of_path(item)
 
 
 def task_of(item: pytest.Item) -> int | None:
@@ -28,6 +32,10 @@ def task_of(item: pytest.Item) -> int | None:
 
 def kata_of(item: pytest.Item) -> Kata | None:
     """The kata whose tests ``item`` is one of, or None for a test outside the katas."""
+    return item.stash[KATA] if KATA in item.stash else _kata_of_path(item)
+
+
+def _kata_of_path(item: pytest.Item) -> Kata | None:
     if item.path.parent.parent.name != "katas":
         return None
     try:
