@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from katas.testing import (
+    by_hand,
     callers_tensor,
     expect_close,
     expect_sequence,
@@ -39,7 +40,7 @@ MAPS = {
 
 
 @pytest.mark.task(1)
-@pytest.mark.parametrize("shape", [(), (1,), (1, 1), (3,), (2, 3)], ids=str)
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1), (3,), (2, 3), (0,), (1, 0)], ids=str)
 def test_implicit_gradient_is_allowed_only_for_outputs_with_a_single_element(shape):
     y = torch.randn(shape, requires_grad=True) * 2
     try:
@@ -48,9 +49,14 @@ def test_implicit_gradient_is_allowed_only_for_outputs_with_a_single_element(sha
     except RuntimeError as error:
         runs, torch_says = False, f"it raises RuntimeError: {error}"
     got = vjp.implicit_gradient_allowed(torch.randn(shape, requires_grad=True) * 2)
+    assert isinstance(got, bool), (
+        f"implicit_gradient_allowed(<y of shape {shape}>) should return a Python bool (True or False), but it "
+        f"returned {type(got).__name__}: {got!r:.80}. A comparison of Python ints, like y.numel() == 1, is one."
+    )
     assert got is runs, (
         f"implicit_gradient_allowed(<y of shape {shape}>) returned {got!r}, expected {runs}: "
-        f"y.backward() without gradient= on that y: {torch_says}. What counts is the number of elements."
+        f"y.backward() without gradient= on that y: {torch_says}. What counts is the number of elements "
+        "(an empty y has none: no single element to start from)."
     )
 
 
@@ -69,7 +75,7 @@ def test_implicit_gradient_allowed_answers_from_the_shape_without_running_backwa
 def test_gradient_of_sum_is_the_derivative_of_each_entry(name):
     f, derivative = ELEMENTWISE[name]
     x = torch.randn(random_shape(2), dtype=DOUBLE)
-    expect_close(
+    expect_gradient(
         vjp.gradient_of_sum(f, x),
         derivative(x),
         f"gradient_of_sum({name}, x)",
@@ -78,12 +84,31 @@ def test_gradient_of_sum_is_the_derivative_of_each_entry(name):
 
 
 @pytest.mark.task(1)
+def test_gradient_of_sum_works_for_an_output_shaped_unlike_the_input():
+    n, m = input_and_output_sizes()
+    a = torch.randn(m, n, dtype=DOUBLE)
+    call = f"gradient_of_sum(lambda x: a @ x, x) with a of shape {(m, n)}"
+    got = explained_call(
+        vjp.gradient_of_sum,
+        lambda x: a @ x,
+        torch.randn(n, dtype=DOUBLE),
+        call=call,
+        explanations={
+            "Mismatch in shape": f"f(x) has {m} entries and x has {n}: an upstream gradient shaped like x does not fit "
+            "f(x). Reduce f(x) itself to a scalar, f(x).sum().backward()."
+        },
+    )
+    hint = "The sum of the outputs of a @ x is (column sums of a) · x, so its gradient is a.sum(dim=0)."
+    expect_gradient(got, a.sum(dim=0), call, hint=hint)
+
+
+@pytest.mark.task(1)
 @pytest.mark.parametrize("requires_grad", [False, True], ids=["plain-x", "x-with-a-grad"])
 def test_gradient_of_sum_leaves_the_callers_tensor_alone(requires_grad):
     x, grad_before = callers_tensor(random_shape(2), requires_grad)
     got = vjp.gradient_of_sum(torch.sin, x)
     expect_untouched(x, grad_before, "gradient_of_sum(sin, x)")
-    expect_close(got, torch.cos(x.detach()), "gradient_of_sum(sin, x)")
+    expect_gradient(got, torch.cos(x.detach()), "gradient_of_sum(sin, x)", mistakes=returned_callers_grad(grad_before))
 
 
 # Task 2: y.backward(v) computes vᵀJ
@@ -95,8 +120,10 @@ def test_vjp_by_backward_of_an_elementwise_function_is_v_times_the_derivative(na
     f, derivative = ELEMENTWISE[name]
     x = torch.randn(random_shape(2), dtype=DOUBLE)
     v = torch.randn_like(x)
-    expect_close(
-        vjp.vjp_by_backward(f, x, v),
+    with by_hand(GRAD_SHORTCUTS, advice=WITH_BACKWARD):
+        got = vjp.vjp_by_backward(f, x, v)
+    expect_gradient(
+        got,
         v * derivative(x),
         f"vjp_by_backward({name}, x, v)",
         hint="J is diagonal here, diag(f'(x)), so vᵀJ is v * f'(x). Pass v to backward as gradient=v.",
@@ -109,8 +136,10 @@ def test_vjp_by_backward_of_a_matrix_map_is_v_times_the_matrix(device):
     a = torch.randn(m, n, dtype=DOUBLE, device=device)
     x = torch.randn(n, dtype=DOUBLE, device=device)
     v = torch.randn(m, dtype=DOUBLE, device=device)
-    expect_close(
-        vjp.vjp_by_backward(lambda x: a @ x, x, v),
+    with by_hand(GRAD_SHORTCUTS, advice=WITH_BACKWARD):
+        got = vjp.vjp_by_backward(lambda x: a @ x, x, v)
+    expect_gradient(
+        got,
         v @ a,
         f"vjp_by_backward(lambda x: a @ x, x, v) with a of shape {(m, n)}",
         hint="The Jacobian of x ↦ a @ x is a itself; vᵀJ has one entry per input.",
@@ -123,8 +152,10 @@ def test_vjp_by_backward_is_shaped_like_the_input_and_v_like_the_output():
     w = torch.randn(n, m, dtype=DOUBLE)
     x = torch.randn(rows, n, dtype=DOUBLE)
     v = torch.randn(rows, m, dtype=DOUBLE)
-    expect_close(
-        vjp.vjp_by_backward(lambda x: x @ w, x, v),
+    with by_hand(GRAD_SHORTCUTS, advice=WITH_BACKWARD):
+        got = vjp.vjp_by_backward(lambda x: x @ w, x, v)
+    expect_gradient(
+        got,
         v @ w.T,
         f"vjp_by_backward(lambda x: x @ w, x, v) with x of shape {(rows, n)} and w of shape {(n, m)}",
         hint="No need to flatten anything: backward takes v in the output's shape and fills x.grad in x's shape.",
@@ -140,7 +171,7 @@ def test_vjp_by_backward_leaves_the_callers_tensor_alone_and_gives_the_same_answ
         call = f"vjp_by_backward(sin, x, v), {attempt} call"
         got = vjp.vjp_by_backward(torch.sin, x, v)
         expect_untouched(x, grad_before, call)
-        expect_close(got, v * torch.cos(x.detach()), call)
+        expect_gradient(got, v * torch.cos(x.detach()), call, mistakes=returned_callers_grad(grad_before))
 
 
 # Task 3: The Jacobian, one row at a time
@@ -151,21 +182,28 @@ def test_vjp_by_backward_leaves_the_callers_tensor_alone_and_gives_the_same_answ
 def test_jacobian_by_rows_matches_torch_autograd_functional_jacobian(name, device):
     f, x, m = random_map(name, device)
     call = f"jacobian_by_rows({name}, x) for {m} outputs, {len(x)} inputs"
-    expect_jacobian(vjp.jacobian_by_rows(f, x), jacobian_of(f, x), call)
+    with by_hand(JACOBIAN_SHORTCUTS, advice=ROW_BY_ROW):
+        got = vjp.jacobian_by_rows(f, x)
+    expect_jacobian(got, jacobian_of(f, x), call)
 
 
 @pytest.mark.task(3)
-def test_jacobian_by_rows_has_one_row_per_output_and_one_column_per_input():
+@pytest.mark.parametrize("sizes", ["m-by-n", "one-output", "one-input"])
+def test_jacobian_by_rows_has_one_row_per_output_and_one_column_per_input(sizes):
     n, m = input_and_output_sizes()
+    n, m = {"m-by-n": (n, m), "one-output": (n, 1), "one-input": (1, m)}[sizes]
     a = torch.randn(m, n, dtype=DOUBLE)
-    got = vjp.jacobian_by_rows(lambda x: a @ x, torch.randn(n, dtype=DOUBLE))
-    expect_jacobian(got, a, f"jacobian_by_rows(lambda x: a @ x, x) for {m} outputs, {n} inputs")
+    with by_hand(JACOBIAN_SHORTCUTS, advice=ROW_BY_ROW):
+        got = vjp.jacobian_by_rows(lambda x: a @ x, torch.randn(n, dtype=DOUBLE))
+    hint = "J is m x n even when m or n is 1: stack the rows, and squeeze nothing away." if sizes != "m-by-n" else ""
+    expect_jacobian(got, a, f"jacobian_by_rows(lambda x: a @ x, x) for {m} outputs, {n} inputs", hint)
 
 
 @pytest.mark.task(3)
 def test_jacobian_by_rows_does_not_let_gradients_pile_up_from_one_row_to_the_next():
     m, n = sorted(input_and_output_sizes())
-    got = vjp.jacobian_by_rows(lambda x: 3 * x[:m], torch.randn(n, dtype=DOUBLE))
+    with by_hand(JACOBIAN_SHORTCUTS, advice=ROW_BY_ROW):
+        got = vjp.jacobian_by_rows(lambda x: 3 * x[:m], torch.randn(n, dtype=DOUBLE))
     expect_jacobian(got, 3 * torch.eye(m, n, dtype=DOUBLE), f"jacobian_by_rows(lambda x: 3 * x[:{m}], x)")
 
 
@@ -174,7 +212,8 @@ def test_jacobian_by_rows_does_not_let_gradients_pile_up_from_one_row_to_the_nex
 def test_jacobian_by_rows_leaves_the_callers_tensor_alone(requires_grad):
     f, point, _ = random_map("tanh-layer")
     x, grad_before = callers_tensor(point.shape, requires_grad)
-    got = vjp.jacobian_by_rows(f, x)
+    with by_hand(JACOBIAN_SHORTCUTS, advice=ROW_BY_ROW):
+        got = vjp.jacobian_by_rows(f, x)
     expect_untouched(x, grad_before, "jacobian_by_rows(tanh-layer, x)")
     expect_jacobian(got, jacobian_of(f, x.detach()), "jacobian_by_rows(tanh-layer, x)")
 
@@ -277,6 +316,23 @@ def test_weighted_output_gradient_is_the_vjp_with_the_weights(name):
 
 
 @pytest.mark.task(6)
+@pytest.mark.parametrize("function", ["weighted_output_gradient", "most_sensitive_input"])
+@pytest.mark.parametrize("requires_grad", [False, True], ids=["plain-x", "x-with-a-grad"])
+def test_sensitivity_leaves_the_callers_tensor_alone(function, requires_grad):
+    f, point, m = random_map("tanh-layer")
+    x, grad_before = callers_tensor(point.shape, requires_grad)
+    weights = torch.randn(m, dtype=DOUBLE)
+    got = getattr(vjp, function)(f, x, weights)
+    expect_untouched(x, grad_before, f"{function}(tanh-layer, x, weights)")
+    leaf = x.detach().clone().requires_grad_()
+    (expected,) = torch.autograd.grad((weights * f(leaf)).sum(), leaf)
+    if function == "most_sensitive_input":
+        expect_index(got, expected.abs().argmax().item(), f"{function}(tanh-layer, x, weights)", hint="")
+    else:
+        expect_close(got, expected, f"{function}(tanh-layer, x, weights)")
+
+
+@pytest.mark.task(6)
 def test_most_sensitive_input_has_the_largest_gradient_in_magnitude_whatever_its_sign():
     n, m = input_and_output_sizes()
     x, weights = torch.randn(n, dtype=DOUBLE), torch.randn(m, dtype=DOUBLE)
@@ -308,6 +364,17 @@ def test_most_sensitive_input_depends_on_the_weights_of_the_outputs():
 
 # --- Helpers ---
 
+GRAD_SHORTCUTS = [(torch.autograd, "grad"), (torch.func, "vjp"), (torch.autograd.functional, "vjp")]
+WITH_BACKWARD = "Call f(x).backward(v) on a leaf of your own and read its .grad (torch.autograd.grad is Task 4's)."
+JACOBIAN_SHORTCUTS = [
+    (torch.autograd.functional, "jacobian"),
+    (torch.func, "jacrev"),
+    (torch.func, "jacfwd"),
+    (torch.func, "vmap"),
+    (torch, "vmap"),
+]
+ROW_BY_ROW = "Build J one row at a time: one y.backward(e_i) per output (README.md, Task 3)."
+
 
 def input_and_output_sizes():
     """Random sizes n (inputs) and m (outputs) with m != n, so that J (m x n) and its transpose differ in shape."""
@@ -327,13 +394,31 @@ def jacobian_of(f, x):
     return torch.autograd.functional.jacobian(f, x)
 
 
-def expect_jacobian(got, expected, call):
+def expect_gradient(got, expected, call, hint="", mistakes=()):
+    """Fail unless ``got`` is the gradient ``expected``; a None says first why x.grad can stay None."""
+    __tracebackhide__ = True
+    assert got is not None, (
+        f"{call} returned None. Did you forget `return`? If you returned x.grad: backward fills the .grad of the "
+        "leaves it reaches, and that x was not one of them. Keep your own leaf in the name x, "
+        "x = x.detach().requires_grad_(), compute f(x) from it, and return its .grad."
+    )
+    expect_close(got, expected, call, hint=hint, mistakes=mistakes)
+
+
+def returned_callers_grad(grad_before):
+    """The known mistake of returning the .grad that the caller's x already held (none for a plain x)."""
+    if grad_before is None:
+        return []
+    return [(grad_before, "This is the .grad the caller's x already held: return the .grad of your own leaf.")]
+
+
+def expect_jacobian(got, expected, call, hint=""):
     """Fail unless ``got`` is the Jacobian ``expected``, naming the mistake that a wrong one most likely came from."""
     __tracebackhide__ = True
     if isinstance(got, torch.Tensor) and got.dtype != expected.dtype:
         hint, mistakes = "J must have x's dtype: torch.stack the rows, or make the matrix with dtype=x.dtype.", []
     else:
-        hint = "Row i of J is the VJP with the one-hot upstream vector e_i: 1 at output i, 0 elsewhere."
+        hint = hint or "Row i of J is the VJP with the one-hot upstream vector e_i: 1 at output i, 0 elsewhere."
         mistakes = [
             (
                 expected.T,

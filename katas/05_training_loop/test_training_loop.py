@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from katas.testing import expect_close, expect_dtype, expect_shape, explained_call, kata_module, random_int
+from katas.testing import by_hand, expect_close, expect_dtype, expect_shape, explained_call, kata_module, random_int
 
 training_loop = kata_module(__file__)
 
@@ -17,11 +17,15 @@ DTYPES = [torch.float32, torch.float64]
 
 
 @pytest.mark.task(1)
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("dtype", [None, *DTYPES], ids=["default-dtype", *map(str, DTYPES)])
 def test_init_parameters_gives_a_weight_per_feature_and_a_single_bias(dtype):
     n_features = random_int(2, 6)
-    w, b = training_loop.init_parameters(n_features, dtype)
-    call = f"init_parameters({n_features}, {dtype})"
+    if dtype is None:  # the documented default
+        w, b = training_loop.init_parameters(n_features)
+        call, dtype = f"init_parameters({n_features}) (dtype left at its default, torch.float32)", torch.float32
+    else:
+        w, b = training_loop.init_parameters(n_features, dtype)
+        call = f"init_parameters({n_features}, {dtype})"
     expect_shape(w, (n_features,), f"{call}[0], the weights w,")
     expect_shape(b, (), f"{call}[1], the bias b,", hint="The bias is one number: a 0-d tensor, shape ().")
     expect_dtype(w, dtype, f"{call}[0]")
@@ -45,15 +49,19 @@ def test_init_parameters_returns_leaves_that_require_grad():
 
 
 @pytest.mark.task(2)
-def test_predict_logits_gives_one_logit_per_row_x_dot_w_plus_b():
-    X = torch.randn(random_int(5, 20), random_int(2, 6), dtype=torch.float64)
+@pytest.mark.parametrize("size", ["many-rows", "one-row", "one-feature"])
+def test_predict_logits_gives_one_logit_per_row_x_dot_w_plus_b(size):
+    rows = 1 if size == "one-row" else random_int(5, 20)
+    features = 1 if size == "one-feature" else random_int(2, 6)
+    X = torch.randn(rows, features, dtype=torch.float64)
     w, b = leaf_parameters(X.shape[1])
     expected = (X * w).sum(dim=1) + b
     expect_close(
         training_loop.predict_logits(X, w, b),
         expected,
-        "predict_logits(X, w, b)",
-        hint="One logit per row of X: the matrix-vector product X @ w, plus b. No sigmoid: the loss takes logits.",
+        f"predict_logits(X, w, b) for X of shape {tuple(X.shape)}",
+        hint="One logit per row of X, shape (N,) even for N = 1: the matrix-vector product X @ w, plus b. "
+        "No squeeze, and no sigmoid: the loss takes logits.",
     )
 
 
@@ -74,13 +82,24 @@ def test_predict_logits_keeps_the_graph_back_to_w_and_b():
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-def test_bce_with_logits_is_the_mean_binary_cross_entropy(dtype):
+@pytest.mark.parametrize("ndim", [1, 2], ids=["1-d", "2-d"])
+def test_bce_with_logits_is_the_mean_binary_cross_entropy(dtype, ndim):
     logits, targets = labelled_logits(dtype, extreme=[])
+    if ndim == 2:  # same shape, any shape: the mean runs over every element
+        rows = random_int(2, 5)
+        logits, targets = 3 * torch.randn(rows, len(logits), dtype=dtype), targets.repeat(rows, 1)
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        got = training_loop.bce_with_logits(logits, targets)
+    expected = F.binary_cross_entropy_with_logits(logits, targets)
+    over_rows = F.binary_cross_entropy_with_logits(logits, targets, reduction="sum") / len(logits)
     expect_close(
-        training_loop.bce_with_logits(logits, targets),
-        F.binary_cross_entropy_with_logits(logits, targets),
-        "bce_with_logits(logits, targets)",
+        got,
+        expected,
+        f"bce_with_logits(logits, targets) for logits of shape {tuple(logits.shape)}",
         hint="The loss of a point is -[y log(sigmoid(z)) + (1 - y) log(1 - sigmoid(z))]. Return the mean, not the sum.",
+        mistakes=[(over_rows, "You divided the sum by len(logits), the number of rows: average over every element.")]
+        if ndim == 2
+        else [],
     )
 
 
@@ -88,8 +107,10 @@ def test_bce_with_logits_is_the_mean_binary_cross_entropy(dtype):
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_bce_with_logits_stays_exact_for_extreme_logits(dtype):
     logits, targets = labelled_logits(dtype, extreme=[100.0, -100.0, 1000.0, -1000.0])
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        got = training_loop.bce_with_logits(logits, targets)
     expect_close(
-        training_loop.bce_with_logits(logits, targets),
+        got,
         F.binary_cross_entropy_with_logits(logits, targets),
         f"bce_with_logits(<{dtype} logits including ±100 and ±1000>, targets)",
         hint="sigmoid(100) rounds to exactly 1.0, so log(1 - sigmoid(z)) is log(0) = -inf, and 0 * -inf is nan. "
@@ -103,7 +124,8 @@ def test_bce_with_logits_stays_exact_for_extreme_logits(dtype):
 def test_bce_with_logits_has_gradient_sigmoid_minus_target_over_n(dtype):
     logits, targets = labelled_logits(dtype, extreme=[100.0, -100.0, 1000.0, -1000.0])
     logits.requires_grad_()
-    training_loop.bce_with_logits(logits, targets).backward()
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        training_loop.bce_with_logits(logits, targets).backward()
     expect_close(
         logits.grad,
         (torch.sigmoid(logits) - targets).detach() / len(logits),
@@ -121,10 +143,17 @@ def test_bce_with_logits_has_gradient_sigmoid_minus_target_over_n(dtype):
 def test_sgd_step_moves_each_parameter_against_its_gradient_in_place():
     w, b = leaf_parameters(random_int(2, 6))
     w.grad, b.grad = torch.randn_like(w), torch.randn_like(b)
-    before = copy_of((w, b))
+    before, grads = copy_of((w, b)), (w.grad.clone(), b.grad.clone())
     lr = 0.3
-    explained_call(training_loop.sgd_step, [w, b], lr, call="sgd_step([w, b], lr)", explanations=UPDATE_OF_A_LEAF)
-    for name, param, old in (("w", w, before[0]), ("b", b, before[1])):
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        explained_call(training_loop.sgd_step, [w, b], lr, call="sgd_step([w, b], lr)", explanations=UPDATE_OF_A_LEAF)
+    for name, param, grad in (("w", w, grads[0]), ("b", b, grads[1])):
+        assert param.grad is not None and torch.equal(param.grad, grad), (
+            f"sgd_step([w, b], lr) changed {name}.grad: it was {grad}, it is now {param.grad}. Leave the gradients "
+            f"alone: resetting them is zero_grad's job, and {name}.grad.mul_(lr) or {name}.grad *= lr scales the "
+            f"gradient itself, where lr * {name}.grad makes a new tensor."
+        )
+    for name, param, old, grad in (("w", w, before[0], grads[0]), ("b", b, before[1], grads[1])):
         if torch.equal(param.detach(), old.detach()):
             pytest.fail(
                 f"sgd_step([w, b], lr) left {name} unchanged. `{name} = {name} - lr * {name}.grad` only points a "
@@ -133,7 +162,7 @@ def test_sgd_step_moves_each_parameter_against_its_gradient_in_place():
             )
         expect_close(
             param,
-            old - lr * param.grad,
+            old - lr * grad,
             f"{name} after sgd_step([w, b], lr={lr})",
             hint="Gradient descent steps *against* the gradient: new = old - lr * grad. A + climbs the loss.",
         )
@@ -143,7 +172,8 @@ def test_sgd_step_moves_each_parameter_against_its_gradient_in_place():
 def test_sgd_step_updates_under_no_grad_so_parameters_stay_leaves():
     w, b = leaf_parameters(random_int(2, 6))
     w.grad, b.grad = torch.randn_like(w), torch.randn_like(b)
-    explained_call(training_loop.sgd_step, (w, b), 0.1, call="sgd_step((w, b), 0.1)", explanations=UPDATE_OF_A_LEAF)
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        explained_call(training_loop.sgd_step, (w, b), 0.1, call="sgd_step((w, b), 0.1)", explanations=UPDATE_OF_A_LEAF)
     expect_leaf(w, "w", "sgd_step")
     expect_leaf(b, "b", "sgd_step")
     assert torch.is_grad_enabled(), (
@@ -158,7 +188,8 @@ def test_zero_grad_clears_the_gradients_but_not_the_parameters():
     w, b = leaf_parameters(X.shape[1])
     (X @ w + b).sum().backward()
     before = copy_of((w, b))
-    training_loop.zero_grad((w, b))
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        training_loop.zero_grad((w, b))
     for name, param, old in (("w", w, before[0]), ("b", b, before[1])):
         expect_close(param, old, f"{name} after zero_grad((w, b))", hint="zero_grad resets .grad, not the parameter.")
         assert param.grad is None or not param.grad.any(), (
@@ -174,12 +205,35 @@ def test_zero_grad_accepts_parameters_that_have_no_gradient_yet():
         training_loop.zero_grad,
         (w, b),
         call="zero_grad((w, b)) on parameters without gradients",
-        explanations={
-            "'NoneType' object has no attribute": "Before the first backward, .grad is None, and None has no zero_(). "
-            "Skip those (`if p.grad is not None`), or simply set p.grad = None."
-        },
+        explanations=NO_GRAD_YET,
     )
     assert w.grad is None or not w.grad.any(), f"zero_grad on fresh parameters gave w a gradient: {w.grad}."
+
+
+@pytest.mark.task(4)
+@pytest.mark.parametrize("case", ["no-grad-first", "no-grad-in-the-middle", "no-grad-last", "nan-and-inf-gradients"])
+def test_zero_grad_resets_every_gradient_wherever_a_parameter_without_one_sits(case):
+    params = leaf_parameters(random_int(2, 6)) + leaf_parameters(random_int(2, 6))[:1]  # w, b and a second w
+    for param in params:
+        param.grad = torch.randn_like(param)
+    if case == "nan-and-inf-gradients":  # the gradients of a step that went wrong
+        params[0].grad[0], params[-1].grad[-1] = math.nan, math.inf
+        described = "parameters whose gradients hold nan and inf"
+        hint = "nan * 0 is nan, and so is inf - inf: p.grad = None, or p.grad.zero_(), resets any value."
+    else:
+        without = {"no-grad-first": 0, "no-grad-in-the-middle": 1, "no-grad-last": 2}[case]
+        params[without].grad = None
+        described = f"parameters, params[{without}] without a gradient"
+        hint = "A parameter without a gradient needs nothing: skip it (continue) and go on with the next ones."
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        explained_call(
+            training_loop.zero_grad, params, call=f"zero_grad(params) on three {described}", explanations=NO_GRAD_YET
+        )
+    left = [index for index, param in enumerate(params) if param.grad is not None and param.grad.count_nonzero()]
+    assert not left, (
+        f"After zero_grad(params) on three {described}, the gradients of params{left} are not reset: "
+        f"{[params[index].grad for index in left]}.\n{hint}"
+    )
 
 
 # Task 5: Noticing divergence
@@ -188,26 +242,47 @@ def test_zero_grad_accepts_parameters_that_have_no_gradient_yet():
 @pytest.mark.task(5)
 @pytest.mark.parametrize(
     "losses",
-    [[0.69, 0.5, math.nan], [0.69, 0.4, math.inf], [math.nan], [math.inf], [0.69, 0.9], [0.69, 0.3, 0.2, 0.8, 5.0]],
-    ids=["nan", "inf", "nan-from-the-start", "inf-from-the-start", "grew", "fell-then-grew"],
+    [
+        [0.69, 0.5, math.nan],
+        [0.69, 0.4, math.inf],
+        [math.nan],
+        [math.inf],
+        [0.69, 0.9],
+        [0.69, 0.3, 0.2, 0.8, 5.0],
+        [math.nan, 0.5, 0.3],
+        [0.69, math.inf, 0.5],
+        [0.69, 0.5, -math.inf],
+    ],
+    ids=[
+        "nan",
+        "inf",
+        "nan-from-the-start",
+        "inf-from-the-start",
+        "grew",
+        "fell-then-grew",
+        "nan-first-then-finite",
+        "inf-in-the-middle",
+        "minus-inf",
+    ],
 )
 def test_diverged_spots_a_loss_that_is_not_finite_or_grew_above_the_first(losses):
     assert training_loop.diverged(losses) is True, (
-        f"diverged({losses}) should be True: the loss is nan or infinite, or ended above where it started. "
-        "Note that nan > x and nan < x are both False: test with math.isfinite."
+        f"diverged({losses}) should be True: a loss is nan or infinite (+inf or -inf, anywhere in the list), or "
+        "the last ended above where it started. Note that nan > x and nan < x are both False: test every loss "
+        "with math.isfinite."
     )
 
 
 @pytest.mark.task(5)
 @pytest.mark.parametrize(
     "losses",
-    [[0.69], [0.69, 0.5, 0.3], [0.69, 0.4, 0.45, 0.2], [0.69, 0.4, 0.45]],
-    ids=["one-loss", "falling", "falling-with-a-bump", "ends-on-a-bump"],
+    [[0.69], [0.69, 0.5, 0.3], [0.69, 0.4, 0.45, 0.2], [0.69, 0.4, 0.45], [0.69, 0.9, 0.5], [0.69, 0.4, 0.69]],
+    ids=["one-loss", "falling", "falling-with-a-bump", "ends-on-a-bump", "bump-above-the-start", "back-to-the-start"],
 )
 def test_diverged_is_false_for_a_loss_below_where_it_started(losses):
     assert training_loop.diverged(losses) is False, (
-        f"diverged({losses}) should be False: every loss is finite and the last is below the first. "
-        "A small bump is normal in gradient descent; divergence means ending worse than you started."
+        f"diverged({losses}) should be False: every loss is finite and the last is not above the first. "
+        "A bump is normal in gradient descent; divergence means ending worse (larger, not equal) than you started."
     )
 
 
@@ -218,7 +293,7 @@ def test_diverged_is_false_for_a_loss_below_where_it_started(losses):
 def test_train_reaches_full_accuracy_on_separable_data():
     X, y = separable_data()
     w, b = training_loop.init_parameters(X.shape[1], torch.float64)
-    history = training_loop.train(X, y, (w, b), lr=1.0, max_steps=300, tol=1e-4)
+    history = train_by_hand(X, y, (w, b), lr=1.0, max_steps=300, tol=1e-4)
     hit, loss = accuracy(X, y, w, b), loss_of(X, y, w, b)
     assert hit == 1.0 and loss < 0.1, (
         f"train(X, y, (w, b), lr=1.0, max_steps=300, tol=1e-4) on data a plane separates should classify every point "
@@ -232,7 +307,7 @@ def test_train_takes_plain_gradient_descent_steps_with_fresh_gradients():
     X, y = separable_data()
     w, b = leaf_parameters(X.shape[1])
     start = copy_of((w, b))
-    history = training_loop.train(X, y, (w, b), lr=0.3, max_steps=3, tol=0.0)
+    history = train_by_hand(X, y, (w, b), lr=0.3, max_steps=3, tol=0.0)
     assert isinstance(history, list) and all(type(loss) is float for loss in history), (
         f"train should return the losses as a list of Python floats (loss.item()); got {history!r:.200}. "
         "Keeping the loss tensors also keeps every step's graph alive."
@@ -258,7 +333,7 @@ def test_train_takes_plain_gradient_descent_steps_with_fresh_gradients():
 def test_train_leaves_the_parameters_leaves_that_require_grad():
     X, y = separable_data()
     params = leaf_parameters(X.shape[1])
-    training_loop.train(X, y, params, lr=0.5, max_steps=20, tol=0.0)
+    train_by_hand(X, y, params, lr=0.5, max_steps=20, tol=0.0)
     expect_leaf(params[0], "w", "train")
     expect_leaf(params[1], "b", "train")
 
@@ -267,7 +342,9 @@ def test_train_leaves_the_parameters_leaves_that_require_grad():
 def test_train_stops_once_the_loss_improves_by_less_than_tol():
     X, y = separable_data()
     tol, max_steps = 1e-3, 300
-    history = training_loop.train(X, y, leaf_parameters(X.shape[1]), lr=1.0, max_steps=max_steps, tol=tol)
+    params = leaf_parameters(X.shape[1])
+    start = copy_of(params)
+    history = train_by_hand(X, y, params, lr=1.0, max_steps=max_steps, tol=tol)
     improvements = [earlier - later for earlier, later in zip(history, history[1:])]
     assert 2 < len(history) < max_steps, (
         f"train(..., max_steps={max_steps}, tol={tol}) recorded {len(history)} losses: it should run until the "
@@ -279,14 +356,51 @@ def test_train_stops_once_the_loss_improves_by_less_than_tol():
         f"train(..., tol={tol}) should stop at the first step that improves the loss by less than tol.\n"
         f"  improvements per step: {[f'{gain:.2g}' for gain in improvements]}"
     )
+    expect_stopped_without_updating(params, gradient_descent(X, y, *start, lr=1.0, steps=len(history) - 1), history)
+
+
+@pytest.mark.task(6)
+def test_train_stops_when_the_loss_rises_even_if_it_stays_below_the_first():
+    X = torch.tensor([[1.0], [2.0], [-1.0], [-2.0], [0.5], [-0.5]], dtype=torch.float64)
+    y = torch.tensor([1.0, 1.0, 0.0, 0.0, 0.0, 1.0], dtype=torch.float64)
+    params = copy_of((torch.tensor([3.0], dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)))
+    start = copy_of(params)
+    history = train_by_hand(X, y, params, lr=15.0, max_steps=50, tol=1e-4)  # losses 0.584, 0.462, 0.463, ...
+    assert len(history) == 3, (
+        f"train(..., lr=15.0, tol=1e-4) recorded the losses {[round(loss, 4) for loss in history[:6]]}: the third "
+        "is a little above the second (but below the first, so no divergence). An improvement is previous - latest, "
+        "negative when the loss rises, and a negative improvement is less than tol: stop there, after 3 losses. "
+        "(abs(previous - latest) would call a rise progress.)"
+    )
+    expect_stopped_without_updating(params, gradient_descent(X, y, *start, lr=15.0, steps=2), history)
+
+
+@pytest.mark.task(6)
+def test_train_keeps_going_while_the_loss_improves_by_exactly_tol():
+    X, y = separable_data()
+    try:
+        history = train_by_hand(X, y, leaf_parameters(X.shape[1]), lr=0.0, max_steps=5, tol=0.0)
+    except FloatingPointError as error:
+        raised = f"FloatingPointError({error})"
+    else:
+        raised = None
+    assert raised is None, (
+        f"With lr=0.0 the loss stays exactly where it started, and train raised {raised}. Diverged means a loss "
+        "that is not finite, or the latest *above* the first: equal is not above."
+    )
+    assert len(history) == 5, (
+        f"train(..., lr=0.0, max_steps=5, tol=0.0) stopped after {len(history)} losses: with lr=0 each improvement "
+        "is exactly 0.0, which is not less than tol=0.0, so it should run all 5 steps. Stop only when "
+        "previous - latest < tol (strictly less)."
+    )
 
 
 @pytest.mark.task(6)
 def test_a_too_small_learning_rate_makes_less_progress_in_the_same_number_of_steps():
     X, y = separable_data()
     params = leaf_parameters(X.shape[1])
-    slow = training_loop.train(X, y, copy_of(params), lr=0.001, max_steps=50, tol=0.0)
-    good = training_loop.train(X, y, copy_of(params), lr=1.0, max_steps=50, tol=0.0)
+    slow = train_by_hand(X, y, copy_of(params), lr=0.001, max_steps=50, tol=0.0)
+    good = train_by_hand(X, y, copy_of(params), lr=1.0, max_steps=50, tol=0.0)
     assert good[-1] < slow[-1] < slow[0], (
         "From the same start, 50 steps at lr=1.0 should end lower than 50 steps at lr=0.001, and those should "
         f"still go down a little.\n  lr=1.0:   {good[0]:.4f} -> {good[-1]:.4f}\n  lr=0.001: {slow[0]:.4f} -> "
@@ -298,7 +412,7 @@ def test_a_too_small_learning_rate_makes_less_progress_in_the_same_number_of_ste
 def test_a_too_large_learning_rate_raises_floating_point_error():
     X, y = noisy_data()
     try:
-        history = training_loop.train(X, y, leaf_parameters(X.shape[1], scale=0.01), lr=100.0, max_steps=50, tol=0.0)
+        history = train_by_hand(X, y, leaf_parameters(X.shape[1], scale=0.01), lr=100.0, max_steps=50, tol=0.0)
     except FloatingPointError:
         return
     pytest.fail(
@@ -314,7 +428,7 @@ def test_train_raises_instead_of_returning_a_nan_loss():
     X, y = separable_data()
     X[random_int(0, len(X) - 1), 0] = math.nan
     try:
-        history = training_loop.train(X, y, leaf_parameters(X.shape[1]), lr=1.0, max_steps=20, tol=1e-4)
+        history = train_by_hand(X, y, leaf_parameters(X.shape[1]), lr=1.0, max_steps=20, tol=1e-4)
     except FloatingPointError:
         return
     pytest.fail(
@@ -326,10 +440,43 @@ def test_train_raises_instead_of_returning_a_nan_loss():
 
 # --- Helpers ---
 
+SHORTCUTS = [  # what "by hand" rules out: torch.nn's losses and torch.optim's SGD
+    (F, "binary_cross_entropy_with_logits"),
+    (F, "binary_cross_entropy"),
+    (F, "softplus"),
+    (F, "logsigmoid"),
+    (torch, "binary_cross_entropy_with_logits"),
+    (torch.optim, "SGD"),
+]
+BY_HAND = "This kata builds the loop from tensors, with no torch.nn and no torch.optim: README.md shows every piece."
+NO_GRAD_YET = {
+    "'NoneType' object has no attribute": "Before the first backward, .grad is None, and None has no zero_(). "
+    "Skip those (`if p.grad is not None`), or simply set p.grad = None."
+}
+
 UPDATE_OF_A_LEAF = {
     "leaf Variable": "Autograd refuses to change a leaf that requires grad in place while it is recording. "
     "Do the update inside `with torch.no_grad():`."
 }
+
+
+def train_by_hand(X, y, params, **settings):
+    """``training_loop.train(X, y, params, **settings)``, with torch.nn's losses and torch.optim's SGD refused."""
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        return training_loop.train(X, y, params, **settings)
+
+
+def expect_stopped_without_updating(params, expected, history):
+    """Fail unless ``params`` are ``expected``: one gradient step after each loss in ``history`` but the last."""
+    __tracebackhide__ = True
+    for name, param, final in zip("wb", params, expected):
+        expect_close(
+            param,
+            final,
+            f"{name} after train stopped with {len(history)} losses",
+            hint=f"The parameters should have taken {len(history) - 1} steps: one after each loss but the last. "
+            "When the improvement is below tol, stop before backward and sgd_step.",
+        )
 
 
 def expect_leaf(param, name, after):

@@ -155,16 +155,49 @@ def test_count_parameters_leaves_out_frozen_parameters_and_buffers():
 
 
 @pytest.mark.task(4)
-def test_freeze_all_but_last_leaves_only_the_last_layer_trainable():
+def test_count_parameters_counts_parameters_at_every_depth_of_any_module():
+    width, n_in, n_out, scales = random_shape(4, low=2, high=9)
+    model = Nested(width, n_in, n_out, scales)
+    model.body[2].bias.requires_grad_(False)  # one frozen tensor in a layer whose weight still trains
+    top, first, last_weight, frozen_bias = scales, n_in * width + width, width * n_out, n_out
+    trainable = top + first + last_weight
+    mistakes = {
+        first + last_weight: "It missed model.scale, a parameter of the model itself: count model.parameters(), "
+        "which walks the model and every submodule, not only model.children().",
+        top + first: "It skipped the whole last layer because its bias is frozen: requires_grad belongs to each "
+        "tensor, so decide parameter by parameter.",
+        trainable + frozen_bias: "It counted the frozen bias: skip parameters whose requires_grad is False.",
+    }
+    described = f"<a module with a parameter of {scales}, and Linear({n_in}, {width}), ReLU, Linear({width}, {n_out}) "
+    described += "whose bias is frozen>"
+    got = explained_call(
+        nn_module.count_parameters,
+        model,
+        call=f"count_parameters({described})",
+        explanations={
+            "is not iterable": "count_parameters gets any nn.Module, not only an nn.Sequential: model.parameters() "
+            "yields the parameters of the model and of every submodule."
+        },
+    )
+    assert got == trainable, f"count_parameters({described}) should be {trainable}, but it returned {got!r}. " + (
+        mistakes.get(got, "")
+    )
+
+
+@pytest.mark.task(4)
+@pytest.mark.parametrize("layers", ["relu-between", "no-activations", "last-without-bias"])
+def test_freeze_all_but_last_leaves_only_the_last_layer_trainable(layers):
     sizes = random_shape(4, low=2, high=9)
-    model = linear_stack(sizes)
+    model = FREEZABLE[layers](sizes)
     last = len(model) - 1
     nn_module.freeze_all_but_last(model)
     trainable = [name for name, param in model.named_parameters() if param.requires_grad]
-    expected = [f"{last}.weight", f"{last}.bias"]
+    expected = [name for name, _ in model.named_parameters() if name.startswith(f"{last}.")]
     assert trainable == expected, (
-        f"After freeze_all_but_last(model), the trainable parameters should be {expected}, but they are {trainable}. "
-        "Freeze a tensor with param.requires_grad_(False), or a whole module with module.requires_grad_(False)."
+        f"After freeze_all_but_last({describe_layers(model)}), the trainable parameters should be {expected}, but "
+        f"they are {trainable}. Freeze a tensor with param.requires_grad_(False), or a whole module with "
+        "module.requires_grad_(False). Every layer before model[-1] may hold parameters, however many it holds: "
+        "freeze model[:-1], or all of model and then unfreeze model[-1]."
     )
     model(torch.randn(8, sizes[0])).sum().backward()
     with_grad = [name for name, param in model.named_parameters() if param.grad is not None]
@@ -227,12 +260,17 @@ def test_deep_mlp_to_moves_every_layer(device):
 
 
 @pytest.mark.task(5)
-def test_deep_mlp_applies_relu_between_layers_but_not_after_the_last():
-    sizes = deep_sizes()
+@pytest.mark.parametrize("depth", ["several-layers", "one-layer"])
+def test_deep_mlp_applies_relu_between_layers_but_not_after_the_last(depth):
+    sizes = deep_sizes() if depth == "several-layers" else list(distinct_sizes(2))
     model = build(nn_module.DeepMLP, sizes)
     x = torch.randn(16, sizes[0])
     hint = "Apply ReLU after every layer but the last: the network must be able to output negative numbers."
-    expect_close(model(x), through_linear_layers(x, list(model.layers)), f"DeepMLP({sizes})(x)", hint=hint)
+    call = f"DeepMLP({sizes})(x)"
+    one_layer = "With one layer there is no ReLU at all: run every layer once, the last one without ReLU."
+    explanations = {"cannot be multiplied": one_layer} if depth == "one-layer" else {}
+    got = explained_call(model, x, call=call, explanations=explanations)
+    expect_close(got, through_linear_layers(x, list(model.layers)), call, hint=hint)
 
 
 # Task 6: Buffers
@@ -281,6 +319,41 @@ def test_running_mean_updates_with_momentum_in_training_mode_only_and_outside_au
 
 
 @pytest.mark.task(6)
+def test_running_mean_momentum_defaults_to_one_tenth():
+    n, batch = random_shape(2, low=2, high=9)
+    model = build(nn_module.RunningMean, n)
+    x = torch.randn(batch, n)
+    model(x)
+    expect_close(
+        model.mean,
+        0.1 * x.mean(dim=0),
+        f"RunningMean({n}).mean after one batch, with momentum left at its default",
+        hint="momentum=0.1 is the documented default: (1 - 0.1) * 0 + 0.1 * x.mean(dim=0).",
+    )
+
+
+@pytest.mark.task(6)
+def test_running_mean_follows_the_mode_not_whether_autograd_is_recording():
+    n, batch = random_shape(2, low=2, high=9)
+    model = build(nn_module.RunningMean, n, 0.5)
+    x = torch.randn(batch, n)
+    with torch.no_grad():  # training mode, but nothing records (say, a forward pass to warm up the statistics)
+        model(x)
+    hint = (
+        "self.training is the mode, and only the mode decides: torch.no_grad() switches off recording, not "
+        "training mode (README.md, Task 7)."
+    )
+    expect_close(
+        model.mean, 0.5 * x.mean(dim=0), "RunningMean(n, 0.5).mean after a batch under torch.no_grad()", hint=hint
+    )
+    model.eval()
+    model(torch.randn(batch, n, requires_grad=True))  # evaluation mode, with autograd recording
+    expect_close(
+        model.mean, 0.5 * x.mean(dim=0), "RunningMean(n, 0.5).mean after a batch in evaluation mode", hint=hint
+    )
+
+
+@pytest.mark.task(6)
 def test_running_mean_moves_with_the_module(device):
     n = random_int(2, 9)
     model = build(nn_module.RunningMean, n).to(device, torch.float64)
@@ -298,8 +371,15 @@ def test_running_mean_moves_with_the_module(device):
 def test_predict_switches_dropout_off_and_builds_no_graph():
     n_in = random_int(2, 9)
     model = dropout_model(n_in)  # a new module starts in training mode
+    recording = []
+    model[0].register_forward_hook(lambda module, inputs, output: recording.append(output.requires_grad))
     x = torch.randn(16, n_in)
     first, second = nn_module.predict(model, x), nn_module.predict(model, x)
+    assert not any(recording), (
+        "predict(model, x) ran the model with autograd recording: its first layer's output required grad. "
+        "Detaching the result afterwards still builds the whole graph first. Run the model inside "
+        "`with torch.no_grad():`."
+    )
     with torch.no_grad():
         expected = model.eval()(x)
     hint = (
@@ -345,14 +425,31 @@ def test_predict_puts_the_model_back_in_the_mode_it_found(training):
         {"size": 11, "kernel_size": 3, "stride": 2, "padding": 0, "dilation": 1},
         {"size": 20, "kernel_size": 3, "stride": 1, "padding": 0, "dilation": 3},
         {"size": 17, "kernel_size": 4, "stride": 3, "padding": 2, "dilation": 2},
+        {"size": 28, "kernel_size": 5},
+        {"size": 11, "kernel_size": 3, "stride": 2},
+        {"size": 20, "kernel_size": 3, "padding": 2},
+        {"size": 20, "kernel_size": 3, "dilation": 3},
     ],
-    ids=["valid", "same-padding", "stride-rounds-down", "stride-divides", "dilation", "everything"],
+    ids=[
+        "valid",
+        "same-padding",
+        "stride-rounds-down",
+        "stride-divides",
+        "dilation",
+        "everything",
+        "defaults",
+        "default-padding-and-dilation",
+        "default-stride-and-dilation",
+        "default-stride-and-padding",
+    ],
 )
 def test_conv2d_output_size_follows_the_formula_of_the_conv2d_docs(settings):
     expected = real_conv2d_output_size(**settings)
     got = nn_module.conv2d_output_size(**settings)
+    left_out = [key for key in ("stride", "padding", "dilation") if key not in settings]
+    defaults = f" ({', '.join(left_out)} left at the defaults: stride=1, padding=0, dilation=1)" if left_out else ""
     assert type(got) is int and got == expected, (
-        f"conv2d_output_size({settings_text(settings)}) should be the int {expected}, but it is {got!r}. "
+        f"conv2d_output_size({settings_text(settings)}){defaults} should be the int {expected}, but it is {got!r}. "
         "A dilated kernel spans dilation * (kernel_size - 1) + 1 inputs, and a stride that does not fit "
         "evenly rounds down (floor division //)."
     )
@@ -372,8 +469,11 @@ def test_conv2d_output_size_matches_a_real_conv2d_on_random_settings():
 
 @pytest.mark.task(8)
 def test_conv2d_output_shape_matches_what_the_conv2d_returns():
-    for _ in range(10):
-        rows, cols = random_conv_settings(), random_conv_settings()
+    # First rows and columns that differ in every setting, so that mixing any of them up changes the shape.
+    unlike = {"size": 23, "kernel_size": 2, "stride": 3, "padding": 0, "dilation": 1}
+    unlike_too = {"size": 16, "kernel_size": 3, "stride": 1, "padding": 2, "dilation": 2}
+    random_pairs = [(random_conv_settings(), random_conv_settings()) for _ in range(10)]
+    for rows, cols in [(unlike, unlike_too), (unlike_too, unlike), *random_pairs]:
         channels_in, channels_out = distinct_sizes(2)
         conv = nn.Conv2d(
             channels_in,
@@ -443,7 +543,7 @@ def test_load_weights_refuses_weights_whose_names_do_not_match(tmp_path):
     mismatches = [
         (small, large, "'3.weight' and '3.bias' missing"),
         (large, small, "the extra keys '3.weight' and '3.bias'"),
-    ]
+    ]  # load_state_dict's RuntimeError lists the names that do not match (README.md, Task 9)
     for source, target, problem in mismatches:
         path = tmp_path / "weights.pt"
         torch.save(source.state_dict(), path)
@@ -454,7 +554,8 @@ def test_load_weights_refuses_weights_whose_names_do_not_match(tmp_path):
             path,
             call=f"load_weights(<a model with the keys {list(target.state_dict())}>, <a state_dict with {problem}>)",
             hint="With strict=False, load_state_dict skips what does not match and leaves random weights in place: "
-            "keep the default strict=True, which raises.",
+            "keep the default strict=True, which raises a RuntimeError that names the keys that do not match.",
+            naming=("3.weight", "3.bias"),
         )
 
 
@@ -490,6 +591,31 @@ def through_linear_layers(x, linears):
     return x @ linears[-1].weight.T + linears[-1].bias
 
 
+def back_to_back_model(sizes):
+    """Linear layers through ``sizes`` with nothing between them: every layer holds parameters."""
+    return nn.Sequential(*[nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])])
+
+
+def no_bias_model(sizes):
+    """Dropout, Linear, BatchNorm1d, ReLU, then a last Linear without bias: a last layer with a single parameter."""
+    n_in, width, _, n_out = sizes
+    return nn.Sequential(
+        nn.Dropout(0.1), nn.Linear(n_in, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Linear(width, n_out, bias=False)
+    )
+
+
+FREEZABLE = {"relu-between": linear_stack, "no-activations": back_to_back_model, "last-without-bias": no_bias_model}
+
+
+class Nested(nn.Module):
+    """A model with a parameter of its own (scale) beside a submodule (body): not an nn.Sequential."""
+
+    def __init__(self, width, n_in, n_out, scales):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(scales))
+        self.body = nn.Sequential(nn.Linear(n_in, width), nn.ReLU(), nn.Linear(width, n_out))
+
+
 def describe_layers(model):
     """The layers of ``model`` in a form that shows their kind and, for Linear layers, their sizes."""
     return [
@@ -508,9 +634,9 @@ def dropout_model(n_in):
     return nn.Sequential(nn.Linear(n_in, 32), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(32, 4))
 
 
-def real_conv2d_output_size(size, kernel_size, stride, padding, dilation):
-    """The output size that nn.Conv2d itself produces."""
-    conv = nn.Conv2d(1, 1, kernel_size, stride, padding, dilation, device="meta")  # meta: shapes only, no numbers
+def real_conv2d_output_size(size, **settings):
+    """The output size that nn.Conv2d itself produces (with its own defaults for the settings left out)."""
+    conv = nn.Conv2d(1, 1, **settings, device="meta")  # meta: shapes only, no numbers
     return conv(torch.empty(1, 1, size, size, device="meta")).shape[-1]
 
 
