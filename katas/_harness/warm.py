@@ -30,6 +30,8 @@ MODULES = [
     "sympy",
     "katas.datasets",
     "katas.testing",
+    "katas._harness.cli",  # multiprocessing runs the parent's main script again in each child: the katas command
+    "katas._harness.watch",
     *(f"katas._harness.plugin.{module}" for module in katas._harness.plugin.MODULES),
     *(f"_pytest.{plugin}" for plugin in default_plugins),
     "pdb",

@@ -111,15 +111,22 @@ def _location(item: pytest.Item, call: pytest.CallInfo) -> str:
     """Where the failure happened: the innermost line of a kata module (the learner's code), else of the test."""
     if call.excinfo is None:
         return ""
-    entries = [(Path(entry.path), entry.lineno + 1) for entry in call.excinfo.traceback]
-    in_kata = [(path, line) for path, line in entries if is_kata_module(path)]
-    in_test = [(path, line) for path, line in entries if path == item.path]
-    for path, line in (in_kata or in_test)[-1:]:
-        try:
-            return f"{path.relative_to(item.config.rootpath).as_posix()}:{line}"
-        except ValueError:
-            return f"{path}:{line}"
-    return ""
+    in_kata = in_test = None
+    test_file, traceback = str(item.path), call.excinfo.tb
+    while traceback is not None:  # the raw frames: pytest's own Traceback object costs more than the whole check
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename == test_file:
+            in_test = (filename, traceback.tb_lineno)
+        elif is_kata_module(Path(filename)):
+            in_kata = (filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    if in_kata is None and in_test is None:
+        return ""
+    path, line = in_kata or in_test
+    try:
+        return f"{Path(path).relative_to(item.config.rootpath).as_posix()}:{line}"
+    except ValueError:
+        return f"{path}:{line}"
 
 
 def _output(report: pytest.TestReport) -> str:
