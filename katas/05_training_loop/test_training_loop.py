@@ -122,7 +122,7 @@ def test_bce_with_logits_stays_exact_for_extreme_logits(dtype):
 @pytest.mark.task(3)
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_bce_with_logits_has_gradient_sigmoid_minus_target_over_n(dtype):
-    logits, targets = labelled_logits(dtype, extreme=[100.0, -100.0, 1000.0, -1000.0])
+    logits, targets = labelled_logits(dtype, extreme=[0.0, 100.0, -100.0, 1000.0, -1000.0])
     logits.requires_grad_()
     with by_hand(SHORTCUTS, advice=BY_HAND):
         training_loop.bce_with_logits(logits, targets).backward()
@@ -132,7 +132,9 @@ def test_bce_with_logits_has_gradient_sigmoid_minus_target_over_n(dtype):
         "d bce_with_logits / d logits (from backward)",
         hint="The gradient of the mean loss is (sigmoid(z) - y) / N. A nan here, with a finite loss, usually comes "
         "from torch.where: it computes both branches, and the gradient of the branch it did not pick (an exp that "
-        "overflowed) still reaches z as 0 * inf = nan. Write one formula that is safe for every z.",
+        "overflowed) still reaches z as 0 * inf = nan. Write one formula that is safe for every z. Wrong only where "
+        "z is exactly 0? clamp(min=0) and abs() pick different slopes at their corners: write max(z, 0) as "
+        "(z + z.abs()) / 2.",
     )
 
 

@@ -327,6 +327,8 @@ def test_gradients_match_torch_for_ordinary_and_extreme_inputs(name, scale):
     expected = gradient(torch_loss, inputs, targets, f"torch's {name}")
     if torch.isfinite(got).all():
         hint = f"A wrong gradient usually comes from a wrong value: make the Task {task} tests of {name} pass first."
+        if name == "bce_with_logits":
+            hint += " Wrong only where z is exactly 0? Write max(z, 0) as (z + z.abs()) / 2 (see the lesson)."
     else:
         hint = (
             "A nan or inf gradient: something inside your formula overflows, even if the loss itself is finite. "
@@ -468,6 +470,7 @@ def binary(scale=1.0):
     shape = random_shape(2, low=2)
     logits = torch.randn(shape, dtype=torch.float64) * scale
     logits[0], logits[1] = logits[0].abs(), -logits[1].abs()  # both signs, whatever the draw
+    logits[0, 0] = 0.0  # where max(z, 0) and |z| have corners: the gradient must still be sigmoid(0) - y
     return logits, torch.rand(shape, dtype=torch.float64)
 
 

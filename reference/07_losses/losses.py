@@ -53,5 +53,5 @@ def soft_cross_entropy(logits, probabilities, reduction="mean"):
 
 
 def bce_with_logits(logits, targets, reduction="mean"):
-    losses = logits.clamp(min=0) - logits * targets + torch.log1p(torch.exp(-logits.abs()))
+    losses = (logits + logits.abs()) / 2 - logits * targets + torch.log1p(torch.exp(-logits.abs()))
     return reduce_loss(losses, reduction)
