@@ -196,7 +196,7 @@ def _nothing() -> None:
 
 
 def _pytest_in_child(args: list[str], root: Path, log: Path) -> None:
-    """In a forked child: run pytest with its output in ``log``, and leave without tearing torch down."""
+    """In a forked child: run pytest with its output in ``log``; its exit status is pytest's."""
     import pytest
 
     os.chdir(root)
@@ -208,7 +208,7 @@ def _pytest_in_child(args: list[str], root: Path, log: Path) -> None:
     code = pytest.main(args)
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(int(code))
+    sys.exit(int(code))  # multiprocessing then runs its finalizers (a DataLoader's semaphores) and leaves with os._exit
 
 
 @dataclass(frozen=True)
