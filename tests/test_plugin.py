@@ -332,6 +332,16 @@ def test_the_collector_records_whole_messages_printed_output_and_where(kata, wor
     assert outcome.ret == 1
 
 
+def test_verdicts_keep_the_lessons_order_whatever_order_the_tests_ran_in(kata):
+    kata.makeconftest(
+        'pytest_plugins = ["katas._harness.plugin"]\n\n'
+        "def pytest_collection_modifyitems(items):\n    items.reverse()  # as pytest-randomly or --failed-first might\n"
+    )
+    _, found = run(kata)
+    assert [test.name for test in found.tests] == ["test_count_counts_up_to_n", "test_loop_ends"]
+    assert found.kata_result("00_demo").first_failure.name == "test_count_counts_up_to_n"
+
+
 def test_a_test_file_that_cannot_be_collected_is_an_error_of_its_kata(kata):
     write(kata, "katas/00_demo/test_demo.py", "import no_such_module\n")
     _, found = run(kata)

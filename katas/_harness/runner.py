@@ -47,7 +47,8 @@ def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path) 
         f"--katas-progress={progress_path}",
         "-q",
         "--tb=line",  # the verdicts come whole from the results; pytest's long tracebacks would take most of the time
-        "--failed-first",  # the tests that failed last time run first
+        "-p",
+        "no:cacheprovider",  # the run writes nothing into the learner's repository but the results
         "-p",
         "no:logging",  # log capture adds and removes handlers around every test phase
     ]

@@ -56,9 +56,16 @@ class Collector:
         self.config = config
         self.tests: dict[str, TestResult] = {}
         self.exit_status = 0
+        self.order: dict[str, int] = {}  # each test's place in the collection: the lesson's order
 
     def results(self) -> RunResults:
-        return RunResults(testing_reference(self.config), self.exit_status, list(self.tests.values()))
+        """The verdicts in the order the tests were collected (the lesson's order), whatever order they ran in."""
+        tests = sorted(self.tests.values(), key=lambda test: self.order.get(test.id, len(self.order)))
+        return RunResults(testing_reference(self.config), self.exit_status, tests)
+
+    @pytest.hookimpl(tryfirst=True)  # before a plugin such as pytest-randomly reorders them
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.order = {item.nodeid: place for place, item in enumerate(items)}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         details = getattr(report, "katas", None)
