@@ -64,7 +64,7 @@ def test_sgd_without_momentum_moves_each_parameter_by_lr_times_its_gradient():
     ],
     ids=["defaults", "plain", "momentum", "weight-decay", "dampening-without-momentum", "everything"],
 )
-def test_sgd_follows_torch_optim_sgd_for_20_steps(settings):
+def test_sgd_follows_torch_optim_sgd_for_10_steps(settings):
     expect_same_steps("SGD", settings)
 
 
@@ -170,7 +170,7 @@ def test_sgd_step_changes_the_parameters_in_place_without_recording_autograd_his
     ],
     ids=["defaults", "default-alpha", "alpha-0.9", "weight-decay", "everything"],
 )
-def test_rmsprop_follows_torch_optim_rmsprop_for_20_steps(settings):
+def test_rmsprop_follows_torch_optim_rmsprop_for_10_steps(settings):
     expect_same_steps("RMSprop", settings)
 
 
@@ -215,7 +215,7 @@ def test_rmsprop_adds_eps_after_the_square_root():
     ],
     ids=["defaults", "default-betas", "other-betas", "weight-decay", "everything"],
 )
-def test_adam_follows_torch_optim_adam_for_20_steps(settings):
+def test_adam_follows_torch_optim_adam_for_10_steps(settings):
     expect_same_steps("Adam", settings)
 
 
@@ -636,7 +636,7 @@ def yours_and_torchs(name, settings, params, groups=None):
     return your_class(arrange(yours), **settings), torch_class(arrange(torchs), **settings)
 
 
-def expect_same_steps(name, settings, steps=20, hint="", groups=None, position="last", lr_factor=None):
+def expect_same_steps(name, settings, steps=10, hint="", groups=None, position="last", lr_factor=None):
     """Run your optimizer and torch's from one starting point; their settings, and after every step the
     parameters, must agree. ``position`` places the parameter that often has no gradient; ``lr_factor(step)``,
     if given, scales every group's learning rate before that step, as a scheduler would."""
