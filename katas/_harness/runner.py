@@ -2,9 +2,10 @@
 
 :func:`run_katas` starts pytest in a fresh subprocess. Watch mode passes a :class:`WarmRunner`: each run is a
 process forked from a forkserver that imported torch and pytest once, so only the learner's module is read
-afresh. The forkserver is a fresh interpreter started before any run, so no fork ever copies a process in which
-other threads run (watch mode's keyboard reader, rich's refresh thread). Where there is no forkserver
-(Windows), a WarmRunner runs subprocesses.
+afresh; the next run's process is forked ahead of time and waits for its arguments. The forkserver is a
+fresh interpreter started before any run, so no fork ever copies a process in which other threads run
+(watch mode's keyboard reader, rich's refresh thread). Where there is no forkserver (Windows), a
+WarmRunner runs subprocesses.
 """
 
 from __future__ import annotations
@@ -160,23 +161,32 @@ class WarmRunner:
 
     def __init__(self) -> None:
         self.context = None
+        self.spare = None  # a child started ahead of time, waiting for the next run's arguments
         if "forkserver" in multiprocessing.get_all_start_methods():
             self.context = multiprocessing.get_context("forkserver")
             self.context.set_forkserver_preload(["katas._harness.warm"])
 
     def warm_up(self) -> None:
-        """Start the forkserver and let it import everything now, rather than on the first run."""
+        """Start the forkserver (it imports everything now, rather than on the first run) and a first child."""
         if self.context is not None:
-            process = self.context.Process(target=_nothing)
-            process.start()
-            process.join()
+            self.spare = self._child()
 
     def start(self, args: list[str], root: Path, log: Path):
         if self.context is None:
             return _start_subprocess(args, root, log)
-        process = self.context.Process(target=_pytest_in_child, args=(args, root, log), daemon=True)
-        process.start()
+        process, orders = self.spare or self._child()
+        orders.send((args, root, log))
+        orders.close()
+        self.spare = self._child()  # forked now, while this run goes on: the next save need not wait for it
         return _Forked(process)
+
+    def _child(self):
+        """A child forked from the forkserver, waiting to be sent a run's arguments."""
+        receiving, sending = self.context.Pipe(duplex=False)
+        process = self.context.Process(target=_pytest_when_told, args=(receiving,), daemon=True)
+        process.start()
+        receiving.close()
+        return process, sending
 
 
 class _Forked:
@@ -192,8 +202,13 @@ class _Forked:
         self.process.join()
 
 
-def _nothing() -> None:
-    pass
+def _pytest_when_told(orders) -> None:
+    """In a forked child: wait for a run's arguments (or the parent's end), then run pytest."""
+    try:
+        args, root, log = orders.recv()
+    except EOFError:  # the parent ended without a run for this child
+        return
+    _pytest_in_child(args, root, log)
 
 
 def _pytest_in_child(args: list[str], root: Path, log: Path) -> None:
