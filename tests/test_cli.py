@@ -261,6 +261,7 @@ def test_watch_starts_again_when_a_file_is_saved_during_a_run(clone):
     (clone / STUB).write_text(stub.replace(FROM_DATA_STUB, "while True:\n        pass"))  # the first test hangs
     with Watch(clone, "00") as watch:
         watch.wait_for("running pytest katas/00_tensors", 120)
+        time.sleep(3)  # the run has read the hanging stub by now, and hangs for 10 s
         shutil.copy(clone / SOLUTION, clone / STUB)  # saved while the hanging run goes on
         watch.wait_for("Changed while running: starting again.", 30)
         watch.wait_for("00_tensors passes. On to 01_stack_vs_cat", 60)

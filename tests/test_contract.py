@@ -23,7 +23,7 @@ pytestmark = pytest.mark.timeout(600)
 ROOT = INSTALLED_ROOT
 KATAS = load_curriculum(ROOT)
 KATA_IDS = [kata.folder for kata in KATAS]
-IGNORED = {"__pycache__", ".pytest_cache"}
+IGNORED = {"__pycache__", ".pytest_cache", ".benchmarks"}  # what running pytest in a folder leaves (git-ignored)
 
 
 def kata_test_files(kata: Kata) -> list[Path]:

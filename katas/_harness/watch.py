@@ -35,7 +35,11 @@ def watch_katas(console: Console, kata: Kata | None) -> int:
     stop = threading.Event()
     with key_reader() as (read_key, single_keys):
         threading.Thread(target=_forward_keys, args=(read_key, events), daemon=True).start()
-        threading.Thread(target=_forward_changes, args=(kata.root / "katas", events, stop), daemon=True).start()
+        watching = threading.Event()
+        changes = threading.Thread(target=_forward_changes, args=(kata.root / "katas", events, stop, watching))
+        changes.daemon = True
+        changes.start()
+        watching.wait(timeout=10)  # no save goes unseen once the first run starts
         try:
             return _watch(
                 console,
@@ -138,8 +142,17 @@ def _forward_keys(read_key: Callable[[], str], events: queue.Queue) -> None:
         events.put(("key", key.strip().lower()))
 
 
-def _forward_changes(folder: Path, events: queue.Queue, stop: threading.Event) -> None:
-    for changes in watchfiles.watch(
-        folder, watch_filter=watchfiles.PythonFilter(), debounce=50, step=10, stop_event=stop
-    ):
-        events.put(("change", changes))
+def _forward_changes(folder: Path, events: queue.Queue, stop: threading.Event, watching: threading.Event) -> None:
+    changes_or_ticks = watchfiles.watch(
+        folder,
+        watch_filter=watchfiles.PythonFilter(),
+        debounce=50,
+        step=10,
+        stop_event=stop,
+        rust_timeout=50,
+        yield_on_timeout=True,  # an empty set every 50 ms without changes: the first one says the watcher is ready
+    )
+    for changes in changes_or_ticks:
+        watching.set()
+        if changes:
+            events.put(("change", changes))
