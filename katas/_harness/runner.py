@@ -68,10 +68,7 @@ def run_katas(
     katas: Sequence[Kata], on_progress: ProgressCallback | None = None, warm: WarmRunner | None = None
 ) -> RunResults:
     """Run the tests of ``katas`` (in a subprocess, or forked by ``warm``); ``on_progress`` follows a training test."""
-    run = Run(katas, on_progress, warm)
-    while not run.done(POLL_SECONDS):
-        pass
-    return run.results()
+    return Run(katas, on_progress, warm).results()
 
 
 def run_and_record(
@@ -83,8 +80,6 @@ def run_and_record(
 
 def record(run: Run) -> State:
     """Wait for ``run`` to finish, record its results in the learner's state, and return the state."""
-    while not run.done(POLL_SECONDS):
-        pass
     found = run.results()
     state = State.load(run.katas[0].root)
     for kata in run.katas:
@@ -119,7 +114,9 @@ class Run:
         return finished
 
     def results(self) -> RunResults:
-        """The finished run's results (read once: the run's files are removed)."""
+        """The run's results, once it has finished (read once: the run's files are removed)."""
+        while not self.done(POLL_SECONDS):
+            pass
         try:
             if not self.results_path.exists():
                 output = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""

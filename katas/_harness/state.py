@@ -17,6 +17,10 @@ def state_dir(root: Path) -> Path:
     return root / ".katas"
 
 
+def state_file(root: Path) -> Path:
+    return state_dir(root) / "state.json"
+
+
 def backup_dir(root: Path) -> Path:
     return state_dir(root) / "backups"
 
@@ -36,12 +40,12 @@ class State:
 
     @property
     def path(self) -> Path:
-        return state_dir(self.root) / "state.json"
+        return state_file(self.root)
 
     @classmethod
     def load(cls, root: Path) -> State:
         try:
-            return cls(root, json.loads((state_dir(root) / "state.json").read_text(encoding="utf-8")))
+            return cls(root, json.loads(state_file(root).read_text(encoding="utf-8")))
         except (FileNotFoundError, ValueError):
             return cls(root)
 

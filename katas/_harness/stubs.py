@@ -27,8 +27,14 @@ def is_kata_module(path: Path) -> bool:
     )
 
 
-def raised_by_a_stub(error: BaseException) -> Path | None:
-    """The kata module whose untouched stub function raised ``error`` (as its own last act), else None."""
+def shown(path: Path) -> str:
+    """A kata module's path as a learner types it, from the repository root: ``katas/03_autograd/autograd.py``."""
+    return path.relative_to(path.parents[2]).as_posix()
+
+
+def raised_by_a_stub(error: BaseException) -> str | None:
+    """Where an untouched stub function raised ``error`` as its own last act (``katas/03_autograd/autograd.py:20``),
+    else None."""
     traceback = error.__traceback__
     if traceback is None:
         return None
@@ -41,7 +47,9 @@ def raised_by_a_stub(error: BaseException) -> Path | None:
         untouched = _untouched_function_lines(path, path.stat().st_mtime_ns)
     except (OSError, SyntaxError):
         return None
-    return path if any(first <= traceback.tb_lineno <= last for first, last in untouched) else None
+    if not any(first <= traceback.tb_lineno <= last for first, last in untouched):
+        return None
+    return f"{shown(path)}:{traceback.tb_lineno}"
 
 
 @cache

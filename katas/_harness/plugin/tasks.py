@@ -32,7 +32,7 @@ def task_of(item: pytest.Item) -> int | None:
 
 def kata_of(item: pytest.Item) -> Kata | None:
     """The kata whose tests ``item`` is one of, or None for a test outside the katas."""
-    return item.stash[KATA] if KATA in item.stash else _kata_of_path(item)
+    return item.stash.get(KATA, None)
 
 
 def _kata_of_path(item: pytest.Item) -> Kata | None:

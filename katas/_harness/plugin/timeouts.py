@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from katas._harness.stubs import is_kata_module
+from katas._harness.stubs import is_kata_module, shown
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,8 +55,7 @@ def learner_frames(frame) -> list:
 
 def where(frame) -> str:
     """``katas/07_losses/losses.py, line 12, in reduce_loss()``."""
-    path = Path(frame.f_code.co_filename)
-    return f"{path.relative_to(path.parents[2]).as_posix()}, line {frame.f_lineno}, in {frame.f_code.co_name}()"
+    return f"{shown(Path(frame.f_code.co_filename))}, line {frame.f_lineno}, in {frame.f_code.co_name}()"
 
 
 def retire_hung_functions(frame) -> None:
