@@ -160,7 +160,7 @@ def test_run_shows_what_a_failing_test_printed(clone):
 
 
 def test_piped_output_is_plain_text_with_nothing_padded(clone):
-    output = katas_in(clone, "run", "00", expect=1)
+    output = katas_in(clone, "run", "00", expect=1) + katas_in(clone, "hint", "00") + katas_in(clone, "list")
     padded = [line for line in output.splitlines() if line != line.rstrip()]
     assert not padded, f"piped output should not pad lines with spaces: {padded}"
     assert not set("╭╮╰╯│━") & set(output), f"piped output should have no boxes:\n{output}"

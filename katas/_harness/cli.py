@@ -91,7 +91,8 @@ def hint(console: Console, args: argparse.Namespace) -> int:
     state.show_hint(kata, task)
     state.save()
     title = f"{kata.folder}, Task {task}: {titles.get(task, '')} — hint {seen + 1} of {len(hints[task])}"
-    report.boxed(console, Markdown(hints[task][seen]), title, "cyan")
+    hint_text = hints[task][seen]  # piped: the hint's own text (Markdown pads its lines to the console's width)
+    report.boxed(console, Markdown(hint_text) if console.is_terminal else Text(hint_text), title, "cyan")
     return 0
 
 
