@@ -231,8 +231,8 @@ def not_failing(found: results.RunResults) -> list[str]:
 
 def test_a_missing_dataset_is_reported_with_where_the_data_should_be():
     missing = results.TestResult(
-        id="katas/11_mnist/test_mnist.py::test_fit",
-        kata="11_mnist",
+        id="katas/12_mnist/test_mnist.py::test_fit",
+        kata="12_mnist",
         task=5,
         outcome="skipped",
         skip_kind="data",
