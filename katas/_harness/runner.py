@@ -10,6 +10,7 @@ WarmRunner runs subprocesses.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import re
@@ -98,7 +99,7 @@ class Run:
     ):
         self.katas, self.on_progress = list(katas), on_progress
         self.digests = {kata.folder: file_digest(kata.stub_path) for kata in katas}  # the files this run judges
-        self.folder = tempfile.TemporaryDirectory()
+        self.folder = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)  # pytest may still be ending (see done)
         folder = Path(self.folder.name)
         self.results_path, feed, self.log = folder / "results.json", folder / "progress.feed", folder / "pytest.log"
         args, root = pytest_args(katas, self.results_path, feed), katas[0].root
@@ -106,8 +107,12 @@ class Run:
         self.feed = FeedReader(feed)
 
     def done(self, timeout: float = 0.0) -> bool:
-        """Whether pytest has finished, waiting up to ``timeout`` seconds; passes on training progress meanwhile."""
-        finished = self.process.done(timeout)
+        """Whether the verdicts are in, waiting up to ``timeout`` seconds; passes on training progress meanwhile.
+
+        They are in once pytest has written its results, while its process may still be ending (a fresh
+        interpreter that imported torch takes about 0.7 s to exit; a forked run about 15 ms), or once it has ended.
+        """
+        finished = self.process.done(timeout) or self.results_path.exists()
         news = self.feed.read() if self.on_progress else []
         if news:
             self.on_progress(news)
@@ -218,10 +223,23 @@ def _pytest_in_child(args: list[str], root: Path, log: Path) -> None:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(output, 1)
     os.dup2(output, 2)
-    code = pytest.main(args)
+    code = pytest.main(args, plugins=_registered_ahead(args))
     sys.stdout.flush()
     sys.stderr.flush()
     sys.exit(int(code))  # multiprocessing then runs its finalizers (a DataLoader's semaphores) and leaves with os._exit
+
+
+def _registered_ahead(args: list[str]) -> list:
+    """The plugins ``args`` name with ``-p``, and the katas plugin's modules, as the forkserver imported them.
+
+    pytest looks each plugin named by ``-p`` or ``pytest_plugins`` up among every installed package's entry points
+    (about 2 ms a name, eleven names a run) unless a plugin of that name is registered already.
+    """
+    import katas._harness.plugin
+
+    named = [value for option, value in zip(args, args[1:]) if option == "-p" and not value.startswith("no:")]
+    ours = [f"katas._harness.plugin.{module}" for module in katas._harness.plugin.MODULES] + ["katas._harness.plugin"]
+    return [importlib.import_module(name) for name in named + ours]
 
 
 @dataclass(frozen=True)
