@@ -266,6 +266,10 @@ def test_a_test_file_that_cannot_be_collected_fails_every_task_of_its_kata():
     assert {task.status for task in grade_kata(SOLVED, tests).tasks} == {NOT_EARNED}
 
 
+def test_points_given_as_one_number_are_what_every_task_of_the_kata_is_worth():
+    assert set(dataclasses.replace(SOLVED, points=2).task_points().values()) == {2}
+
+
 def test_points_for_a_task_the_lesson_lacks_are_refused():
     with pytest.raises(LookupError, match="99"):
         dataclasses.replace(SOLVED, points={"99": 2}).task_points()

@@ -42,7 +42,7 @@ class Kata:
 
     A curriculum entry needs only ``folder`` and ``title``; ``module`` defaults to the folder's topic
     (``03_autograd`` → ``autograd.py``), ``hints`` to ``hints.md``, and ``points`` (what a task is worth in a
-    grade, ``{ 5 = 3 }``: Task 5 is worth 3) to POINTS_PER_TASK for every task.
+    grade: ``{ 5 = 3 }``, Task 5 is worth 3; ``2``, every task is worth 2) to POINTS_PER_TASK for every task.
     """
 
     root: Path
@@ -50,7 +50,7 @@ class Kata:
     title: str
     module: str = ""
     hints: str = "hints.md"
-    points: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+    points: int | dict[str, int] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.module:
@@ -98,6 +98,8 @@ class Kata:
     def task_points(self) -> dict[int, int]:
         """What each task of the lesson is worth in a grade."""
         tasks = self.task_titles()
+        if isinstance(self.points, int):  # ``points = 2``: every task
+            return dict.fromkeys(tasks, self.points)
         unknown = sorted(set(self.points) - {str(task) for task in tasks})
         if unknown:
             raise LookupError(f"{CURRICULUM_FILE}: {self.folder} gives points to tasks its lesson lacks: {unknown}")

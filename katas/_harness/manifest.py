@@ -45,7 +45,7 @@ def write(root: Path) -> Path:
     """Record the digest of every protected file in ``<root>/katas/manifest.json``; its path."""
     files = {path.relative_to(root).as_posix(): digest(path) for path in protected_files(root)}
     path = root / MANIFEST_FILE
-    path.write_text(json.dumps({"schema": SCHEMA, "version": VERSION, "files": files}, indent=1) + "\n")
+    path.write_text(json.dumps({"schema": SCHEMA, "version": VERSION, "files": files}, indent=1) + "\n", "utf-8")
     return path
 
 
