@@ -14,9 +14,11 @@ from rich.markdown import Markdown
 from rich.syntax import Syntax
 from rich.text import Text
 
-from katas._harness import report
-from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
-from katas._harness.runner import RunFailed, run_and_record
+from katas._harness import classroom, junit, manifest, report
+from katas._harness.curriculum import NEVER, Kata, find_kata, find_root, load_curriculum, solutions_policy
+from katas._harness.grade import grade_katas
+from katas._harness.release import ReleaseRefused, write_release
+from katas._harness.runner import RunFailed, run_and_record, run_katas
 from katas._harness.state import PASSED, State, backup_dir
 from katas._harness.stubs import StubUnavailable, original_stub
 
@@ -133,6 +135,19 @@ def solution(console: Console, args: argparse.Namespace) -> int:
     notes = Console(stderr=True, highlight=False)  # headers and warnings: never part of the code on stdout
     state = State.load(args.root)
     kata = find_kata(args.kata, args.root)
+    if solutions_policy(args.root) == NEVER:
+        console.print(
+            'This course shows no solutions (solutions = "never" in katas/curriculum.toml): '
+            f"the tests and `katas hint {kata.number:02d}` are your guide.",
+            markup=False,
+        )
+        return 1
+    if not kata.reference_path.is_file():
+        console.print(
+            "This copy of the katas holds no solutions (it is a class release): they are with your teacher.",
+            markup=False,
+        )
+        return 1
     if state.status(kata) != PASSED:
         if not args.force:
             console.print(
@@ -163,6 +178,28 @@ def verify(console: Console, args: argparse.Namespace) -> int:
     return 0 if all(state.status(kata) == PASSED for kata in katas) else 1
 
 
+def grade(console: Console, args: argparse.Namespace) -> int:
+    katas = [find_kata(name, args.root) for name in args.katas] or list(load_curriculum(args.root))
+    with report.running(console, "pytest on every kata to grade" if not args.katas else "pytest to grade") as feed:
+        run = run_katas(katas, on_progress=feed)
+    graded = grade_katas(katas, run, manifest.check(args.root, args.manifest))
+    if args.json:
+        args.json.write_text(graded.to_json(), encoding="utf-8")
+    if args.junit:
+        args.junit.write_text(junit.junit_xml(graded), encoding="utf-8")
+    if args.classroom:
+        with args.classroom.open("a", encoding="utf-8") as outputs:  # $GITHUB_OUTPUT is appended to
+            outputs.write(classroom.github_outputs(graded))
+    report.grade(console, graded)
+    return 0 if graded.valid else 1
+
+
+def release(console: Console, args: argparse.Namespace) -> int:
+    files = write_release(args.root, args.dir)
+    report.released(console, args.dir, files)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="katas", description="Test-driven katas for learning PyTorch.")
     parser.set_defaults(handler=list_katas)
@@ -185,6 +222,18 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--force", action="store_true", help="show it even though the kata does not pass yet")
     command.set_defaults(handler=solution)
     commands.add_parser("verify", help="run every kata and show the progress table").set_defaults(handler=verify)
+    command = commands.add_parser("grade", help="run every kata once and grade it: points per task, tamper check")
+    command.add_argument("katas", nargs="*", help="grade only these katas (default: every one)")
+    command.add_argument("--json", type=Path, metavar="FILE", help="write the whole grade as JSON")
+    command.add_argument("--junit", type=Path, metavar="FILE", help="write the grade as JUnit XML, a case per task")
+    command.add_argument(
+        "--classroom", type=Path, metavar="FILE", help="append each kata's GitHub Classroom result ($GITHUB_OUTPUT)"
+    )
+    command.add_argument("--manifest", type=Path, metavar="FILE", help="check against this manifest, not the own")
+    command.set_defaults(handler=grade)
+    command = commands.add_parser("release", help="write a class release: no solutions, a fresh git repository")
+    command.add_argument("dir", type=Path, help="a new (or empty) folder")
+    command.set_defaults(handler=release)
     commands.choices["list"].set_defaults(handler=list_katas)
     return parser
 
@@ -196,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=1_000_000)
     try:
         code = args.handler(console, args)
-    except (LookupError, StubUnavailable, RunFailed) as error:
+    except (LookupError, StubUnavailable, RunFailed, ReleaseRefused) as error:
         console.print(Text(f"katas: {error}", style="red"))
         code = 2
     except KeyboardInterrupt:

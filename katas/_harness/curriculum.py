@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +23,8 @@ INSTALLED_ROOT = Path(__file__).resolve().parents[2]
 
 _TASK_HEADING = re.compile(r"^## Task (\d+)\s*[:.-]?\s*(.*)$", re.MULTILINE)
 _HINT_ITEM = re.compile(r"^\d+\.\s+", re.MULTILINE)
+POINTS_PER_TASK = 1
+AFTER_PASS, NEVER = "after-pass", "never"  # the solutions policies
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -39,7 +41,8 @@ class Kata:
     """One kata: a folder of lesson, stub, tests and hints, and its reference solution.
 
     A curriculum entry needs only ``folder`` and ``title``; ``module`` defaults to the folder's topic
-    (``03_autograd`` → ``autograd.py``) and ``hints`` to ``hints.md``.
+    (``03_autograd`` → ``autograd.py``), ``hints`` to ``hints.md``, and ``points`` (what a task is worth in a
+    grade: ``{ 5 = 3 }``, Task 5 is worth 3; ``2``, every task is worth 2) to POINTS_PER_TASK for every task.
     """
 
     root: Path
@@ -47,6 +50,7 @@ class Kata:
     title: str
     module: str = ""
     hints: str = "hints.md"
+    points: int | dict[str, int] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.module:
@@ -91,6 +95,16 @@ class Kata:
         """The lesson's tasks, from its ``## Task N: title`` headings."""
         return _task_titles(self.lesson_path)
 
+    def task_points(self) -> dict[int, int]:
+        """What each task of the lesson is worth in a grade."""
+        tasks = self.task_titles()
+        if isinstance(self.points, int):  # ``points = 2``: every task
+            return dict.fromkeys(tasks, self.points)
+        unknown = sorted(set(self.points) - {str(task) for task in tasks})
+        if unknown:
+            raise LookupError(f"{CURRICULUM_FILE}: {self.folder} gives points to tasks its lesson lacks: {unknown}")
+        return {task: self.points.get(str(task), POINTS_PER_TASK) for task in tasks}
+
     def hints_by_task(self) -> dict[int, list[str]]:
         """The hints for each task, in the order they should be revealed."""
         text = self.hints_path.read_text(encoding="utf-8")
@@ -109,11 +123,23 @@ def _task_titles(lesson: Path) -> dict[int, str]:
 
 
 @cache
+def _read(root: Path) -> dict:
+    with (root / CURRICULUM_FILE).open("rb") as file:
+        return tomllib.load(file)
+
+
+@cache
 def load_curriculum(root: Path = INSTALLED_ROOT) -> tuple[Kata, ...]:
     """Every kata of the repository at ``root``, in curriculum order."""
-    with (root / CURRICULUM_FILE).open("rb") as file:
-        entries = tomllib.load(file)["kata"]
-    return tuple(Kata(root=root, **entry) for entry in entries)
+    return tuple(Kata(root=root, **entry) for entry in _read(root)["kata"])
+
+
+def solutions_policy(root: Path = INSTALLED_ROOT) -> str:
+    """When ``katas solution`` shows a kata's solution: ``after-pass`` (the default) or ``never``."""
+    policy = _read(root).get("solutions", AFTER_PASS)
+    if policy not in (AFTER_PASS, NEVER):
+        raise LookupError(f"{CURRICULUM_FILE}: solutions = {policy!r}; it should be {AFTER_PASS!r} or {NEVER!r}")
+    return policy
 
 
 def kata_containing(path: str | Path) -> Kata:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from rich.console import Console, RenderableType
 from rich.panel import Panel
@@ -12,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from katas._harness.curriculum import Kata, load_curriculum
+from katas._harness.grade import EARNED, NEEDS_GPU, Grade, KataGrade
 from katas._harness.results import KataResult, TestResult
 from katas._harness.runner import Progress as ProgressLine
 from katas._harness.state import NOT_STARTED, PASSED, State
@@ -104,6 +106,57 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
             f"Task {failure.task}: {title} — `katas hint {kata.number:02d}` shows the next hint for it ({which}).",
             markup=False,
         )
+
+
+def grade(console: Console, graded: Grade) -> None:
+    """Each kata's points and what kept the rest, the total, and why the grade is not valid if it is not."""
+    width = max((len(kata.kata) for kata in graded.katas), default=0)
+    for kata in graded.katas:
+        points = f"{kata.points}/{kata.max_points}"
+        style = "green" if kata.points == kata.max_points else "red"
+        console.print(Text.assemble(f"{kata.kata:<{width}}  ", (f"{points:>7} points", style), "  ", _missed(kata)))
+    total = Text(f"Total: {graded.points}/{graded.max_points} points", style="bold")
+    if not graded.valid:
+        total.append(" — NOT VALID:", style="bold red")
+    console.print(total)
+    for problem in graded.problems:
+        console.print(Text(f"  {problem}", style="red"))
+
+
+def _missed(kata: KataGrade) -> str:
+    """What a kata's tasks missed: the first task that did not earn its points, and the tasks not graded here."""
+    missed = [task for task in kata.tasks if task.status not in (EARNED, NEEDS_GPU)]
+    gpu = [str(task.task) for task in kata.tasks if task.status == NEEDS_GPU]
+    parts = []
+    if missed:
+        first = missed[0]
+        why = first.first_failure.message.splitlines()[0] if first.first_failure and first.first_failure.message else ""
+        more = f" (and {len(missed) - 1} more)" if len(missed) > 1 else ""
+        parts.append(f"Task {first.task} {first.status}{more}" + (f": {why}" if why else ""))
+    else:
+        parts.append("every task earned" if kata.max_points else "")
+    if gpu:
+        parts.append(f"(Task {', '.join(gpu)}: needs a GPU, not graded here)")
+    return " ".join(part for part in parts if part)
+
+
+def released(console: Console, target: Path, files: list[Path]) -> None:
+    """What a class release holds, and what the teacher does next."""
+    katas = sorted({path.parts[1] for path in files if path.parts[0] == "katas" and len(path.parts) > 2})
+    console.print(
+        f"{target}: a class release of {len(files)} files in one git commit, without solutions "
+        f"({len([name for name in katas if name[:2].isdigit()])} katas, the harness, "
+        ".github/workflows/classroom.yml, katas/manifest.json).",
+        markup=False,
+    )
+    for step in (
+        "Push it to a new, empty GitHub repository: "
+        f"git -C {target} remote add origin <URL> && git -C {target} push -u origin main",
+        "Mark that repository a template (Settings > Template repository).",
+        "Make it the starter code of a GitHub Classroom assignment, and add no autograding tests there: "
+        "the release brings its own workflow.",
+    ):
+        console.print(f"  - {step}", markup=False)
 
 
 def boxed(console: Console, body: RenderableType, title: str, style: str) -> None:

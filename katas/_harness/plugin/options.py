@@ -45,6 +45,11 @@ def pytest_configure(config: pytest.Config) -> None:
     reference = config.getoption("reference")
     if reference is None:
         reference = os.environ.get(REFERENCE_VARIABLE) == "1"
+    if reference and not (config.rootpath / "reference").is_dir():
+        raise pytest.UsageError(
+            f"--reference (or {REFERENCE_VARIABLE}=1) tests the solutions in reference/, and this copy of the katas "
+            "has none: it is a class release, and the solutions are with your teacher. Run pytest without it."
+        )
     config.stash[REFERENCE] = reference
     session = ExitStack()
     session.enter_context(reference_run(reference))

@@ -1,0 +1,310 @@
+"""Classroom mode, the way a teacher and a class meet it: the real ``katas release`` into a temporary folder, then
+``katas``, ``pytest`` and ``katas grade`` run there as a learner (and the class's workflow) runs them."""
+
+import base64
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import yaml
+
+from katas._harness import manifest, results
+from katas._harness.classroom import runner
+from katas._harness.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
+from katas._harness.grade import DATA_MISSING, EARNED, NEEDS_GPU, NOT_EARNED, grade_kata
+from katas._harness.results import TestResult
+
+pytestmark = pytest.mark.timeout(600)  # each test runs the katas command, or pytest, in a subprocess
+
+KATAS = load_curriculum(INSTALLED_ROOT)
+KATAS_COMMAND = Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")
+SOLVED = find_kata("01", INSTALLED_ROOT)  # a kata that grades in seconds (the MNIST capstone trains for minutes)
+
+
+def command_in(folder: Path, *command: str | Path, expect: int = 0) -> str:
+    """The output of ``command`` run in ``folder``, which must exit with ``expect``."""
+    env = {key: value for key, value in os.environ.items() if key not in ("KATAS_REFERENCE", "NO_COLOR")}
+    env |= {"NO_COLOR": "1", "COLUMNS": "200", "GIT_CONFIG_NOSYSTEM": "1"}
+    completed = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=500)
+    output = completed.stdout + completed.stderr
+    shown = " ".join(map(str, command))
+    assert completed.returncode == expect, f"{shown} exited with {completed.returncode}, not {expect}:\n{output}"
+    return output
+
+
+def katas_in(folder: Path, *args: str | Path, expect: int = 0) -> str:
+    return command_in(folder, KATAS_COMMAND, *args, expect=expect)
+
+
+def git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, check=True).stdout.decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    """A class release of this checkout, made with the real command."""
+    target = tmp_path_factory.mktemp("release") / "class"
+    katas_in(INSTALLED_ROOT, "release", target)
+    return target
+
+
+@pytest.fixture
+def learner(release: Path, tmp_path: Path) -> Path:
+    """A learner's copy of the release (its git history included), theirs to change."""
+    return Path(shutil.copytree(release, tmp_path / "learner", symlinks=True))
+
+
+def grade_in(folder: Path, *args: str, expect: int = 0) -> dict:
+    """The JSON grade ``katas grade`` writes in ``folder``."""
+    path = folder.parent / "grade.json"
+    katas_in(folder, "grade", *args, "--json", path, expect=expect)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- What a release holds -----------------------------------------------------------------------
+
+
+def test_a_release_is_one_commit_of_every_kata_the_harness_the_workflow_and_the_manifest(release):
+    files = set(git(release, "ls-files").splitlines())
+    for kata in KATAS:
+        kata_files = {path.relative_to(INSTALLED_ROOT).as_posix() for path in kata.path.iterdir() if path.is_file()}
+        assert kata_files <= files, f"the release lacks {sorted(kata_files - files)}"
+    expected = {"README.md", "conftest.py", "pyproject.toml", "katas/curriculum.toml", "katas/_harness/cli.py"}
+    expected |= {".github/workflows/classroom.yml", "katas/manifest.json", "katas/testing/__init__.py"}
+    assert expected <= files, f"the release lacks {sorted(expected - files)}"
+    left_out = sorted(name for name in files if name.split("/")[0] in ("reference", "tests", "tools", ".ci"))
+    assert not left_out, f"the release should leave out the reference, the project's tests and tools: {left_out}"
+    assert ".github/workflows/ci.yml" not in files, "the project's own CI is not the class's"
+    assert git(release, "rev-list", "--all", "--count").strip() == "1", "a release is a fresh repository, one commit"
+    assert git(release, "status", "--porcelain") == "", "everything the release holds should be committed"
+
+
+def distinctive_reference_lines() -> dict[str, set[str]]:
+    """For each kata, the lines of its reference that no file under katas/ holds (stub, tests, hints, harness)."""
+    released = "\n".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in (INSTALLED_ROOT / "katas").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    lines = {}
+    for kata in KATAS:
+        code = (line.strip() for line in kata.reference_path.read_text(encoding="utf-8").splitlines())
+        lines[kata.folder] = {line for line in code if len(line) >= 16 and not line.startswith("#")}
+        lines[kata.folder] = {line for line in lines[kata.folder] if line not in released}
+        assert len(lines[kata.folder]) >= 5, f"too few distinctive lines in {kata.reference_path} to search for"
+    return lines
+
+
+def test_no_file_and_no_git_object_of_the_release_holds_reference_code(release):
+    objects = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch"], cwd=release, capture_output=True, check=True
+    ).stdout.decode(errors="replace")
+    files = {
+        path.relative_to(release).as_posix(): path.read_text(encoding="utf-8", errors="replace")
+        for path in release.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(release).parts
+    }
+    for folder, lines in distinctive_reference_lines().items():
+        leaks = [
+            (name, line) for name, text in {**files, "git objects": objects}.items() for line in lines if line in text
+        ]
+        assert not leaks, f"reference code of {folder} in the release: {leaks[:5]}"
+
+
+def test_the_release_readme_has_a_section_for_learners_and_none_for_the_project_s_developers(release):
+    readme = (release / "README.md").read_text(encoding="utf-8")
+    assert "## For learners of a class" in readme and "`katas grade`" in readme, readme[:2000]
+    assert readme.index("## For learners of a class") < readme.index("## Quick start"), "learners should read it first"
+    for developers_only in ("## The reference solutions", "## Adding a kata", "## Teaching a class", "tools/"):
+        assert developers_only not in readme, f"the release's README should not have {developers_only!r}"
+    assert "<!--" not in readme, "the markers of the developers' parts should go with them"
+
+
+def test_the_teachers_readme_shows_the_three_commands():
+    readme = (INSTALLED_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Teaching a class") :]
+    for command in ("katas release ", "katas grade --json", ".github/workflows/classroom.yml"):
+        assert command in section, f"the README's section for teachers should show {command!r}"
+
+
+def test_the_workflow_grades_once_and_reports_each_kata_to_github_classroom(release):
+    workflow = yaml.safe_load((release / ".github/workflows/classroom.yml").read_text(encoding="utf-8"))
+    assert workflow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}, workflow
+    steps = workflow["jobs"]["grade"]["steps"]
+    grading = [step for step in steps if "katas grade" in step.get("run", "")]
+    assert len(grading) == 1 and '--classroom "$GITHUB_OUTPUT"' in grading[0]["run"], grading
+    reporter = next(
+        step for step in steps if step.get("uses", "").startswith("classroom-resources/autograding-grading")
+    )
+    runners = [runner(kata.folder) for kata in KATAS]
+    assert reporter["with"]["runners"] == ",".join(runners), reporter
+    # the reporter reads each runner's results from <RUNNER>_RESULTS, upper case
+    expected = {f"{name.upper()}_RESULTS": f"${{{{ steps.{grading[0]['id']}.outputs.{name} }}}}" for name in runners}
+    assert reporter["env"] == expected, reporter["env"]
+
+
+# --- A learner's loop in the release ------------------------------------------------------------
+
+
+def test_pytest_in_the_release_fails_on_the_stubs_without_errors_and_refuses_the_reference(learner):
+    path = learner.parent / "results.json"
+    command_in(learner, sys.executable, "-m", "pytest", SOLVED.shown(SOLVED.path), f"--katas-results={path}", expect=1)
+    outcomes = {(test.outcome, test.skip_kind) for test in results.load(path).tests}
+    assert outcomes - {("skipped", "gpu")} == {("failed", None)}, f"every test should fail on the stub: {outcomes}"
+    output = command_in(learner, sys.executable, "-m", "pytest", "--reference", expect=4)
+    assert "it is a class release, and the solutions are with your teacher" in output, output
+    assert "Traceback" not in output, output
+
+
+def test_reset_restores_the_first_commit_s_stub_and_solution_points_to_the_teacher(learner):
+    stub = learner / SOLVED.shown(SOLVED.stub_path)
+    original = stub.read_text(encoding="utf-8")
+    stub.write_text(original + "\nx = 1\n", encoding="utf-8")
+    katas_in(learner, "reset", SOLVED.folder, "--yes")
+    assert stub.read_text(encoding="utf-8") == original, "reset should restore the stub of the release's commit"
+    output = katas_in(learner, "solution", SOLVED.folder, "--force", expect=1)
+    assert "holds no solutions (it is a class release): they are with your teacher" in output, output
+
+
+# --- Grading ------------------------------------------------------------------------------------
+
+
+def test_one_solved_kata_earns_its_points_and_every_other_kata_none_with_every_test_failing(learner):
+    shutil.copy(SOLVED.reference_path, learner / SOLVED.shown(SOLVED.stub_path))
+    grade = grade_in(learner)
+    assert grade["valid"] and grade["problems"] == [], grade["problems"]
+    points = {kata["kata"]: (kata["points"], kata["max_points"]) for kata in grade["katas"]}
+    full = sum(SOLVED.task_points().values())
+    assert points[SOLVED.folder] == (full, full), points
+    others = {folder: earned for folder, (earned, _) in points.items() if folder != SOLVED.folder}
+    assert set(others.values()) == {0}, f"only {SOLVED.folder} is solved: {others}"
+    assert grade["points"] == full and list(points) == [kata.folder for kata in KATAS], grade["points"]
+    for test in grade["run"]["tests"]:  # a test may skip where a GPU (or the dataset) is missing, never err
+        expected = "passed" if test["kata"] == SOLVED.folder else "failed"
+        skipped = test["outcome"] == "skipped" and test["skip_kind"] in ("gpu", "data")
+        assert test["outcome"] == expected or skipped, f"{test['id']}: {test['outcome']} ({test['message']})"
+
+
+def test_a_grade_on_the_stubs_is_zero_in_json_junit_and_github_classroom_s_format(learner):
+    junit, outputs = learner.parent / "grade.xml", learner.parent / "github_output"
+    outputs.write_text("earlier=output\n", encoding="utf-8")
+    grade = grade_in(learner, "00", "01", "--junit", str(junit), "--classroom", str(outputs))
+    assert (grade["points"], grade["valid"]) == (0, True), grade["points"]
+    assert [kata["kata"] for kata in grade["katas"]] == ["00_tensors", "01_stack_vs_cat"]
+    assert grade["max_points"] == sum(sum(find_kata(name).task_points().values()) for name in ("00", "01"))
+
+    suites = ElementTree.parse(junit).getroot()
+    assert [suite.get("name") for suite in suites] == ["00_tensors", "01_stack_vs_cat"]
+    tasks = sum(len(kata["tasks"]) for kata in grade["katas"])
+    assert (suites.get("tests"), suites.get("failures")) == (str(tasks), str(tasks)), suites.attrib
+
+    lines = outputs.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "earlier=output", "$GITHUB_OUTPUT is appended to, never overwritten"
+    for line, kata in zip(lines[1:], grade["katas"], strict=True):
+        name, _, encoded = line.partition("=")
+        reported = json.loads(base64.b64decode(encoded))
+        assert name == runner(kata["kata"]) and reported["status"] == "fail", (name, reported["status"])
+        assert reported["max_score"] == kata["max_points"] and sum(test["score"] for test in reported["tests"]) == 0
+        assert {test["status"] for test in reported["tests"]} == {"fail"}, reported
+
+
+def test_an_edited_test_file_or_a_new_conftest_invalidates_the_grade_naming_the_files(learner):
+    test_file = next(SOLVED.path.glob("test_*.py")).relative_to(INSTALLED_ROOT).as_posix()
+    with (learner / test_file).open("a", encoding="utf-8") as file:
+        file.write("\n# a harmless-looking edit\n")
+    (learner / "katas" / "conftest.py").write_text("", encoding="utf-8")
+    outputs = learner.parent / "github_output"
+    grade = grade_in(learner, SOLVED.folder, "--classroom", str(outputs), expect=1)
+    assert not grade["valid"], grade
+    assert grade["tamper_check"]["changed"] == [test_file], grade["tamper_check"]
+    assert grade["tamper_check"]["unexpected"] == ["katas/conftest.py"], grade["tamper_check"]
+    assert any(test_file in problem for problem in grade["problems"]), grade["problems"]
+    reported = json.loads(base64.b64decode(outputs.read_text(encoding="utf-8").partition("=")[2]))
+    assert reported["status"] == "error" and {test["score"] for test in reported["tests"]} == {0}, reported
+    assert test_file in reported["tests"][0]["message"], reported["tests"][0]["message"]
+
+
+def test_line_ends_are_not_tampering(learner):
+    test_file = next(SOLVED.path.glob("test_*.py")).relative_to(INSTALLED_ROOT)
+    path = learner / test_file
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # as git on Windows may check it out
+    assert manifest.check(learner).clean, manifest.check(learner).problems()
+
+
+# --- The grading rules, on verdicts made up for the purpose ---------------------------------------
+
+
+def verdict(task: int | None, outcome: str = "passed", skip_kind: str | None = None, name: str = "x") -> TestResult:
+    return TestResult(id=f"test_{name}", kata=SOLVED.folder, task=task, outcome=outcome, skip_kind=skip_kind)
+
+
+def test_a_task_earns_its_points_from_the_curriculum_only_when_every_counted_test_passes():
+    kata = dataclasses.replace(SOLVED, points={"2": 3})
+    tests = [verdict(1), verdict(1, "failed"), verdict(2), verdict(2, "skipped", "gpu"), verdict(3, "skipped", "other")]
+    tasks = {task.task: task for task in grade_kata(kata, tests).tasks}
+    assert (tasks[1].status, tasks[1].points, tasks[1].max_points) == (NOT_EARNED, 0, 1)
+    assert (tasks[2].status, tasks[2].points, tasks[2].max_points) == (EARNED, 3, 3), "a GPU skip costs nothing"
+    assert tasks[3].status == NOT_EARNED, "a skip for no reason (the learner's pytest.skip) is not a pass"
+    assert tasks[4].status == NOT_EARNED and tasks[4].max_points == 1, "a task no test checked earns nothing"
+
+
+def test_a_task_that_only_a_gpu_can_check_is_not_graded_and_a_missing_dataset_is_not_a_pass():
+    tests = [verdict(1, "skipped", "gpu"), verdict(2), verdict(2, "skipped", "data")]
+    tasks = {task.task: task for task in grade_kata(SOLVED, tests).tasks}
+    assert (tasks[1].status, tasks[1].points, tasks[1].max_points) == (NEEDS_GPU, 0, 0)
+    assert (tasks[2].status, tasks[2].points, tasks[2].max_points) == (DATA_MISSING, 0, 1)
+
+
+def test_a_test_file_that_cannot_be_collected_fails_every_task_of_its_kata():
+    tests = [verdict(task) for task in SOLVED.task_titles()] + [verdict(None, "error", name="collection")]
+    assert {task.status for task in grade_kata(SOLVED, tests).tasks} == {NOT_EARNED}
+
+
+def test_points_given_as_one_number_are_what_every_task_of_the_kata_is_worth():
+    assert set(dataclasses.replace(SOLVED, points=2).task_points().values()) == {2}
+
+
+def test_points_for_a_task_the_lesson_lacks_are_refused():
+    with pytest.raises(LookupError, match="99"):
+        dataclasses.replace(SOLVED, points={"99": 2}).task_points()
+
+
+# --- The teacher's side: the solutions policy, and what a release refuses ----------------------------
+
+
+@pytest.fixture
+def teacher(tmp_path: Path) -> Path:
+    """A teacher's clone of this checkout whose curriculum says ``solutions = "never"``."""
+    repo = tmp_path / "teacher"
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".katas", ".benchmarks")
+    for folder in ("katas", "reference"):
+        shutil.copytree(INSTALLED_ROOT / folder, repo / folder, ignore=ignore)
+    for name in ("conftest.py", "pyproject.toml", ".gitignore", "README.md", "LICENSE"):
+        shutil.copy(INSTALLED_ROOT / name, repo / name)
+    curriculum = repo / "katas" / "curriculum.toml"
+    curriculum.write_text('solutions = "never"\n' + curriculum.read_text(encoding="utf-8"), encoding="utf-8")
+    return repo
+
+
+def test_solutions_never_hides_every_solution_and_the_release_tells_the_class(teacher, tmp_path):
+    output = katas_in(teacher, "solution", "00", "--force", expect=1)
+    assert 'This course shows no solutions (solutions = "never"' in output, output
+    katas_in(teacher, "release", tmp_path / "class")
+    readme = (tmp_path / "class" / "README.md").read_text(encoding="utf-8")
+    assert "The solutions are not handed out in this class" in readme, readme[:2000]
+
+
+def test_a_release_refuses_an_edited_stub_and_a_folder_that_is_not_empty(teacher, tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine", encoding="utf-8")
+    output = katas_in(teacher, "release", tmp_path / "full", expect=2)
+    assert "is not empty" in output and (tmp_path / "full" / "notes.txt").read_text() == "mine", output
+    shutil.copy(SOLVED.reference_path, teacher / SOLVED.shown(SOLVED.stub_path))
+    output = katas_in(teacher, "release", tmp_path / "class", expect=2)
+    assert SOLVED.shown(SOLVED.stub_path) in output and not (tmp_path / "class").exists(), output
