@@ -18,12 +18,13 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 from katas.testing import expect_raises, expect_sequence, kata_module
-from katas.testing.distributed import run_ranks, run_torchrun
+from katas.testing.distributed import LIMITS, run_ranks, run_torchrun
 
 distributed = kata_module(__file__)
 
-# Ranks are processes: their tests share one pytest-xdist worker rather than crowd the machine's cores.
-pytestmark = [pytest.mark.xdist_group("ranks"), pytest.mark.timeout(60)]
+# Ranks are processes that start in a few hundredths of a second, but a rank that hangs is stopped only after
+# LIMITS.hang_seconds (torchrun: plus its start). Under pytest-xdist the file's tests share a worker (--dist loadfile).
+pytestmark = pytest.mark.timeout(60)
 
 # Task 1: Process groups
 
@@ -392,7 +393,7 @@ def ddp_on_a_gpu(kata, setup, problem, steps, lr):
 
 # --- Helpers ---
 
-GROUP_TIMEOUT = datetime.timedelta(seconds=10)  # what run_ranks gives start_group
+GROUP_TIMEOUT = datetime.timedelta(seconds=LIMITS.group_timeout)  # what run_ranks gives start_group
 
 
 def linear_problem(samples):

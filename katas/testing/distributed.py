@@ -5,12 +5,12 @@ How the ranks start and meet:
 - processes forked from a forkserver that imported torch once (spawn where there is none: Windows), a few
   hundredths of a second each after the first;
 - each rank joins the group through a file in a fresh folder of the test's own (``file://``), so no port is
-  used and parallel runs never meet; every collective gives up after ``GROUP_TIMEOUT``;
+  used and parallel runs never meet; every collective gives up after ``LIMITS.group_timeout``;
 - a rank's function comes from a file path (the learner's stub, or the reference: whichever the test is testing)
   and a name, never from an import by name; arguments and results travel through files, as plain data.
 
 When something goes wrong the test fails, never hangs: a stub that is not written yet fails as "not written
-yet"; an exception shows its rank and traceback; a rank still running after ``HANG_SECONDS`` is stopped, with
+yet"; an exception shows its rank and traceback; a rank still running after ``LIMITS.hang_seconds`` is stopped, with
 the line of the learner's code it was at; every rank still alive is killed before ``run_ranks`` returns.
 """
 
@@ -42,9 +42,17 @@ from katas._harness.plugin.stubs import NOT_WRITTEN_YET
 from katas._harness.solution import KataModule, load_module, module_path
 from katas._harness.stubs import is_kata_module, raised_by_a_stub, shown
 
-GROUP_TIMEOUT = 10.0  # seconds a collective waits for the other ranks before it raises
-HANG_SECONDS = 15.0  # a rank still running after this long is stopped (a test's own time limit must be longer)
-AFTER_A_FAILURE = 2.0  # how long the other ranks get to finish (or fail in their turn) once one rank has failed
+
+@dataclass(frozen=True)
+class Limits:
+    """How long ranks may take. A test's own time limit must be longer than ``hang_seconds`` (torchrun: + 25 s)."""
+
+    group_timeout: float = 10.0  # seconds a collective waits for the other ranks before it raises
+    hang_seconds: float = 15.0  # a rank still running after this long is stopped, its stack dumped
+    after_a_failure: float = 2.0  # how long the other ranks get to finish (or fail in turn) once one has failed
+
+
+LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -87,21 +95,18 @@ def run_ranks(
         world_size=world_size,
         backend=backend,
         start_group=start_group,
+        limits=LIMITS,
     )
     context = _context()
     processes = [context.Process(target=_rank_main, args=(job, rank), daemon=True) for rank in range(world_size)]
     try:
         for process in processes:
             process.start()
-        _wait(processes, work)
+        _wait(processes, work, job.limits)
     finally:
-        for process in processes:  # stragglers: a rank that hangs, or waits for one that failed
-            if process.is_alive():
-                process.kill()
-            if process.pid is not None:
-                process.join()
+        _stop_stragglers(processes)
     reports = [_report(work, rank) for rank in range(world_size)]
-    problem = _problem(reports, [process.exitcode for process in processes], work)
+    problem = _problem(reports, [process.exitcode for process in processes], work, job.limits)
     if problem:
         raise pytest.fail.Exception(problem, pytrace=False)
     return [report["result"] for report in reports]
@@ -121,7 +126,7 @@ def run_torchrun(module: KataModule | Path, *script_args: str, folder: Path, npr
     path = module_path(module) if isinstance(module, KataModule) else Path(module)
     work = Path(tempfile.mkdtemp(prefix="torchrun-", dir=folder))
     launcher = ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}"]
-    command = [sys.executable, *launcher, "-m", __name__, str(work), str(path), *script_args]
+    command = [sys.executable, *launcher, "-m", __name__, str(work), str(LIMITS.hang_seconds), str(path), *script_args]
     package_root = str(Path(__file__).resolve().parents[2])
     environment = os.environ | {"PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")])}
     with subprocess.Popen(
@@ -134,19 +139,19 @@ def run_torchrun(module: KataModule | Path, *script_args: str, folder: Path, npr
         start_new_session=True,  # the ranks with it: one signal stops them all
     ) as torchrun:
         try:
-            output, _ = torchrun.communicate(timeout=TORCHRUN_SECONDS)
+            output, _ = torchrun.communicate(timeout=LIMITS.hang_seconds + TORCHRUN_START)
         except subprocess.TimeoutExpired:
             _stop_session(torchrun)
             output, _ = torchrun.communicate()
     reports = [_report(work, rank) for rank in range(nproc)]
-    problem = _problem(reports, [None] * nproc, work)
+    problem = _problem(reports, [None] * nproc, work, LIMITS)
     if problem or torchrun.returncode != 0:
         ended = f"torchrun ended with exit code {torchrun.returncode}; its output ends:\n{output[-3000:]}"
         raise pytest.fail.Exception(problem or ended, pytrace=False)
     return [report["result"] for report in reports]
 
 
-TORCHRUN_SECONDS = HANG_SECONDS + 25.0  # torchrun and each of its ranks import torch first
+TORCHRUN_START = 25.0  # torchrun, then each of its ranks, imports torch before any rank's clock starts
 
 
 def _stop_session(process: subprocess.Popen) -> None:
@@ -164,6 +169,7 @@ class _Job:
     world_size: int
     backend: str
     start_group: bool
+    limits: Limits
 
 
 def _context():
@@ -175,15 +181,29 @@ def _context():
     return context
 
 
-def _wait(processes, work: Path) -> None:
-    """Until every rank has ended, a rank has failed (then a little longer), or HANG_SECONDS have passed."""
-    deadline = time.monotonic() + HANG_SECONDS + 2.0  # each rank dumps its stack at HANG_SECONDS
+def _wait(processes, work: Path, limits: Limits) -> None:
+    """Until every rank has ended, or a rank has failed (then a little longer), or the ranks hang."""
+    deadline = time.monotonic() + limits.hang_seconds + 2.0  # a rank dumps its stack and ends at hang_seconds
     while time.monotonic() < deadline:
         if all(not process.is_alive() for process in processes):
             return
         if any(process.exitcode not in (None, 0) for process in processes) or _any_error(work, len(processes)):
-            deadline = min(deadline, time.monotonic() + AFTER_A_FAILURE)
+            deadline = min(deadline, time.monotonic() + limits.after_a_failure)
         time.sleep(0.01)
+
+
+def _stop_stragglers(processes) -> None:
+    """Kill every rank still running (a rank that hangs, or waits for one that failed), once it dumped its stack."""
+    alive = [process for process in processes if process.is_alive()]
+    if alive and hasattr(signal, "SIGUSR1"):
+        for process in alive:
+            os.kill(process.pid, signal.SIGUSR1)  # where it is now, into its stack file
+        time.sleep(0.2)
+    for process in alive:
+        process.kill()
+    for process in processes:
+        if process.pid is not None:
+            process.join()
 
 
 def _any_error(work: Path, world_size: int) -> bool:
@@ -196,13 +216,15 @@ def _any_error(work: Path, world_size: int) -> bool:
 def _rank_main(job: _Job, rank: int) -> None:
     torch.set_num_threads(1)  # ranks share the machine's cores
     torch.manual_seed(rank)
-    _run_and_report(Path(job.work), rank, lambda: _run_scenario(job, rank))
+    _run_and_report(Path(job.work), rank, job.limits.hang_seconds, lambda: _run_scenario(job, rank))
 
 
-def _run_and_report(work: Path, rank: int, run: Callable[[], Any]) -> None:
+def _run_and_report(work: Path, rank: int, hang_seconds: float, run: Callable[[], Any]) -> None:
     """``run()``, its result or its exception written to ``work`` for the test; its stack, should it hang."""
     with (work / f"stack{rank}.txt").open("w") as stack:
-        faulthandler.dump_traceback_later(HANG_SECONDS, exit=True, file=stack)
+        faulthandler.dump_traceback_later(hang_seconds, exit=True, file=stack)
+        if hasattr(signal, "SIGUSR1"):
+            faulthandler.register(signal.SIGUSR1, file=stack)
         try:
             outcome = {"result": run()}
         except BaseException as error:  # reported to the test, whatever it is
@@ -210,6 +232,8 @@ def _run_and_report(work: Path, rank: int, run: Callable[[], Any]) -> None:
             outcome = {"error": _describe(error)}
         finally:
             faulthandler.cancel_dump_traceback_later()
+            if hasattr(signal, "SIGUSR1"):
+                faulthandler.unregister(signal.SIGUSR1)
             if dist.is_initialized():
                 dist.destroy_process_group()
     partial = work / f"result{rank}.partial"
@@ -217,7 +241,7 @@ def _run_and_report(work: Path, rank: int, run: Callable[[], Any]) -> None:
     os.replace(partial, work / f"result{rank}.pt")
 
 
-def _script_under_torchrun(work: Path, script: Path, args: list[str]) -> None:
+def _script_under_torchrun(work: Path, hang_seconds: float, script: Path, args: list[str]) -> None:
     """In a rank torchrun started: run ``script`` as Python runs a script, reporting to ``work`` as a rank does.
 
     The rank's result is how the script called ``dist.init_process_group``: the keyword arguments of each call.
@@ -236,7 +260,7 @@ def _script_under_torchrun(work: Path, script: Path, args: list[str]) -> None:
         runpy.run_path(str(script), run_name="__main__")
         return calls
 
-    _run_and_report(work, int(os.environ["RANK"]), run)
+    _run_and_report(work, int(os.environ["RANK"]), hang_seconds, run)
 
 
 def _run_scenario(job: _Job, rank: int) -> Any:
@@ -244,7 +268,7 @@ def _run_scenario(job: _Job, rank: int) -> Any:
         rank=rank,
         world_size=job.world_size,
         init_method=(Path(job.work) / "rendezvous").as_uri(),
-        timeout=datetime.timedelta(seconds=GROUP_TIMEOUT),
+        timeout=datetime.timedelta(seconds=job.limits.group_timeout),
     )
     module_file = Path(job.module)
     module = load_module(module_file, module_file.parents[2])
@@ -297,7 +321,7 @@ def _report(work: Path, rank: int) -> dict:
     return torch.load(path, weights_only=False) if path.exists() else {}
 
 
-def _problem(reports: list[dict], exit_codes: list[int | None], work: Path) -> str:
+def _problem(reports: list[dict], exit_codes: list[int | None], work: Path, limits: Limits) -> str:
     """What went wrong, rank by rank, for the test's failure; empty when every rank returned."""
     if all("result" in report for report in reports):
         return ""
@@ -305,7 +329,7 @@ def _problem(reports: list[dict], exit_codes: list[int | None], work: Path) -> s
     stubs = [error for error in errors.values() if error["stub"]]
     if stubs:
         return f"{stubs[0]['stub']}: {NOT_WRITTEN_YET}: {stubs[0]['message']}"
-    statuses = [_status(rank, report, exit_codes[rank], work) for rank, report in enumerate(reports)]
+    statuses = [_status(rank, report, exit_codes[rank], work, limits) for rank, report in enumerate(reports)]
     lines = [f"{len(reports)} ranks ran; " + "; ".join(summary for summary, _ in statuses) + "."]
     # the cause first: an error of the code itself, before a collective that failed because a rank had left
     causes = sorted(errors, key=lambda rank: errors[rank]["collective"] is not None)
@@ -316,13 +340,13 @@ def _problem(reports: list[dict], exit_codes: list[int | None], work: Path) -> s
             lines.append(_collective_advice(errors[rank]["collective"]))
     for rank, (_, stack) in enumerate(statuses):
         if stack:
-            lines.append(f"\nRank {rank} was stopped in:\n{stack}")
+            lines.append(f"\nRank {rank} was at:\n{stack}")
     if not causes:
         lines.append(_hang_advice([stack for _, stack in statuses]))
     return "\n".join(line for line in lines if line)
 
 
-def _status(rank: int, report: dict, exit_code: int | None, work: Path) -> tuple[str, str]:
+def _status(rank: int, report: dict, exit_code: int | None, work: Path, limits: Limits) -> tuple[str, str]:
     """A one-line summary of how ``rank`` ended, and (for a rank that was stopped) where it was."""
     if "result" in report:
         return f"rank {rank} returned", ""
@@ -332,10 +356,12 @@ def _status(rank: int, report: dict, exit_code: int | None, work: Path) -> tuple
         first_line = (error["message"].splitlines() or [""])[0]
         return f"rank {rank} raised {error['kind']}{inside}: {first_line:.200}", ""
     stack = _learner_stack(work / f"stack{rank}.txt")
+    if stack and exit_code is not None and exit_code < 0:
+        return f"rank {rank} was still running once another rank had failed, and was stopped", stack
     if stack:
-        return f"rank {rank} never finished: it was stopped after {HANG_SECONDS:g} s", stack
+        return f"rank {rank} never finished: it was stopped after {limits.hang_seconds:g} s", stack
     if exit_code is not None and exit_code < 0:
-        return f"rank {rank} was stopped (signal {-exit_code}) once another had failed", ""
+        return f"rank {rank} was stopped once another rank had failed", ""
     return f"rank {rank} reported nothing" + (f" (exit code {exit_code})" if exit_code is not None else ""), ""
 
 
@@ -381,4 +407,4 @@ def _collective_advice(name: str | None = None) -> str:
 
 
 if __name__ == "__main__":  # a rank that torchrun started (see run_torchrun)
-    _script_under_torchrun(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
+    _script_under_torchrun(Path(sys.argv[1]), float(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:])

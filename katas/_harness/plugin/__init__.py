@@ -8,7 +8,7 @@
 - :mod:`.tasks`: ``-k task3`` selects a task; a failure names its task in the lesson and the hints
 - :mod:`.skips`: why a test skipped (no GPU, no data); the reference run may skip for no other reason
 - :mod:`.progress`: the ``training_progress`` fixture, which reports a long training run to the ``katas`` command
-- :mod:`.workers`: under pytest-xdist, tests marked ``xdist_group`` (ranks of a process group) share one worker
+- :mod:`.workers`: under pytest-xdist, the tests of a file share one worker (``--dist loadfile``)
 - :mod:`.collector`: every verdict, whole, into one JSON document (``--katas-results``)
 """
 

@@ -1,9 +1,10 @@
-"""pytest-xdist: tests marked ``@pytest.mark.xdist_group(name)`` run on one worker, one after another.
+"""pytest-xdist: the tests of one file run on one worker (``-n auto`` means ``--dist loadfile`` here, not ``load``).
 
-A kata whose tests start processes of their own (ranks of a process group) would crowd a small machine's cores
-if xdist ran those tests side by side. ``-n auto`` means ``--dist load``, which ignores the groups: this plugin
-makes it ``loadgroup`` (``load``, with each group kept on one worker). Without xdist (the katas command) the
-marker means nothing, and is registered so that pytest knows it.
+A file's tests then share its module-scoped fixtures (the contract's run of every stub, the MNIST digits) instead
+of each worker paying for them, and tests that start processes of their own (the ranks of a process group) run
+one after another instead of crowding a small machine's cores. (xdist's ``loadgroup`` would group single tests,
+but it marks a test's group by rewriting its node id, which pytest 9's nodes no longer allow.) An explicit
+``--dist`` other than ``load`` is left as it is; without xdist (the katas command) this plugin does nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,5 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "xdist_group(name): under pytest-xdist, the tests of a group share a worker")
     if not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"  # read when xdist starts its workers and makes its scheduler
+        config.option.dist = "loadfile"  # read when xdist makes its scheduler, at the start of the session
