@@ -16,6 +16,7 @@ the line of the learner's code it was at; every rank still alive is killed befor
 
 from __future__ import annotations
 
+import ast
 import datetime
 import faulthandler
 import importlib.util
@@ -40,7 +41,7 @@ import torch.distributed as dist
 
 from katas._harness.plugin.stubs import NOT_WRITTEN_YET
 from katas._harness.solution import KataModule, load_module, module_path
-from katas._harness.stubs import is_kata_module, raised_by_a_stub, shown
+from katas._harness.stubs import is_kata_module, raised_by_a_stub, shown, untouched_function
 
 
 @dataclass(frozen=True)
@@ -112,18 +113,25 @@ def run_ranks(
     return [report["result"] for report in reports]
 
 
-def run_torchrun(module: KataModule | Path, *script_args: str, folder: Path, nproc: int = 2) -> list[list[dict]]:
+def run_torchrun(
+    module: KataModule | Path, *script_args: str, folder: Path, nproc: int = 2, entry: str = "main"
+) -> list[list[dict]]:
     """``python -m torch.distributed.run --standalone --nproc-per-node <nproc> <module's file> <script_args>``:
     torchrun starts the ranks, and each runs the file as a script (``__name__ == "__main__"``).
 
     ``--standalone`` lets torchrun choose a free port, so parallel runs never meet. The test fails, with what
     went wrong on which rank, unless every rank ran the script to its end. Returns, by rank, the keyword
     arguments (as strings; positional ones under "args") of each call the script made to dist.init_process_group.
+    ``entry`` is the function the script's ``__main__`` block calls: while it is an untouched stub, the test fails
+    at once, as not written yet, without starting torchrun.
     """
     __tracebackhide__ = True
     if not (dist.is_available() and dist.is_gloo_available()):
         pytest.skip("this build of torch has no torch.distributed gloo backend")
     path = module_path(module) if isinstance(module, KataModule) else Path(module)
+    stub = _untouched_stub(path, entry)
+    if stub:
+        raise pytest.fail.Exception(stub, pytrace=False)
     work = Path(tempfile.mkdtemp(prefix="torchrun-", dir=folder))
     launcher = ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}"]
     command = [sys.executable, *launcher, "-m", __name__, str(work), str(LIMITS.hang_seconds), str(path), *script_args]
@@ -152,6 +160,15 @@ def run_torchrun(module: KataModule | Path, *script_args: str, folder: Path, npr
 
 
 TORCHRUN_START = 25.0  # torchrun, then each of its ranks, imports torch before any rank's clock starts
+
+
+def _untouched_stub(path: Path, name: str) -> str:
+    """ "<where>: not written yet: <its message>" while ``name`` in ``path`` is an untouched stub, else ""."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name and untouched_function(node):
+            message = ast.literal_eval(node.body[-1].exc.args[0]) if node.body[-1].exc.args else ""
+            return f"{shown(path)}:{node.body[-1].lineno}: {NOT_WRITTEN_YET}: {message}"
+    return ""
 
 
 def _stop_session(process: subprocess.Popen) -> None:
