@@ -24,7 +24,7 @@ distributed = kata_module(__file__)
 
 # Ranks are processes that start in a few hundredths of a second, but a rank that hangs is stopped only after
 # LIMITS.hang_seconds (torchrun: plus its start). Under pytest-xdist the file's tests share a worker (--dist loadfile).
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(90)
 
 # Task 1: Process groups
 

@@ -1,5 +1,6 @@
 """Real torch.distributed ranks for a test: :func:`run_ranks` runs one function in N processes and returns what
-each rank returned, or fails the test with what went wrong on which rank.
+each rank returned, or fails the test with what went wrong on which rank; :func:`run_torchrun` runs a kata
+module as a script under torchrun, with the same reports.
 
 How the ranks start and meet:
 - processes forked from a forkserver that imported torch once (spawn where there is none: Windows), a few
@@ -10,8 +11,8 @@ How the ranks start and meet:
   and a name, never from an import by name; arguments and results travel through files, as plain data.
 
 When something goes wrong the test fails, never hangs: a stub that is not written yet fails as "not written
-yet"; an exception shows its rank and traceback; a rank still running after ``LIMITS.hang_seconds`` is stopped, with
-the line of the learner's code it was at; every rank still alive is killed before ``run_ranks`` returns.
+yet"; an exception shows its rank and traceback; a rank still running after ``LIMITS.hang_seconds`` is stopped,
+with the line of the learner's code it was at; every rank still alive is killed before ``run_ranks`` returns.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from katas._harness.stubs import is_kata_module, raised_by_a_stub, shown, untouc
 
 @dataclass(frozen=True)
 class Limits:
-    """How long ranks may take. A test's own time limit must be longer than ``hang_seconds`` (torchrun: + 25 s)."""
+    """How long ranks may take. A test's own time limit must be longer than ``hang_seconds`` (for
+    :func:`run_torchrun`, than ``hang_seconds + TORCHRUN_START``)."""
 
     group_timeout: float = 10.0  # seconds a collective waits for the other ranks before it raises
     hang_seconds: float = 15.0  # a rank still running after this long is stopped, its stack dumped
@@ -159,7 +161,7 @@ def run_torchrun(
     return [report["result"] for report in reports]
 
 
-TORCHRUN_START = 25.0  # torchrun, then each of its ranks, imports torch before any rank's clock starts
+TORCHRUN_START = 45.0  # torchrun, then each of its ranks, imports torch (seconds each on a busy machine) first
 
 
 def _untouched_stub(path: Path, name: str) -> str:
