@@ -5,6 +5,7 @@ import signal
 import textwrap
 
 import pytest
+import torch
 
 from katas._harness import results
 from katas._harness.runner import FeedReader, Progress
@@ -388,3 +389,50 @@ def test_the_progress_reader_waits_for_whole_lines(tmp_path):
     assert reader.read() == []
     feed.write_text("0.5\n")
     assert reader.read() == [Progress(loss=0.5)]
+
+
+# --- Two GPUs; one xdist worker per test file -------------------------------------
+
+GROUPED_TESTS = """
+import os
+
+import pytest
+
+LOG = "grouped.log"  # where each grouped test writes the worker it ran on
+
+
+@pytest.mark.task(1)
+@pytest.mark.gpu(count=2)
+def test_on_two_gpus(gpu):
+    assert gpu is not None, "a GPU"
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize("n", range(4))
+def test_grouped(n):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with open(LOG, "a") as log:
+        log.write(worker + "\\n")
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_the_tests_of_a_file_run_on_one_xdist_worker(kata, workers):
+    log = kata.path / "grouped.log"
+    write(kata, "katas/00_demo/test_demo.py", GROUPED_TESTS.replace('"grouped.log"', repr(str(log))))
+    options = workers or ["-p", "no:xdist"]  # without xdist, as the katas command runs pytest
+    outcome = kata.runpytest_subprocess(
+        "katas", "-k", "grouped", "-W", "error::pytest.PytestUnknownMarkWarning", *options
+    )
+    outcome.assert_outcomes(passed=4)
+    ran_on = log.read_text().split()
+    assert len(ran_on) == 4 and len(set(ran_on)) == 1, f"the file's tests ran on {ran_on}"
+
+
+def test_a_test_for_two_gpus_skips_with_how_many_it_needs(kata):
+    write(kata, "katas/00_demo/test_demo.py", GROUPED_TESTS)
+    _, found = run(kata, "-k", "two_gpus")
+    test = by_name(found)["test_on_two_gpus"]
+    if torch.cuda.device_count() < 2:
+        assert (test.outcome, test.skip_kind) == ("skipped", "gpu"), test
+        assert "needs 2 CUDA GPUs" in test.message, test.message

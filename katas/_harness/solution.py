@@ -44,6 +44,13 @@ def kata_module(test_file: str) -> KataModule:
     return KataModule(kata_containing(test_file))
 
 
+def module_path(module: KataModule) -> Path:
+    """The file that ``module`` stands for (the stub, or the reference); failing the test as an attribute of it
+    would, when that file is missing or cannot be imported."""
+    module._load()
+    return module._path
+
+
 class KataModule:
     """Stands for the learner's (or the reference) module; loads it on first use."""
 

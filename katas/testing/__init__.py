@@ -9,6 +9,9 @@
 - random inputs: ``random_int``, ``random_shape``, ``distinct_sizes``
 - autograd: ``callers_tensor``, ``expect_untouched``, ``fresh_leaf``
 - "by hand" tasks: :func:`by_hand` and :class:`ShortcutTaken`
+
+Ranks of a real process group (torch.distributed), and torchrun: ``from katas.testing.distributed import
+run_ranks, run_torchrun`` (a module of its own, imported only by the tests that start ranks).
 """
 
 from katas._harness.solution import kata_module

@@ -8,8 +8,9 @@
 - :mod:`.tasks`: ``-k task3`` selects a task; a failure names its task in the lesson and the hints
 - :mod:`.skips`: why a test skipped (no GPU, no data); the reference run may skip for no other reason
 - :mod:`.progress`: the ``training_progress`` fixture, which reports a long training run to the ``katas`` command
+- :mod:`.workers`: under pytest-xdist, the tests of a file share one worker (``--dist loadfile``)
 - :mod:`.collector`: every verdict, whole, into one JSON document (``--katas-results``)
 """
 
-MODULES = ["options", "gpu", "seeding", "timeouts", "stubs", "tasks", "skips", "progress", "collector"]
+MODULES = ["options", "gpu", "seeding", "timeouts", "stubs", "tasks", "skips", "progress", "workers", "collector"]
 pytest_plugins = [f"katas._harness.plugin.{module}" for module in MODULES]

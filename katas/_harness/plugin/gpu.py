@@ -1,4 +1,5 @@
-"""GPU tests: ``@pytest.mark.gpu`` (``gpu(mps=True)``: Apple's MPS will do) skips, with a reason, where there is none."""
+"""GPU tests: ``@pytest.mark.gpu`` (``gpu(mps=True)``: Apple's MPS will do; ``gpu(count=2)``: two CUDA GPUs)
+skips, with a reason, where there is none (or too few)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ SKIP_KIND = pytest.StashKey[str]()  # why the test will skip, or has skipped: re
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "gpu(mps=False): needs a CUDA GPU (mps=True: or Apple's MPS); skipped, with a reason, without one"
+        "markers",
+        "gpu(mps=False, count=1): needs a CUDA GPU (mps=True: or Apple's MPS; count=2: two CUDA GPUs); "
+        "skipped, with a reason, without one",
     )
 
 
@@ -33,12 +36,20 @@ def _gpu_for(item: pytest.Item) -> torch.device | None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         marker = item.get_closest_marker("gpu")
-        if marker and _gpu_for(item) is None:
+        if marker is None:
+            continue
+        count = marker.kwargs.get("count", 1)
+        if _gpu_for(item) is None:
             wanted = "a CUDA or Apple MPS GPU" if marker.kwargs.get("mps") else "a CUDA GPU"
-            item.add_marker(
-                pytest.mark.skip(f"needs {wanted}, and this machine has none (torch.cuda.is_available() is False)")
-            )
-            item.stash[SKIP_KIND] = GPU
+            if count > 1:
+                wanted = f"{count} CUDA GPUs"
+            reason = f"needs {wanted}, and this machine has none (torch.cuda.is_available() is False)"
+        elif count > torch.cuda.device_count():
+            reason = f"needs {count} CUDA GPUs, and this machine has {torch.cuda.device_count()}"
+        else:
+            continue
+        item.add_marker(pytest.mark.skip(reason))
+        item.stash[SKIP_KIND] = GPU
 
 
 @pytest.fixture
