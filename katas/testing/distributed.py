@@ -298,7 +298,12 @@ def _run_scenario(job: _Job, rank: int) -> Any:
         dist.init_process_group(
             job.backend, init_method=setup.init_method, rank=rank, world_size=job.world_size, timeout=setup.timeout
         )
-    return scenario(module, setup, *args)
+        dist.barrier()  # every rank connected before any runs the scenario (gloo connects when the group starts)
+        return scenario(module, setup, *args)
+    result = scenario(module, setup, *args)  # it starts the group itself
+    if dist.is_initialized():
+        dist.barrier()  # no rank leaves the group while another is still connecting to it
+    return result
 
 
 def _load_file(path: Path):
