@@ -6,7 +6,8 @@
 
 A cell that starts with ``%%kata 03`` holds the kata's whole module: running it writes the cell to the stub
 file (``katas/03_autograd/autograd.py``) and checks it. ``k.check()`` checks the file as it is; ``k.hint()``,
-``k.solution()`` (once the kata passes) and ``k.lesson()`` do what the ``katas`` command does.
+``k.solution()`` (once the kata passes) and ``k.lesson()`` do what the ``katas`` command does; ``k.pictures()``
+draws the pictures of the katas that have some.
 
 The cell is the whole file, never a part of it: the file stays the one source of truth, byte for byte what the
 notebook shows, and nothing has to be merged (imports and helpers shared by several tasks have one place).
@@ -90,6 +91,12 @@ class NotebookKata:
             display(IPythonMarkdown(text))
         else:
             self.console.print(Markdown(text))
+
+    def pictures(self, **options) -> None:
+        """Pictures of what the kata's code does (katas/pictures.py), inline."""
+        from katas.pictures import draw
+
+        draw(self.kata, **options)
 
     def _arguments(self, **options) -> argparse.Namespace:
         return argparse.Namespace(kata=self.kata.folder, root=self.kata.root, **options)

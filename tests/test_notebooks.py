@@ -73,6 +73,8 @@ def test_the_notebook_with_the_solution_in_its_check_cell_reports_every_test_pas
         outputs["code"]
     )
     assert "def " in outputs["solution"], f"the solution cell should show the solution after a pass:\n{outputs}"
+    if "pictures" in outputs:
+        assert outputs["pictures"].strip(), "the pictures cell should show the pictures"
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=lambda kata: kata.folder)
