@@ -11,8 +11,10 @@ draws the pictures of the katas that have some.
 
 The cell is the whole file, never a part of it: the file stays the one source of truth, byte for byte what the
 notebook shows, and nothing has to be merged (imports and helpers shared by several tasks have one place).
-Tests run in a fresh pytest subprocess (``katas._harness.runner``), never in the kernel, so no module the kernel
-imported can make a verdict stale. The learner's file is copied into ``.katas/backups/`` before the notebook
+Tests never run in the kernel, so no module the kernel imported can make a verdict stale: each check is a pytest
+process forked from a forkserver that ``kata()`` starts, a fresh interpreter that imported torch and pytest once
+and never the learner's module (``katas watch``'s :class:`~katas._harness.runner.WarmRunner`; a subprocess where
+there is no forkserver, on Windows). The learner's file is copied into ``.katas/backups/`` before the notebook
 first overwrites it, as ``katas reset`` keeps its copy.
 """
 
@@ -28,16 +30,21 @@ from rich.text import Text
 
 from katas._harness import cli, report
 from katas._harness.curriculum import Kata, find_kata, find_root
-from katas._harness.runner import RunFailed, run_and_record
+from katas._harness.runner import RunFailed, WarmRunner, run_and_record
 from katas._harness.state import PASSED
 
 _written: dict[Path, str] = {}  # per stub file: the code this kernel wrote into it last
+_warm: list[WarmRunner] = []  # the kernel's one forkserver for its checks, once a kata is chosen
 
 
 def kata(name: str, root: Path | None = None) -> NotebookKata:
     """The kata called ``name`` (``3``, ``03``, ``03_autograd`` or ``autograd``) in the repository at or above
-    the notebook's folder."""
-    return NotebookKata(find_kata(name, root or find_root()))
+    the notebook's folder. The first call starts the forkserver the checks are forked from (a few seconds)."""
+    chosen = find_kata(name, root or find_root())
+    if not _warm:
+        _warm.append(WarmRunner())
+        _warm[0].warm_up()
+    return NotebookKata(chosen, warm=_warm[0])
 
 
 def notebook_console() -> Console:
@@ -49,8 +56,8 @@ def notebook_console() -> Console:
 class NotebookKata:
     """One kata, bound to a notebook: :meth:`check`, :meth:`hint`, :meth:`solution`, :meth:`lesson`."""
 
-    def __init__(self, kata: Kata, console: Console | None = None) -> None:
-        self.kata = kata
+    def __init__(self, kata: Kata, console: Console | None = None, warm: WarmRunner | None = None) -> None:
+        self.kata, self.warm = kata, warm
         self.console = console or notebook_console()
 
     def __repr__(self) -> str:
@@ -62,7 +69,7 @@ class NotebookKata:
         if code is not None and not self._write(code, first_line):
             return
         try:
-            state = run_and_record([self.kata])
+            state = run_and_record([self.kata], warm=self.warm)
         except RunFailed as error:
             self.console.print(Text(f"katas: {error}", style="red"))
             return

@@ -19,7 +19,7 @@ def notebook_kata(root, name="03") -> tuple[NotebookKata, io.StringIO]:
     """The kata in the copy at ``root``, and what it shows."""
     shown = io.StringIO()
     found = kata(name, root)
-    return NotebookKata(found.kata, Console(file=shown, width=200, highlight=False)), shown
+    return NotebookKata(found.kata, Console(file=shown, width=200, highlight=False), found.warm), shown
 
 
 def test_a_check_writes_the_cell_to_the_stub_and_shows_the_verdict_of_katas_run(clone):  # noqa: F811
