@@ -20,8 +20,11 @@ pytest.importorskip("ipykernel", reason="the notebooks' kernel comes with the [n
 KATAS = load_curriculum(INSTALLED_ROOT)
 ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 
-# The 15 s default is a learner's guard against hangs; a notebook starts a kernel, and its check a pytest process.
-pytestmark = pytest.mark.timeout(300)
+# The 15 s default is a learner's guard against hangs; a notebook starts a kernel, its check a pytest process,
+# and the MNIST check trains (its own tests stop a hang in a kata's code).
+pytestmark = pytest.mark.timeout(900)
+# The MNIST pictures train a model of their own: a smaller one here (tests/test_pictures.py draws them too)
+PICTURES_OPTIONS = {"mnist": "epochs=1, train_size=2000"}
 
 
 def test_every_notebook_is_up_to_date_with_its_lesson_and_stub():
@@ -44,9 +47,11 @@ def executed(root, kata, code: str | None = None) -> dict[str, str]:
     cells = {cell.id: cell for cell in notebook.cells}
     if code is not None:
         cells["code"].source = f"%%kata {kata.folder}\n{code}"
+    if "pictures" in cells:
+        cells["pictures"].source = f"k.pictures({PICTURES_OPTIONS.get(kata.topic, '')})"
     nbclient.NotebookClient(
         notebook,
-        timeout=240,
+        timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(root / "katas" / kata.folder)}},
     ).execute()
