@@ -91,7 +91,8 @@ def notebook(kata: Kata) -> nbformat.NotebookNode:
     if has_pictures(kata):
         cells += [
             new_markdown_cell(
-                "## Pictures\n\nWhat your code does, drawn (a view, never part of the verdict).", id="pictures-intro"
+                "## Pictures\n\nThe kata, drawn: a view of what its code does, never part of the verdict.",
+                id="pictures-intro",
             ),
             new_code_cell("k.pictures()", id="pictures"),
         ]
