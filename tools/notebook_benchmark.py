@@ -90,9 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     state = "solved" if args.solved else "untouched"
     load = f", load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs" if hasattr(os, "getloadavg") else ""
     print(f"{kata.folder}, {state}, {args.repeats} runs{load}")
-    print(f"  opening the notebook to the first verdict: {summary(firsts)}")
-    print(f"  a check from the notebook (warm kernel):   {summary(checks)}")
-    print(f"  katas run {kata.number:02d}:                         {summary(runs)}")
+    for label, seconds in (
+        ("opening the notebook to the first verdict", firsts),
+        ("a check from the notebook (warm kernel)", checks),
+        (f"katas run {kata.number:02d}", runs),
+    ):
+        print(f"  {label + ':':<43} {summary(seconds)}")
     return 0
 
 
