@@ -23,7 +23,12 @@ pytestmark = pytest.mark.timeout(600)
 ROOT = INSTALLED_ROOT
 KATAS = load_curriculum(ROOT)
 KATA_IDS = [kata.folder for kata in KATAS]
-IGNORED = {"__pycache__", ".pytest_cache", ".benchmarks"}  # what running pytest in a folder leaves (git-ignored)
+IGNORED = {
+    "__pycache__",
+    ".pytest_cache",
+    ".benchmarks",
+    ".ipynb_checkpoints",
+}  # what pytest and Jupyter leave (git-ignored)
 
 
 def kata_test_files(kata: Kata) -> list[Path]:
@@ -80,8 +85,10 @@ def test_reference_folders_are_exactly_the_ones_in_the_curriculum():
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
-def test_kata_folder_holds_lesson_stub_hints_and_tests_and_nothing_else(kata):
-    expected = {"README.md", kata.module, kata.hints} | {path.name for path in kata_test_files(kata)}
+def test_kata_folder_holds_lesson_stub_hints_tests_and_notebook_and_nothing_else(kata):
+    expected = {"README.md", kata.module, kata.hints, f"{kata.topic}.ipynb"} | {
+        path.name for path in kata_test_files(kata)
+    }
     expected |= {"conftest.py"} & {path.name for path in kata.path.iterdir()}  # fixtures of the kata's own
     present = {path.name for path in kata.path.iterdir() if path.name not in IGNORED}
     assert kata_test_files(kata), f"katas/{kata.folder} has no test_*.py"

@@ -4,7 +4,7 @@ from katas._harness.curriculum import INSTALLED_ROOT as REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 CI_SCRIPT = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
-PROJECT_INSTALL = 'pip install -e ".[dev]"'
+PROJECT_INSTALL = 'pip install -e ".[dev,notebook]"'
 PROJECT_TESTS = "pytest --reference --require-data -n auto katas tests"
 
 

@@ -114,10 +114,7 @@ def reset(console: Console, args: argparse.Namespace) -> int:
             console.print("Nothing changed.")
             return 1
     if stub.exists():
-        backup = free_backup_path(kata)
-        backup.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(stub, backup)
-        console.print(f"Your file is kept in {kata.shown(backup)}", markup=False)
+        console.print(f"Your file is kept in {kata.shown(keep_copy(kata))}", markup=False)
     stub.write_text(original, encoding="utf-8")
     console.print(f"{kata.shown(stub)} is the original stub again.", markup=False)
     return 0
@@ -129,6 +126,14 @@ def free_backup_path(kata: Kata) -> Path:
     folder = backup_dir(kata.root) / kata.folder
     candidates = (folder / f"{stem}-{stamp}{f'-{n}' if n else ''}.py" for n in itertools.count())
     return next(path for path in candidates if not path.exists())
+
+
+def keep_copy(kata: Kata) -> Path:
+    """Copy the learner's file of ``kata`` into its backup folder (see :func:`free_backup_path`); the copy's path."""
+    backup = free_backup_path(kata)
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(kata.stub_path, backup)
+    return backup
 
 
 def solution(console: Console, args: argparse.Namespace) -> int:

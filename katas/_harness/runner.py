@@ -10,6 +10,7 @@ WarmRunner runs subprocesses.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import multiprocessing
 import os
@@ -167,11 +168,18 @@ class WarmRunner:
         if "forkserver" in multiprocessing.get_all_start_methods():
             self.context = multiprocessing.get_context("forkserver")
             self.context.set_forkserver_preload(["katas._harness.warm"])
+            atexit.register(self.close)  # before multiprocessing's own exit handler, which waits for the children
 
     def warm_up(self) -> None:
         """Start the forkserver (it imports everything now, rather than on the first run) and a first child."""
         if self.context is not None:
             self.spare = self._child()
+
+    def close(self) -> None:
+        """Let the waiting child go: it ends when its orders' pipe closes."""
+        if self.spare is not None:
+            self.spare[1].close()
+            self.spare = None
 
     def start(self, args: list[str], root: Path, log: Path):
         if self.context is None:
@@ -185,7 +193,8 @@ class WarmRunner:
     def _child(self):
         """A child forked from the forkserver, waiting to be sent a run's arguments."""
         receiving, sending = self.context.Pipe(duplex=False)
-        process = self.context.Process(target=_pytest_when_told, args=(receiving,), daemon=True)
+        # not a daemon: a kata's test may start processes of its own (a DataLoader's workers)
+        process = self.context.Process(target=_pytest_when_told, args=(receiving,))
         process.start()
         receiving.close()
         return process, sending
@@ -208,7 +217,7 @@ def _pytest_when_told(orders) -> None:
     """In a forked child: wait for a run's arguments (or the parent's end), then run pytest."""
     try:
         args, root, log = orders.recv()
-    except EOFError:  # the parent ended without a run for this child
+    except (EOFError, KeyboardInterrupt):  # the parent ended, or was interrupted (a notebook's kernel), before a run
         return
     _pytest_in_child(args, root, log)
 

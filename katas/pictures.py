@@ -1,0 +1,253 @@
+"""Pictures of what a kata is about: views for the learner, never part of a verdict.
+
+In a notebook, ``k.pictures()`` shows them inline; ``python -m katas.pictures 05`` writes them as PNG files
+(``.katas/pictures/<folder>/``) and prints their paths; ``--reference`` draws the reference solution's.
+Pictures that run the learner's code load it afresh from its file; a function still to write gives a line saying
+so, not an error. matplotlib and torchviz come with the ``[notebook]`` extra. A computation graph is drawn by
+Graphviz's ``dot`` where it is installed, else shown as a text tree of its ``grad_fn``s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import torch
+
+from katas._harness.curriculum import Kata, find_kata, find_root
+from katas._harness.solution import load_module
+from katas._harness.state import state_dir
+
+DPI = 100
+
+
+@dataclass
+class Picture:
+    """One picture: a matplotlib Figure, a Graphviz graph, or text (a graph where ``dot`` is missing, or a note)."""
+
+    name: str
+    drawing: object
+
+
+# --- Computation graphs (the autograd and VJP katas) -------------------------------------------------------------
+
+
+def graph_text(output: torch.Tensor, names: dict[int, str]) -> str:
+    """The graph behind ``output`` as a tree of ``grad_fn``s; a leaf is named from ``names`` (by ``id``)."""
+    lines = [f"{output.grad_fn.name()}  → {_described(output)}"]
+
+    def walk(function, prefix: str) -> None:
+        children = [child for child, _ in function.next_functions if child is not None]
+        for index, child in enumerate(children):
+            last = index == len(children) - 1
+            label = child.name().removeprefix("torch::autograd::")
+            if hasattr(child, "variable"):  # AccumulateGrad: a leaf that requires grad
+                label += f"  ← {names.get(id(child.variable), 'leaf')} {_described(child.variable)}"
+            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{label}")
+            walk(child, prefix + ("   " if last else "│  "))
+
+    walk(output.grad_fn, "")
+    return "\n".join(lines)
+
+
+def _described(tensor: torch.Tensor) -> str:
+    return f"shape {tuple(tensor.shape)}"
+
+
+def graph_picture(name: str, output: torch.Tensor, leaves: dict[str, torch.Tensor]) -> Picture:
+    """torchviz's drawing of the graph where ``dot`` runs; else :func:`graph_text`."""
+    try:
+        from torchviz import make_dot
+
+        graph = make_dot(output, params=leaves)
+        graph.pipe(format="svg")  # raises where Graphviz's dot is missing
+        return Picture(name, graph)
+    except Exception:  # no torchviz, no dot, or a dot that fails: the text tree shows the same graph
+        return Picture(name, graph_text(output, {id(tensor): leaf for leaf, tensor in leaves.items()}))
+
+
+def autograd_pictures(module: ModuleType) -> list[Picture]:
+    """The graph that the mean squared error of a linear model builds (Task 1's ``mse_gradients``)."""
+    torch.manual_seed(0)
+    w, b = torch.randn(3, requires_grad=True), torch.zeros((), requires_grad=True)
+    inputs, targets = torch.randn(5, 3), torch.randn(5)
+    loss = ((inputs @ w + b - targets) ** 2).mean()
+    return [graph_picture("mse_graph", loss, {"w": w, "b": b})]
+
+
+def vjp_pictures(module: ModuleType) -> list[Picture]:
+    """The graph of a vector function, ``tanh(W @ x) * x``: backward with ``v`` walks it from the output down."""
+    torch.manual_seed(0)
+    W, x = torch.randn(3, 3), torch.randn(3, requires_grad=True)
+    y = torch.tanh(W @ x) * x
+    return [graph_picture("vector_function_graph", y, {"x": x})]
+
+
+# --- Loss curves ------------------------------------------------------------------------------------------------
+
+
+def figure(width: float = 6, height: float = 4):
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, headless everywhere
+
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+LEARNING_RATES = (0.1, 1.0, 10.0)  # small, right, too large for the data below
+
+
+def training_loop_pictures(module: ModuleType) -> list[Picture]:
+    """The loss, step by step, of your training step (Tasks 1-4) at three learning rates, one of them too large."""
+    torch.manual_seed(0)
+    X = torch.randn(200, 2) * torch.tensor([1.0, 4.0])
+    y = ((X @ torch.tensor([2.0, -0.5]) + 0.3 + 2 * torch.randn(200)) > 0).float()  # noisy: not separable
+    curves = {}
+    for lr in LEARNING_RATES:
+        w, b = module.init_parameters(2)
+        losses = []
+        for _ in range(40):
+            loss = module.bce_with_logits(module.predict_logits(X, w, b), y)
+            losses.append(loss.item())
+            loss.backward()
+            module.sgd_step((w, b), lr)
+            module.zero_grad((w, b))
+        curves[lr] = losses
+    drawing = figure()
+    axes = drawing.add_subplot()
+    for lr, losses in curves.items():
+        axes.plot(losses, label=f"lr = {lr:g}" + ("  (too large)" if lr == max(LEARNING_RATES) else ""))
+    axes.axhline(curves[LEARNING_RATES[0]][0], color="gray", linestyle=":", label="the loss at the start")
+    axes.set(xlabel="step", ylabel="loss (BCE with logits)", yscale="log", title="The same loop, three learning rates")
+    axes.legend(loc="center right")
+    return [Picture("loss_curves", drawing)]
+
+
+def mnist_pictures(module: ModuleType, epochs: int = 2, train_size: int | None = None) -> list[Picture]:
+    """Your ``fit``'s loss per batch, and test digits your model gets wrong, with its guess and the true label."""
+    from katas.datasets import load_mnist
+
+    train, test = load_mnist(train=True), load_mnist(train=False)
+    losses: list[float] = []
+    images, labels = train.images[:train_size], train.labels[:train_size]
+    model, mean, std = module.fit(images, labels, torch.device("cpu"), epochs=epochs, on_batch=losses.append)
+    with torch.no_grad():
+        predicted = model(module.to_inputs(test.images, mean, std)).argmax(dim=1)
+    wrong = (predicted != test.labels).nonzero().flatten()[:32]
+
+    curve = figure()
+    axes = curve.add_subplot()
+    axes.plot(losses)
+    axes.set(xlabel="batch", ylabel="loss (cross-entropy)", yscale="log", title=f"Training, {epochs} epochs")
+
+    grid = figure(8, 4.6)
+    accuracy = 1 - (predicted != test.labels).float().mean().item()
+    grid.suptitle(
+        f"{len(wrong)} of the {int((predicted != test.labels).sum())} test digits your model gets wrong "
+        f"(accuracy {accuracy:.2%}): guess / true"
+    )
+    for place, index in enumerate(wrong.tolist()):
+        axes = grid.add_subplot(4, 8, place + 1)
+        axes.imshow(test.images[index].numpy(), cmap="gray_r")
+        axes.set_title(f"{predicted[index].item()} / {test.labels[index].item()}", fontsize=9, color="red")
+        axes.axis("off")
+    return [Picture("loss_curve", curve), Picture("misclassified", grid)]
+
+
+PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps its pictures when renumbered
+    "autograd": autograd_pictures,
+    "vjp": vjp_pictures,
+    "training_loop": training_loop_pictures,
+    "mnist": mnist_pictures,
+}
+
+
+def has_pictures(kata: Kata) -> bool:
+    return kata.topic in PICTURES
+
+
+def pictures(kata: Kata, reference: bool = False, **options) -> list[Picture]:
+    """The pictures of ``kata``, drawn with the learner's module (or the reference); a note for a task still to do."""
+    path = kata.reference_path if reference else kata.stub_path
+    try:
+        module = load_module(path, kata.root)
+    except Exception as error:
+        return [Picture("note", f"No pictures: {kata.shown(path)} could not be imported ({error!r}).")]
+    try:
+        return PICTURES[kata.topic](module, **options)
+    except NotImplementedError as error:
+        return [Picture("note", f"No picture yet: {error}. Draw again once it is written.")]
+
+
+# --- Showing and saving ---------------------------------------------------------------------------------------
+
+
+def png(picture: Picture) -> bytes:
+    """The picture as PNG bytes (a Figure or a graph; text is not a picture)."""
+    if hasattr(picture.drawing, "savefig"):
+        buffer = io.BytesIO()
+        picture.drawing.savefig(buffer, format="png", dpi=DPI)
+        return buffer.getvalue()
+    return picture.drawing.pipe(format="png")
+
+
+def show(found: list[Picture]) -> None:
+    """Show ``found`` in the notebook: figures and graphs as images, text as text."""
+    from IPython.display import SVG, Image, display
+
+    for picture in found:
+        if isinstance(picture.drawing, str):
+            print(picture.drawing)
+        elif hasattr(picture.drawing, "savefig"):
+            display(Image(data=png(picture)))
+        else:
+            display(SVG(picture.drawing.pipe(format="svg")))
+
+
+def save(found: list[Picture], folder: Path) -> list[Path]:
+    """Write ``found`` into ``folder`` as PNG files (text is printed instead); their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for picture in found:
+        if isinstance(picture.drawing, str):
+            print(picture.drawing)
+            continue
+        path = folder / f"{picture.name}.png"
+        path.write_bytes(png(picture))
+        written.append(path)
+    return written
+
+
+def draw(kata: Kata, reference: bool = False, **options) -> None:
+    """Show the pictures of ``kata`` inline in a notebook; elsewhere, write them as PNG files and print their paths."""
+    found = pictures(kata, reference, **options)
+    try:
+        from IPython import get_ipython
+
+        in_a_kernel = get_ipython() is not None and hasattr(get_ipython(), "kernel")
+    except ImportError:
+        in_a_kernel = False
+    if in_a_kernel:
+        show(found)
+        return
+    for path in save(found, state_dir(kata.root) / "pictures" / kata.folder):
+        print(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m katas.pictures", description="Draw a kata's pictures as PNGs.")
+    parser.add_argument("kata", help="e.g. 5, 05, 05_training_loop or training_loop")
+    parser.add_argument("--reference", action="store_true", help="draw with the reference solution")
+    args = parser.parse_args(argv)
+    kata = find_kata(args.kata, find_root())
+    if not has_pictures(kata):
+        print(f"{kata.folder} has no pictures; these katas do: {', '.join(sorted(PICTURES))}")
+        return 1
+    draw(kata, args.reference)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""katas.pictures, drawn headless on the reference solutions: PNG files of the right size, never an error."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from katas._harness.curriculum import INSTALLED_ROOT, find_kata
+from katas.datasets import DataUnavailable
+from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
+
+pytest.importorskip("matplotlib", reason="pictures come with the [notebook] extra")
+Image = pytest.importorskip("PIL.Image")  # matplotlib's own dependency
+
+from katas import pictures  # noqa: E402  (after the skips: matplotlib is imported when a picture is drawn)
+
+pytestmark = pytest.mark.timeout(300)  # the MNIST pictures train a model
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    assert path.is_file() and path.stat().st_size > 0, f"{path} should be a non-empty file"
+    with Image.open(path) as image:
+        assert image.format == "PNG", f"{path} is {image.format}, not PNG"
+        return image.size
+
+
+@pytest.mark.parametrize("name", ["03", "04"])
+def test_a_computation_graph_is_drawn_by_dot_or_shown_as_a_text_tree(name, tmp_path):
+    (picture,) = pictures.pictures(find_kata(name, INSTALLED_ROOT), reference=True)
+    if shutil.which("dot") is None:
+        assert isinstance(picture.drawing, str), "without Graphviz's dot, the graph should be a text tree"
+        assert "AccumulateGrad" in picture.drawing and "←" in picture.drawing, picture.drawing
+    else:
+        (path,) = pictures.save([picture], tmp_path)
+        width, height = png_size(path)
+        assert width > 50 and height > 50, f"the graph's PNG is only {width}x{height}"
+
+
+def test_the_text_tree_names_each_leaf_under_the_operation_that_uses_it():
+    import torch
+
+    w, x = torch.ones(2, requires_grad=True), torch.ones(2)
+    tree = pictures.graph_text((w * x).sum(), {id(w): "w"})
+    assert tree.splitlines() == [
+        "SumBackward0  → shape ()",
+        "└─ MulBackward0",
+        "   └─ AccumulateGrad  ← w shape (2,)",
+    ], tree
+
+
+def test_the_loss_curves_at_three_learning_rates_are_a_600_by_400_png(tmp_path):
+    found = pictures.pictures(find_kata("05", INSTALLED_ROOT), reference=True)
+    assert [picture.name for picture in found] == ["loss_curves"]
+    (path,) = pictures.save(found, tmp_path)
+    assert png_size(path) == (600, 400)
+
+
+def test_the_mnist_loss_curve_and_misclassified_digits_are_pngs(tmp_path):
+    try:
+        found = pictures.pictures(find_kata("mnist", INSTALLED_ROOT), reference=True, epochs=1, train_size=2000)
+    except DataUnavailable as error:
+        pytest.skip(str(error))
+    paths = pictures.save(found, tmp_path)
+    assert [path.name for path in paths] == ["loss_curve.png", "misclassified.png"]
+    assert [png_size(path) for path in paths] == [(600, 400), (800, 460)]
+
+
+def test_a_function_still_to_write_gives_a_note_not_an_error():
+    (note,) = pictures.pictures(find_kata("05", INSTALLED_ROOT))  # the untouched stub
+    assert note.drawing.startswith("No picture yet: Task 1: write init_parameters"), note.drawing
+
+
+def test_the_command_writes_png_files_and_prints_their_paths(clone):  # noqa: F811
+    completed = subprocess.run(
+        [sys.executable, "-m", "katas.pictures", "05", "--reference"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    (printed,) = completed.stdout.splitlines()
+    assert Path(printed) == clone / ".katas/pictures/05_training_loop/loss_curves.png", completed.stdout
+    assert png_size(Path(printed)) == (600, 400)
