@@ -1,6 +1,6 @@
 """Pictures of what a kata is about: views for the learner, never part of a verdict.
 
-In a notebook, ``k.pictures()`` shows them inline; ``python -m katas.pictures 05`` writes them as PNG files
+In a notebook, ``k.pictures()`` shows them inline; ``katas pictures 05`` writes them as PNG files
 (``.katas/pictures/<folder>/``) and prints their paths; ``--reference`` draws the reference solution's.
 Pictures that run the learner's code load it afresh from its file; a function still to write gives a line saying
 so, not an error. matplotlib and torchviz come with the ``[notebook]`` extra. A computation graph is drawn by
@@ -9,7 +9,6 @@ Graphviz's ``dot`` where it is installed, else shown as a text tree of its ``gra
 
 from __future__ import annotations
 
-import argparse
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from types import ModuleType
 
 import torch
 
-from katas._harness.curriculum import Kata, find_kata, find_root
+from katas._harness.curriculum import Kata
 from katas._harness.solution import load_module
 from katas._harness.state import state_dir
 
@@ -234,20 +233,3 @@ def draw(kata: Kata, reference: bool = False, **options) -> None:
         return
     for path in save(found, state_dir(kata.root) / "pictures" / kata.folder):
         print(path)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m katas.pictures", description="Draw a kata's pictures as PNGs.")
-    parser.add_argument("kata", help="e.g. 5, 05, 05_training_loop or training_loop")
-    parser.add_argument("--reference", action="store_true", help="draw with the reference solution")
-    args = parser.parse_args(argv)
-    kata = find_kata(args.kata, find_root())
-    if not has_pictures(kata):
-        print(f"{kata.folder} has no pictures; these katas do: {', '.join(sorted(PICTURES))}")
-        return 1
-    draw(kata, args.reference)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

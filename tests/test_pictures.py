@@ -2,7 +2,6 @@
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -74,7 +73,7 @@ def test_a_function_still_to_write_gives_a_note_not_an_error():
 
 def test_the_command_writes_png_files_and_prints_their_paths(clone):  # noqa: F811
     completed = subprocess.run(
-        [sys.executable, "-m", "katas.pictures", "05", "--reference"],
+        ["katas", "pictures", "05", "--reference"],
         cwd=clone,
         capture_output=True,
         text=True,

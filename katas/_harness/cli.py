@@ -205,6 +205,22 @@ def release(console: Console, args: argparse.Namespace) -> int:
     return 0
 
 
+def pictures(console: Console, args: argparse.Namespace) -> int:
+    from katas import pictures as drawing
+
+    kata = chosen_kata(args.kata, State.load(args.root)) or load_curriculum(args.root)[-1]
+    if not drawing.has_pictures(kata):
+        having = ", ".join(other.folder for other in load_curriculum(args.root) if drawing.has_pictures(other))
+        console.print(f"{kata.folder} has no pictures; these katas do: {having}", markup=False)
+        return 1
+    try:
+        drawing.draw(kata, args.reference)
+    except ModuleNotFoundError as error:  # matplotlib, torchviz: the notebook extra
+        console.print(Text(f'katas: pictures need {error.name}: pip install -e ".[notebook]"', style="red"))
+        return 2
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="katas", description="Test-driven katas for learning PyTorch.")
     parser.set_defaults(handler=list_katas)
@@ -227,6 +243,10 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--force", action="store_true", help="show it even though the kata does not pass yet")
     command.set_defaults(handler=solution)
     commands.add_parser("verify", help="run every kata and show the progress table").set_defaults(handler=verify)
+    command = commands.add_parser("pictures", help="draw what a kata's code does, as PNG files (05: loss curves)")
+    command.add_argument("kata", nargs="?", help="e.g. 3, 03, 03_autograd or autograd")
+    command.add_argument("--reference", action="store_true", help="draw with the reference solution")
+    command.set_defaults(handler=pictures)
     command = commands.add_parser("grade", help="run every kata once and grade it: points per task, tamper check")
     command.add_argument("katas", nargs="*", help="grade only these katas (default: every one)")
     command.add_argument("--json", type=Path, metavar="FILE", help="write the whole grade as JSON")
