@@ -13,6 +13,7 @@ temporary folder; the checkout is never touched. In that copy, before mutmut see
   (`with torch.no_grad():` around its body, which is what the decorator does), since mutmut leaves decorated
   functions alone;
 - the functions listed as excluded in tools/equivalent_mutants.toml are fenced off with mutmut's pragma.
+Tests marked `slow` (the capstone's real training, minutes per mutant) are left out of the run.
 Equivalent mutants (no observable change) are listed, each with its reason, in tools/equivalent_mutants.toml;
 an entry whose mutant no longer survives, or no longer makes the change it names, is reported as stale.
 """
@@ -98,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             outcome = mutate(copy, kata, args.mutants, args.jobs)
             stale += judge(copy, outcome, equivalents)
         outcomes.append(outcome)
-        print(row(outcome), flush=True)
+        print(row(outcome), *survivor_lines(outcome), sep="\n", flush=True)
 
-    print_report(outcomes, excluded, stale)
+    modules = {relative(kata.reference_path) for kata in katas}
+    print_report(outcomes, [entry for entry in excluded if entry["module"] in modules], stale)
     killed = sum(o.killed + o.timed_out for o in outcomes)
     scored = sum(o.scored for o in outcomes)
     score = 100 * killed / scored if scored else 100.0
@@ -157,7 +159,7 @@ def mutate(copy: Path, kata: Kata, mutants: str | None, jobs: int) -> Outcome:
 source_paths = ["reference/{kata.folder}/{kata.module}"]
 also_copy = ["katas", "conftest.py", "reference/__init__.py"]
 pytest_add_cli_args = ["--reference", "-p", "no:cacheprovider"]
-pytest_add_cli_args_test_selection = ["katas/{kata.folder}"]
+pytest_add_cli_args_test_selection = ["katas/{kata.folder}", "-m", "not slow"]
 process_isolation = "forkserver"
 """
     with (copy / "pyproject.toml").open("a", encoding="utf-8") as file:
@@ -223,13 +225,16 @@ def row(outcome: Outcome) -> str:
     )
 
 
+def survivor_lines(outcome: Outcome) -> list[str]:
+    return [f"  survived  {name}  {change}" for name, change in outcome.survivors.items()]
+
+
 def print_report(outcomes: list[Outcome], excluded: list[dict], stale: list[str]) -> None:
     print(f"\n{HEADER}")
     for outcome in outcomes:
         print(row(outcome))
     for outcome in outcomes:
-        for name, change in outcome.survivors.items():
-            print(f"  survived  {name}  {change}")
+        print(*survivor_lines(outcome), sep="\n", end="\n" if outcome.survivors else "")
     for entry in excluded:
         print(f"  excluded  {entry['module']}:{entry['function']}  ({entry['reason']})")
     for line in stale:
