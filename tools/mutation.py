@@ -5,7 +5,7 @@
     python tools/mutation.py 01 --mutants '*x_stack_shape*'   # only the mutants whose name matches (a smoke test)
     python tools/mutation.py --fail-under 98        # exit 1 when the overall score is lower
 
-For each kata, mutmut (the `mutation` extra) mutates `reference/<kata>/<module>` and runs that kata's own tests
+For each kata, mutmut (in the `dev` extra) mutates `reference/<kata>/<module>` and runs that kata's own tests
 under `--reference`; the table counts the mutants, what became of them, and the score: killed (a timeout counts as
 killed: the tests noticed) out of all but the equivalent mutants. It works on a copy of the repository in a
 temporary folder; the checkout is never touched. In that copy, before mutmut sees it:
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
+from katas._harness.stubs import shown
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,18 +95,15 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="katas-mutation-") as folder:
             copy = copy_of_repository(root, Path(folder))
             module = copy / "reference" / kata.folder / kata.module
-            fences = [entry["function"] for entry in excluded if entry["module"] == relative(kata.reference_path)]
+            fences = [entry["function"] for entry in excluded if entry["module"] == shown(kata.reference_path)]
             prepare(module, fences)
             outcome = mutate(copy, kata, args.mutants, args.jobs)
             stale += judge(copy, outcome, equivalents)
         outcomes.append(outcome)
         print(row(outcome), *survivor_lines(outcome), sep="\n", flush=True)
 
-    modules = {relative(kata.reference_path) for kata in katas}
-    print_report(outcomes, [entry for entry in excluded if entry["module"] in modules], stale)
-    killed = sum(o.killed + o.timed_out for o in outcomes)
-    scored = sum(o.scored for o in outcomes)
-    score = 100 * killed / scored if scored else 100.0
+    modules = {shown(kata.reference_path) for kata in katas}
+    score = print_report(outcomes, [entry for entry in excluded if entry["module"] in modules], stale)
     return 1 if stale or (args.fail_under is not None and score < args.fail_under) else 0
 
 
@@ -123,17 +121,13 @@ def copy_of_repository(root: Path, folder: Path) -> Path:
     return copy
 
 
-def relative(path: Path) -> str:
-    return path.relative_to(path.parents[2]).as_posix()
-
-
 def prepare(module: Path, fences: list[str]) -> None:
     """Rewrite ``module`` (the copy) so that mutmut mutates what it would skip, and skips the excluded functions."""
     lines = module.read_text(encoding="utf-8").splitlines()
     functions = [node for node in ast.walk(ast.parse("\n".join(lines))) if isinstance(node, ast.FunctionDef)]
     missing = set(fences) - {function.name for function in functions}
     if missing:
-        sys.exit(f"{EQUIVALENTS.name} excludes {sorted(missing)}, which {relative(module)} does not define")
+        sys.exit(f"{EQUIVALENTS.name} excludes {sorted(missing)}, which {shown(module)} does not define")
     for function in sorted(functions, key=lambda node: node.lineno, reverse=True):  # bottom up: line numbers hold
         indent = " " * function.col_offset
         if function.name in fences:
@@ -229,7 +223,8 @@ def survivor_lines(outcome: Outcome) -> list[str]:
     return [f"  survived  {name}  {change}" for name, change in outcome.survivors.items()]
 
 
-def print_report(outcomes: list[Outcome], excluded: list[dict], stale: list[str]) -> None:
+def print_report(outcomes: list[Outcome], excluded: list[dict], stale: list[str]) -> float:
+    """Print the table, the survivors, the exclusions and stale entries, and the score line; return the score."""
     print(f"\n{HEADER}")
     for outcome in outcomes:
         print(row(outcome))
@@ -245,6 +240,7 @@ def print_report(outcomes: list[Outcome], excluded: list[dict], stale: list[str]
     score = 100 * killed / scored if scored else 100.0
     print(f"time: {sum(o.seconds for o in outcomes):.0f} s")
     print(f"mutation score: {score:.1f}% ({killed:,} killed of {scored:,}; {equivalent:,} equivalent excluded)")
+    return score
 
 
 if __name__ == "__main__":
