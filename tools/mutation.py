@@ -192,13 +192,10 @@ def judge(copy: Path, outcome: Outcome, equivalents: dict[str, dict]) -> list[st
 
 
 def change_of(copy: Path, name: str) -> str:
-    """The mutated line(s) of mutant ``name``, as mutmut's diff shows them."""
-    diff = mutmut(copy, "show", name)
-    return " / ".join(
-        line[1:].strip()
-        for line in diff.splitlines()
-        if line.startswith("+") and line[1:].strip() and not line.startswith("+++")
-    )
+    """The mutated line(s) of mutant ``name``, as mutmut's diff shows them (``removed: ...`` for a deletion)."""
+    diff = mutmut(copy, "show", name).splitlines()
+    added, removed = ([line[1:].strip() for line in diff if line[:1] == sign and line[:3] != sign * 3] for sign in "+-")
+    return " / ".join(line for line in added if line) or "removed: " + " / ".join(removed)
 
 
 def mutmut(copy: Path, *arguments: str) -> str:
