@@ -13,7 +13,8 @@ temporary folder; the checkout is never touched. In that copy, before mutmut see
   (`with torch.no_grad():` around its body, which is what the decorator does), since mutmut leaves decorated
   functions alone;
 - the functions listed as excluded in tools/equivalent_mutants.toml are fenced off with mutmut's pragma.
-Tests marked `slow` (the capstone's real training, minutes per mutant) are left out of the run.
+Tests marked `slow` (the capstone's real training, minutes per mutant) are left out of the run, and each test may
+take 60 s instead of 10 (a loaded machine must not fail the unmutated run; mutmut stops a mutant's endless loop).
 Equivalent mutants (no observable change) are listed, each with its reason, in tools/equivalent_mutants.toml;
 an entry whose mutant no longer survives, or no longer makes the change it names, is reported as stale.
 """
@@ -152,7 +153,7 @@ def mutate(copy: Path, kata: Kata, mutants: str | None, jobs: int) -> Outcome:
 [tool.mutmut]
 source_paths = ["reference/{kata.folder}/{kata.module}"]
 also_copy = ["katas", "conftest.py", "reference/__init__.py"]
-pytest_add_cli_args = ["--reference", "-p", "no:cacheprovider"]
+pytest_add_cli_args = ["--reference", "-p", "no:cacheprovider", "--timeout=60"]
 pytest_add_cli_args_test_selection = ["katas/{kata.folder}", "-m", "not slow"]
 process_isolation = "forkserver"
 """
