@@ -91,21 +91,31 @@ def main(argv: list[str] | None = None) -> int:
     equivalents = {entry["mutant"]: entry for entry in listed.get("equivalent", [])}
     excluded = listed.get("excluded", [])
 
-    outcomes, stale = [], []
+    outcomes, stale, failed = [], [], []
     for kata in katas:
         with tempfile.TemporaryDirectory(prefix="katas-mutation-") as folder:
             copy = copy_of_repository(root, Path(folder))
             module = copy / "reference" / kata.folder / kata.module
             fences = [entry["function"] for entry in excluded if entry["module"] == shown(kata.reference_path)]
             prepare(module, fences)
-            outcome = mutate(copy, kata, args.mutants, args.jobs)
+            try:
+                outcome = mutate(copy, kata, args.mutants, args.jobs)
+            except subprocess.CalledProcessError as error:  # the other katas still run; the exit status says so
+                print(
+                    f"mutmut failed on {kata.folder} (exit status {error.returncode}):\n{error.stdout}{error.stderr}",
+                    flush=True,
+                )
+                failed.append(kata.folder)
+                continue
             stale += judge(copy, outcome, equivalents)
         outcomes.append(outcome)
         print(row(outcome), *survivor_lines(outcome), sep="\n", flush=True)
 
     modules = {shown(kata.reference_path) for kata in katas}
     score = print_report(outcomes, [entry for entry in excluded if entry["module"] in modules], stale)
-    return 1 if stale or (args.fail_under is not None and score < args.fail_under) else 0
+    if failed:
+        print(f"mutmut failed on {', '.join(failed)}: those katas are not in the score")
+    return 1 if failed or stale or (args.fail_under is not None and score < args.fail_under) else 0
 
 
 def copy_of_repository(root: Path, folder: Path) -> Path:
@@ -161,10 +171,8 @@ process_isolation = "forkserver"
         file.write(settings)
     started = time.perf_counter()
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *([mutants] if mutants else [])]
-    run = subprocess.run(command, cwd=copy, capture_output=True, text=True)
+    subprocess.run(command, cwd=copy, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - started
-    if run.returncode != 0:
-        sys.exit(f"mutmut failed on {kata.folder} (exit status {run.returncode}):\n{run.stdout}\n{run.stderr}")
     listing = mutmut(copy, "results", "--all", "true")
     statuses = dict(re.findall(r"^\s+(\S+): (.+)$", listing, flags=re.MULTILINE))
     if mutants:
