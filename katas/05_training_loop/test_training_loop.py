@@ -45,6 +45,19 @@ def test_init_parameters_returns_leaves_that_require_grad():
         )
 
 
+@pytest.mark.task(1)
+def test_init_parameters_starts_from_small_values():
+    n_features = 1000  # many weights: a rare large one cannot hide
+    w, b = training_loop.init_parameters(n_features, torch.float64)
+    largest = max(w.detach().abs().max().item(), b.detach().abs().item())
+    assert largest < 1, (
+        f"init_parameters({n_features}) returned a parameter of size {largest:.3g}. Start at zero or at small "
+        "random values, like 0.01 * torch.randn(...): weights near 1 or above push the logits far from 0, where "
+        "the sigmoid is flat and the first steps learn little (and 0.01 / torch.randn(...) is large wherever "
+        "randn is near 0)."
+    )
+
+
 # Task 2: The forward pass
 
 
@@ -398,6 +411,19 @@ def test_train_keeps_going_while_the_loss_improves_by_exactly_tol():
 
 
 @pytest.mark.task(6)
+def test_train_can_stop_as_early_as_the_second_loss():
+    X, y = separable_data()
+    params = leaf_parameters(X.shape[1])
+    history = train_by_hand(X, y, params, lr=0.0, max_steps=5, tol=1e-3)
+    assert len(history) == 2, (
+        f"train(..., lr=0.0, max_steps=5, tol=1e-3) recorded {len(history)} losses: with lr=0 the second loss "
+        "equals the first, an improvement of 0, below tol, so train should stop right there, after 2 losses. "
+        "The first improvement to measure is the one from the first loss to the second: "
+        "check `len(history) > 1`, not more."
+    )
+
+
+@pytest.mark.task(6)
 def test_a_too_small_learning_rate_makes_less_progress_in_the_same_number_of_steps():
     X, y = separable_data()
     params = leaf_parameters(X.shape[1])
@@ -415,7 +441,11 @@ def test_a_too_large_learning_rate_raises_floating_point_error():
     X, y = noisy_data()
     try:
         history = train_by_hand(X, y, leaf_parameters(X.shape[1], scale=0.01), lr=100.0, max_steps=50, tol=0.0)
-    except FloatingPointError:
+    except FloatingPointError as error:
+        assert "100" in str(error), (
+            f"train(..., lr=100.0) raised FloatingPointError({str(error)!r}): the message should give the learning "
+            "rate, the setting to change, e.g. f'the loss diverged at learning rate {lr}'."
+        )
         return
     pytest.fail(
         "With lr=100 each step overshoots and the loss grows, so train should raise FloatingPointError; it returned "

@@ -74,9 +74,9 @@ def train(X, y, params, lr, max_steps, tol):
     """Train ``params = (w, b)`` in place by gradient descent on the mean BCE of ``X`` against ``y``.
 
     Each of at most ``max_steps`` steps computes the loss of the current parameters and appends it to the
-    history as a Python float. Then: raise ``FloatingPointError`` if ``diverged(history)``; stop, without
-    updating, if the loss improved on the previous one by less than ``tol``; otherwise take one step of
-    gradient descent with learning rate ``lr``, starting from fresh gradients.
+    history as a Python float. Then: raise ``FloatingPointError``, its message giving ``lr``, if
+    ``diverged(history)``; stop, without updating, if the loss improved on the previous one by less than ``tol``;
+    otherwise take one step of gradient descent with learning rate ``lr``, starting from fresh gradients.
 
     Returns the history.
     """

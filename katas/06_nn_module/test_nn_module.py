@@ -1,6 +1,7 @@
 """nn.Module. The lesson is README.md beside this file."""
 
 import pickle
+from pathlib import Path
 
 import pytest
 import torch
@@ -559,7 +560,37 @@ def test_load_weights_refuses_weights_whose_names_do_not_match(tmp_path):
         )
 
 
+@pytest.mark.task(9)
+def test_load_weights_never_runs_code_that_the_file_carries(tmp_path):
+    model = batchnorm_model(*random_shape(3, low=2, high=9))
+    ran = tmp_path / "the-file-ran-code"
+    path = tmp_path / "weights.pt"
+    torch.save({**model.state_dict(), "payload": RunsOnLoad(ran)}, path)  # unpickling it creates the file `ran`
+    try:
+        nn_module.load_weights(model, path)
+    except NotImplementedError:
+        raise
+    except Exception:  # refusing the file is right; running its code is not
+        pass
+    assert not ran.exists(), (
+        "load_weights(model, path) unpickled an object that the file carried, and so ran its code: a downloaded "
+        "weights file could do anything. Load with torch.load(path, weights_only=True), which accepts only "
+        "tensors and plain containers (README.md, Task 9)."
+    )
+
+
 # --- Helpers ---
+
+
+class RunsOnLoad:
+    """Pickles into a call of ``Path.touch(path)``: loading it with plain pickle creates ``path``."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return Path.touch, (self.path,)
+
 
 PLAIN_LIST_HINT = (
     "Layers kept in a plain Python list are invisible to nn.Module: model.parameters() and state_dict() skip them, "

@@ -358,6 +358,26 @@ def test_time_it_waits_for_the_gpu_to_finish(gpu):
     )
 
 
+@pytest.mark.task(4)
+@pytest.mark.parametrize("device", ["cuda", "mps"])
+def test_time_it_waits_for_the_queued_work_before_reading_the_clock(monkeypatch, device):
+    warmup, repeats = random.randint(1, 3), odd_repeats()
+    timed = distinct_durations(repeats)
+    settings = {"warmup": warmup, "repeats": repeats}
+    result, _ = time_with_a_fake_clock(monkeypatch, [0.5] * warmup + timed, torch.device(device), **settings)
+    expect_close(
+        seconds_tensor(result),
+        seconds_tensor(statistics.median(timed)),
+        time_it_call(torch.device(device), **settings),
+        rtol=0,
+        atol=1e-6,
+        hint=f"On a {device} device fn only queues its work and returns at once (faked here: the fake clock moves on "
+        f"only when torch.{device}.synchronize() waits for the queue). The {repeats} timed calls queued "
+        f"{[round(t, 4) for t in timed]} s of work. After each call, synchronise before reading the clock: "
+        f"`if device.type == '{device}': torch.{device}.synchronize()`; without it you time the launch, about 0 s.",
+    )
+
+
 # Task 5: The crossover
 
 
@@ -501,9 +521,27 @@ class Workload:
         self.calls += 1
 
 
-def time_it_call(**settings):
+class QueuedWorkload(Workload):
+    """``fn`` on a fake GPU: each call queues its work and returns at once; ``synchronize`` waits for the queue."""
+
+    def __init__(self, clock, durations):
+        super().__init__(clock, durations)
+        self.queued = 0.0
+
+    def __call__(self):
+        started = self.clock.now
+        super().__call__()
+        self.queued += self.clock.now - started
+        self.clock.now = started
+
+    def synchronize(self, *args, **kwargs):
+        self.clock.now += self.queued
+        self.queued = 0.0
+
+
+def time_it_call(device=CPU, **settings):
     """How the test called time_it, for a message."""
-    return f"time_it(fn, torch.device('cpu'){''.join(f', {key}={value}' for key, value in settings.items())})"
+    return f"time_it(fn, torch.device({str(device)!r}){''.join(f', {key}={value}' for key, value in settings.items())})"
 
 
 BY_HAND = "Time each call with time.perf_counter() yourself, as the lesson shows."
@@ -516,17 +554,22 @@ def timing_shortcuts():
     return shortcuts + [(benchmark, "Timer")] if benchmark is not None else shortcuts
 
 
-def time_with_a_fake_clock(monkeypatch, durations, **settings):
-    """Run ``time_it(workload, cpu, **settings)`` while every Python clock is a fake one; return (seconds, workload)."""
+def time_with_a_fake_clock(monkeypatch, durations, device=CPU, **settings):
+    """Run ``time_it(workload, device, **settings)`` while every Python clock is a fake one; return (seconds,
+    workload). On a GPU device (CUDA or MPS, faked) the workload only queues its work, as a GPU's does."""
     clock = FakeClock()
-    workload = Workload(clock, durations)
+    on_gpu = device.type != "cpu"
+    workload = (QueuedWorkload if on_gpu else Workload)(clock, durations)
     fakes = [(module, name, clock.seconds) for module, name in SECOND_CLOCKS]
     fakes += [(module, name, clock.nanoseconds) for module, name in NANOSECOND_CLOCKS]
     real = [(getattr(module, name), fake) for module, name, fake in fakes]
     learner_globals = devices.time_it.__globals__  # `from time import perf_counter` binds a name there
     with monkeypatch.context() as patch:
-        patch.setattr(torch.cuda, "is_available", lambda: False)  # as on a machine without a GPU
-        patch.setattr(torch.cuda, "synchronize", lambda *args, **kwargs: None)
+        patch.setattr(torch.cuda, "is_available", lambda: device.type == "cuda")  # a machine with that device only
+        patch.setattr(torch.backends.mps, "is_available", lambda: device.type == "mps")
+        for backend in ("cuda", "mps"):  # the device's own synchronize waits for the fake queue
+            wait = workload.synchronize if backend == device.type else (lambda *args, **kwargs: None)
+            patch.setattr(getattr(torch, backend), "synchronize", wait)
         for module, name, fake in fakes:
             patch.setattr(module, name, fake)
         for key, value in list(learner_globals.items()):
@@ -534,8 +577,8 @@ def time_with_a_fake_clock(monkeypatch, durations, **settings):
                 if value is clock_function:
                     patch.setitem(learner_globals, key, fake)
         with by_hand(timing_shortcuts(), advice=BY_HAND):
-            result = devices.time_it(workload, CPU, **settings)
-    return expect_number(result, time_it_call(**settings), SECONDS), workload
+            result = devices.time_it(workload, device, **settings)
+    return expect_number(result, time_it_call(device, **settings), SECONDS), workload
 
 
 SECONDS = "a number of seconds (a float)"

@@ -112,4 +112,4 @@ def save_weights(model, path):
 
 
 def load_weights(model, path):
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    model.load_state_dict(torch.load(path, weights_only=True))
