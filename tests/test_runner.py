@@ -1,0 +1,22 @@
+"""The runs behind ``katas watch`` and notebook checks: forked from a warm forkserver, they act as plain pytest does."""
+
+import multiprocessing
+from pathlib import Path
+
+from katas._harness.curriculum import find_kata
+from katas._harness.runner import WarmRunner, run_katas
+from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
+
+
+def test_a_forked_run_starts_processes_the_way_plain_pytest_does(clone: Path):  # noqa: F811
+    # a DataLoader's workers, say: started from the forkserver instead, each took about 0.7 s to start
+    default = multiprocessing.get_context().get_start_method()  # a fresh interpreter's: this test runs in one
+    kata = find_kata("00", clone)
+    (kata.path / "test_processes.py").write_text(
+        "import multiprocessing\n\n\n"
+        "def test_start_method():\n"
+        f"    assert multiprocessing.get_start_method() == {default!r}, multiprocessing.get_start_method()\n",
+        encoding="utf-8",
+    )
+    (found,) = [test for test in run_katas([kata], warm=WarmRunner()).tests if "test_processes" in test.id]
+    assert found.outcome == "passed", found.message
