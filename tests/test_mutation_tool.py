@@ -1,7 +1,6 @@
 """tools/mutation.py's rewrite of the reference copy: what mutmut would skip becomes mutable, and nothing changes."""
 
 import ast
-import importlib.util
 import sys
 
 import torch
@@ -9,10 +8,7 @@ import torch
 from katas._harness.curriculum import INSTALLED_ROOT as REPO_ROOT
 from katas._harness.curriculum import find_kata
 from katas._harness.solution import load_module
-
-spec = importlib.util.spec_from_file_location("mutation_tool", REPO_ROOT / "tools" / "mutation.py")
-tool = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # dataclasses look their module up there
-spec.loader.exec_module(tool)
+from tools import mutation as tool
 
 
 def test_the_optimizers_step_methods_lose_their_decorator_and_keep_their_behaviour(tmp_path, monkeypatch):

@@ -1,9 +1,9 @@
 """Mutation testing over reference/: do each kata's tests kill what a wrong solution would change?
 
-    python tools/mutation.py                        # every kata, one after the other
-    python tools/mutation.py 01 07_losses           # some katas
-    python tools/mutation.py 01 --mutants '*x_stack_shape*'   # only the mutants whose name matches (a smoke test)
-    python tools/mutation.py --fail-under 98        # exit 1 when the overall score is lower
+    python -m tools.mutation                        # every kata, one after the other
+    python -m tools.mutation 01 07_losses           # some katas
+    python -m tools.mutation 01 --mutants '*x_stack_shape*'   # only the mutants whose name matches (a smoke test)
+    python -m tools.mutation --fail-under 98        # exit 1 when the overall score is lower
 
 For each kata, mutmut (in the `dev` extra) mutates `reference/<kata>/<module>` and runs that kata's own tests
 under `--reference`; the table counts the mutants, what became of them, and the score: killed (a timeout counts as
@@ -25,7 +25,6 @@ import argparse
 import ast
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,13 +34,13 @@ from pathlib import Path
 
 from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
 from katas._harness.stubs import shown
+from tools.watch_benchmark import copy_of_repository
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-COPIED = ("katas", "reference", "conftest.py", "pyproject.toml")
 EQUIVALENTS = Path(__file__).with_name("equivalent_mutants.toml")
 CONTEXT_DECORATORS = ("torch.no_grad()", "torch.enable_grad()", "torch.inference_mode()")
 KILLED, TIMEOUT = ("killed",), ("timeout",)  # mutmut's words for a mutant the tests noticed
@@ -116,20 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print(f"mutmut failed on {', '.join(failed)}: those katas are not in the score")
     return 1 if failed or stale or (args.fail_under is not None and score < args.fail_under) else 0
-
-
-def copy_of_repository(root: Path, folder: Path) -> Path:
-    """The katas, references and pytest configuration of ``root``, copied into ``folder``."""
-    copy = folder / "torch-katas"
-    for name in COPIED:
-        source = root / name
-        if source.is_dir():
-            ignored = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".benchmarks")
-            shutil.copytree(source, copy / name, ignore=ignored)
-        else:
-            copy.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, copy / name)
-    return copy
 
 
 def prepare(module: Path, fences: list[str]) -> None:

@@ -67,7 +67,8 @@ def copy_of_repository(root: Path, folder: Path) -> Path:
     for name in COPIED:
         source = root / name
         if source.is_dir():
-            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+            ignored = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".benchmarks")
+            shutil.copytree(source, copy / name, ignore=ignored)
         else:
             copy.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, copy / name)
