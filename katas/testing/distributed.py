@@ -40,7 +40,7 @@ import pytest
 import torch
 import torch.distributed as dist
 
-from katas._harness.plugin.stubs import NOT_WRITTEN_YET
+from katas._harness.plugin.stubs import not_written_yet
 from katas._harness.solution import KataModule, load_module, module_path
 from katas._harness.stubs import is_kata_module, raised_by_a_stub, shown, untouched_function
 
@@ -169,7 +169,7 @@ def _untouched_stub(path: Path, name: str) -> str:
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.FunctionDef) and node.name == name and untouched_function(node):
             message = ast.literal_eval(node.body[-1].exc.args[0]) if node.body[-1].exc.args else ""
-            return f"{shown(path)}:{node.body[-1].lineno}: {NOT_WRITTEN_YET}: {message}"
+            return not_written_yet(f"{shown(path)}:{node.body[-1].lineno}", message)
     return ""
 
 
@@ -352,7 +352,7 @@ def _problem(reports: list[dict], exit_codes: list[int | None], work: Path, limi
     errors = {rank: report["error"] for rank, report in enumerate(reports) if "error" in report}
     stubs = [error for error in errors.values() if error["stub"]]
     if stubs:
-        return f"{stubs[0]['stub']}: {NOT_WRITTEN_YET}: {stubs[0]['message']}"
+        return not_written_yet(stubs[0]["stub"], stubs[0]["message"])
     statuses = [_status(rank, report, exit_codes[rank], work, limits) for rank, report in enumerate(reports)]
     lines = [f"{len(reports)} ranks ran; " + "; ".join(summary for summary, _ in statuses) + "."]
     # the cause first: an error of the code itself, before a collective that failed because a rank had left
