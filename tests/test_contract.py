@@ -144,6 +144,40 @@ def _names_a_task_of(statement: ast.stmt, tasks: dict[int, str], kata: Kata) -> 
     return bool(match) and int(match.group(1)) in tasks and kata.folder not in message
 
 
+def third_party_imports(path: Path) -> set[str]:
+    """The top-level imports of ``path`` from outside the standard library, as written (``import torch``)."""
+    return {
+        ast.unparse(node)
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and (node.module if isinstance(node, ast.ImportFrom) else node.names[0].name).split(".")[0]
+        not in sys.stdlib_module_names
+    }
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
+def test_every_stub_imports_torch_and_the_libraries_its_reference_imports(kata):
+    """The learner's first line (``return torch.tensor(data)``) works: the stub already imports what it needs."""
+    missing = sorted(
+        (third_party_imports(kata.reference_path) | {"import torch"}) - third_party_imports(kata.stub_path)
+    )
+    assert not missing, f"{kata.shown(kata.stub_path)} should import these, as its reference does: {missing}"
+
+
+def test_ruff_leaves_the_stubs_imports_alone():
+    """Nothing a stub imports is unused in ruff's eyes, so `ruff check --fix` never removes it."""
+    stubs = [kata.shown(kata.stub_path) for kata in KATAS]
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "F401", "--output-format", "concise", *stubs],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert ruff.returncode == 0, (
+        f"ruff would remove imports from the stubs (configure per-file-ignores):\n{ruff.stdout}"
+    )
+
+
 def test_lessons_and_stubs_name_no_kata_folder():
     """A kata's content does not depend on its position: the katas command renders commands that name folders."""
     folders = "|".join(re.escape(kata.folder) for kata in KATAS)

@@ -163,6 +163,24 @@ def test_a_syntax_error_fails_every_test_without_a_collection_error(kata):
     assert "katas/00_demo/demo.py could not be imported" in message and "SyntaxError" in message
 
 
+def test_torch_used_without_its_import_fails_in_one_line_naming_the_import(kata):
+    write(kata, "katas/00_demo/demo.py", REFERENCE.replace("return len(range(n))", "return int(torch.tensor(n))"))
+    outcome, found = run(kata, "-k", "count")
+    outcome.assert_outcomes(failed=1, deselected=1)
+    message = by_name(found)["test_count_counts_up_to_n"].message
+    assert message == (
+        "katas/00_demo/demo.py:3: name 'torch' is not defined: add `import torch` at the top of the file, "
+        "with the other imports."
+    ), message
+
+
+def test_nn_used_without_its_import_at_import_time_names_the_import(kata):
+    write(kata, "katas/00_demo/demo.py", "layer = nn.Linear(2, 2)\n" + REFERENCE)
+    _, found = run(kata, "-k", "count")
+    message = by_name(found)["test_count_counts_up_to_n"].message
+    assert "could not be imported" in message and "add `from torch import nn` at the top of the file" in message
+
+
 needs_alarm_signal = pytest.mark.skipif(
     not hasattr(signal, "SIGALRM"), reason="without SIGALRM (Windows), pytest-timeout stops the whole run instead"
 )

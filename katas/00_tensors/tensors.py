@@ -5,6 +5,7 @@ The lesson (README.md beside this file) explains every task.
 """
 
 import numpy as np
+import torch
 
 # Task 1: Creating tensors
 

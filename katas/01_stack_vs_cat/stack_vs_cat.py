@@ -4,6 +4,7 @@ Replace each `raise NotImplementedError(...)` with your code; `katas run` checks
 The lesson (README.md beside this file) explains every task.
 """
 
+import torch
 
 # Task 1: stack adds a dimension
 

@@ -7,6 +7,7 @@ Unless a docstring says otherwise, these functions must not change the caller's 
 not their values, not their ``requires_grad``, not their ``.grad``.
 """
 
+import torch
 
 # Task 1: requires_grad and backward
 

@@ -8,6 +8,7 @@ Jacobian of ``f`` at ``x``. None of these functions may change the caller's ``x`
 not its ``requires_grad``, not its ``.grad``.
 """
 
+import torch
 
 # Task 1: backward needs a scalar, or an upstream gradient
 

@@ -4,6 +4,8 @@ Replace each `raise NotImplementedError(...)` with your code; `katas run` checks
 The lesson (README.md beside this file) explains every task.
 """
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 # Task 1: Subclassing nn.Module

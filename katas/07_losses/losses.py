@@ -5,6 +5,7 @@ The lesson (README.md beside this file) explains every task
 and lists the building blocks you may use: no torch.nn.functional, no torch.logsumexp.
 """
 
+import torch
 
 # Task 1: Reductions and mean squared error
 

@@ -4,7 +4,9 @@ Replace each `raise NotImplementedError(...)` with your code; `katas run` checks
 The lesson (README.md beside this file) explains every task.
 """
 
-from torch.utils.data import Dataset
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader, Dataset, random_split
 
 # Tasks 1 and 2: A Dataset of your own, with a transform per item
 

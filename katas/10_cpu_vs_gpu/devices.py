@@ -6,6 +6,8 @@ When every test passes, `pytest --benchmark-only` in this folder prints the benc
 """
 
 import numpy as np
+import torch
+from torch import nn
 
 # Task 1: Choosing a device
 

@@ -7,6 +7,13 @@ Once every test passes, launch the script yourself: `torchrun --standalone --npr
 
 import sys
 
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
+
 # Task 1: Process groups
 
 

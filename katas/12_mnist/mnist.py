@@ -5,6 +5,9 @@ The lesson (README.md beside this file) explains every task.
 The tests hand you the digits as tensors: ``images`` (N, 28, 28) uint8 and ``labels`` (N,) int64.
 """
 
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 # Task 1: Inputs the network can learn from
 

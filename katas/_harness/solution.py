@@ -20,6 +20,7 @@ from types import ModuleType
 import pytest
 
 from katas._harness.curriculum import Kata, kata_containing
+from katas._harness.missing_imports import missing_import
 
 _reference_runs: list[bool] = []  # one entry per pytest session in progress (pytester nests them), innermost last
 
@@ -108,6 +109,9 @@ def load_module(path: Path, root: Path) -> ModuleType:
 def _describe_import_error(error: Exception, path: Path) -> str:
     """The error and the line of the learner's file that raised it, without harness frames."""
     summary = "".join(traceback.format_exception_only(type(error), error)).rstrip()
+    advice = missing_import(error)
+    if advice is not None:
+        summary = f"{summary}\n{advice}."
     if isinstance(error, SyntaxError):
         return summary
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if Path(frame.filename) == path]

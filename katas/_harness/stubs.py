@@ -32,24 +32,37 @@ def shown(path: Path) -> str:
     return path.relative_to(path.parents[2]).as_posix()
 
 
-def raised_by_a_stub(error: BaseException) -> str | None:
-    """Where an untouched stub function raised ``error`` as its own last act (``katas/03_autograd/autograd.py:20``),
-    else None."""
+def _innermost_frame_in_a_kata_module(error: BaseException) -> tuple[Path, int] | None:
+    """The file and line where ``error`` was raised, when that is a kata module; else None."""
     traceback = error.__traceback__
     if traceback is None:
         return None
     while traceback.tb_next is not None:
         traceback = traceback.tb_next
     path = Path(traceback.tb_frame.f_code.co_filename)
-    if not is_kata_module(path):
+    return (path, traceback.tb_lineno) if is_kata_module(path) else None
+
+
+def raised_in_a_kata_module(error: BaseException) -> str | None:
+    """Where a kata module raised ``error`` itself (``katas/03_autograd/autograd.py:20``), else None."""
+    found = _innermost_frame_in_a_kata_module(error)
+    return f"{shown(found[0])}:{found[1]}" if found else None
+
+
+def raised_by_a_stub(error: BaseException) -> str | None:
+    """Where an untouched stub function raised ``error`` as its own last act (``katas/03_autograd/autograd.py:20``),
+    else None."""
+    found = _innermost_frame_in_a_kata_module(error)
+    if found is None:
         return None
+    path, line = found
     try:
         untouched = _untouched_function_lines(path, path.stat().st_mtime_ns)
     except (OSError, SyntaxError):
         return None
-    if not any(first <= traceback.tb_lineno <= last for first, last in untouched):
+    if not any(first <= line <= last for first, last in untouched):
         return None
-    return f"{shown(path)}:{traceback.tb_lineno}"
+    return f"{shown(path)}:{line}"
 
 
 @cache

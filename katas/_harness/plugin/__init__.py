@@ -5,6 +5,7 @@
 - :mod:`.seeding`: every test starts from a seed of its own and from torch's defaults
 - :mod:`.timeouts`: a test that hangs is stopped with the line of the learner's code it was running
 - :mod:`.stubs`: a stub's NotImplementedError is reported in one line, "not written yet"
+- :mod:`.imports`: ``torch`` (or ``nn``, ``F``, ``np``) used but not imported: one line naming the import to add
 - :mod:`.tasks`: ``-k task3`` selects a task; a failure names its task in the lesson and the hints
 - :mod:`.skips`: why a test skipped (no GPU, no data); the reference run may skip for no other reason
 - :mod:`.progress`: the ``training_progress`` fixture, which reports a long training run to the ``katas`` command
@@ -12,5 +13,5 @@
 - :mod:`.collector`: every verdict, whole, into one JSON document (``--katas-results``)
 """
 
-MODULES = ["options", "gpu", "seeding", "timeouts", "stubs", "tasks", "skips", "progress", "workers", "collector"]
+MODULES = ["options", "gpu", "seeding", "timeouts", "stubs", "imports", "tasks", "skips", "progress", "workers", "collector"]
 pytest_plugins = [f"katas._harness.plugin.{module}" for module in MODULES]
