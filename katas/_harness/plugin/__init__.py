@@ -13,5 +13,17 @@
 - :mod:`.collector`: every verdict, whole, into one JSON document (``--katas-results``)
 """
 
-MODULES = ["options", "gpu", "seeding", "timeouts", "stubs", "imports", "tasks", "skips", "progress", "workers", "collector"]
+MODULES = [
+    "options",
+    "gpu",
+    "seeding",
+    "timeouts",
+    "stubs",
+    "imports",
+    "tasks",
+    "skips",
+    "progress",
+    "workers",
+    "collector",
+]
 pytest_plugins = [f"katas._harness.plugin.{module}" for module in MODULES]
