@@ -10,31 +10,36 @@ file (``katas/03_autograd/autograd.py``) and checks it. ``k.check()`` checks the
 draws the pictures of the katas that have some.
 
 The cell is the whole file, never a part of it: the file stays the one source of truth, byte for byte what the
-notebook shows, and nothing has to be merged (imports and helpers shared by several tasks have one place).
-Tests never run in the kernel, so no module the kernel imported can make a verdict stale: each check is a pytest
-process forked from a forkserver that ``kata()`` starts, a fresh interpreter that imported torch and pytest once
-and never the learner's module (``katas watch``'s :class:`~katas._harness.runner.WarmRunner`; a subprocess where
-there is no forkserver, on Windows). The learner's file is copied into ``.katas/backups/`` before the notebook
-first overwrites it, as ``katas reset`` keeps its copy.
+notebook shows, and nothing has to be merged (imports and helpers shared by several tasks have one place). A cell
+never replaces work it has not seen: when the file was changed elsewhere (an editor, an older cell run again), the
+cell is refused, and ``%%kata 03 --load`` puts the file into the cell or ``%%kata 03 --overwrite`` replaces it
+(a copy kept first). Tests never run in the kernel, so no module the kernel imported can make a verdict stale:
+each check is a pytest process forked from a forkserver that ``kata()`` starts, a fresh interpreter that imported
+torch and pytest once and never the learner's module (``katas watch``'s :class:`~katas._harness.runner.WarmRunner`;
+a subprocess where there is no forkserver, on Windows). A check that trains for real shows its progress.
 """
 
 from __future__ import annotations
 
-import argparse
+import shlex
+import time
 import traceback
 from pathlib import Path
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.syntax import Syntax
 from rich.text import Text
 
-from katas._harness import cli, report
+from katas._harness import actions, report
+from katas._harness.actions import CellSaved
 from katas._harness.curriculum import Kata, find_kata, find_root
-from katas._harness.runner import RunFailed, WarmRunner, run_and_record
-from katas._harness.state import PASSED
+from katas._harness.medium import NOTEBOOK
+from katas._harness.runner import Progress, RunFailed, Training, WarmRunner, run_and_record
+from katas._harness.state import PASSED, State
 
-_written: dict[Path, str] = {}  # per stub file: the code this kernel wrote into it last
 _warm: list[WarmRunner] = []  # the kernel's one forkserver for its checks, once a kata is chosen
+USAGE = "usage: %%kata 03 [--load | --overwrite]  (the kata's number or name, then its module)"
 
 
 def kata(name: str, root: Path | None = None) -> NotebookKata:
@@ -53,6 +58,14 @@ def notebook_console() -> Console:
     return Console(highlight=False, force_terminal=True) if console.is_jupyter else console
 
 
+def in_a_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None and hasattr(get_ipython(), "kernel")
+
+
 class NotebookKata:
     """One kata, bound to a notebook: :meth:`check`, :meth:`hint`, :meth:`solution`, :meth:`lesson`."""
 
@@ -63,38 +76,51 @@ class NotebookKata:
     def __repr__(self) -> str:
         return f"<kata {self.kata.folder}: {self.kata.title}>"
 
-    def check(self, code: str | None = None, first_line: int = 1) -> None:
+    def check(self, code: str | None = None, first_line: int = 1, overwrite: bool = False) -> None:
         """Write ``code`` (the whole module; line 1 is the cell's line ``first_line``) to the stub, unless it does
-        not compile, then run the kata's tests and show the verdict. Without ``code``: check the file as it is."""
-        if code is not None and not self._write(code, first_line):
+        not compile or the file holds work this notebook has not seen (``overwrite``: replace it all the same, a copy
+        kept first), then run the kata's tests and show the verdict. Without ``code``: check the file as it is."""
+        if code is not None and not self._write(code, first_line, overwrite):
             return
+        training = TrainingLine() if in_a_kernel() else None
         try:
-            state = run_and_record([self.kata], warm=self.warm)
+            state = run_and_record([self.kata], on_progress=training.on_progress if training else None, warm=self.warm)
         except RunFailed as error:
             self.console.print(Text(f"katas: {error}", style="red"))
             return
-        report.verdict(self.console, self.kata, state.result(self.kata), state)
+        report.verdict(self.console, self.kata, state.result(self.kata), state, NOTEBOOK)
         if state.status(self.kata) == PASSED:
-            report.next_step(self.console, state.next_kata())
+            report.next_step(self.console, state.next_kata(), NOTEBOOK)
 
     def hint(self) -> None:
-        """The next hint for the first failing task, as ``katas hint`` shows it."""
-        cli.hint(self.console, self._arguments())
+        """The next hint for the first failing task. Run again on an unchanged file, it shows the same hint: the
+        next one comes after a change to the code (so that running the whole notebook uses up no hints)."""
+        state = State.load(self.kata.root)
+        found = actions.next_hint(state, self.kata, once_per_change=True)
+        state.save()
+        report.hint(self.console, self.kata, found, state, NOTEBOOK)
 
     def solution(self, force: bool = False) -> None:
-        """The reference solution, once the kata passes (or with ``force=True``), as ``katas solution`` shows it."""
-        cli.solution(self.console, self._arguments(force=force))
+        """The reference solution, once the kata passes (or with ``force=True``)."""
+        found = actions.solution(State.load(self.kata.root), self.kata, force)
+        if found.refusal is not None:
+            report.solution_refused(self.console, self.kata, found.refusal, NOTEBOOK)
+            return
+        if found.before_a_pass:
+            report.solution_warning(self.console)
+        self.console.print(Text(self.kata.shown(found.path), style="bold"))
+        if self.console.is_terminal:
+            self.console.print(Syntax(found.code, "python", word_wrap=True))
+        else:
+            self.console.print(found.code, markup=False, soft_wrap=True)
 
     def lesson(self) -> None:
         """The kata's lesson (its README.md)."""
         text = self.kata.lesson_path.read_text(encoding="utf-8")
-        try:
-            from IPython import get_ipython
+        if in_a_kernel():
             from IPython.display import Markdown as IPythonMarkdown
             from IPython.display import display
-        except ImportError:
-            get_ipython = None
-        if get_ipython is not None and get_ipython() is not None:
+
             display(IPythonMarkdown(text))
         else:
             self.console.print(Markdown(text))
@@ -103,30 +129,51 @@ class NotebookKata:
         """Pictures of what the kata's code does (katas/pictures.py), inline."""
         from katas.pictures import draw
 
-        draw(self.kata, **options)
+        training = TrainingLine() if in_a_kernel() else None
+        draw(self.kata, on_progress=training.on_progress if training else None, **options)
 
-    def _arguments(self, **options) -> argparse.Namespace:
-        return argparse.Namespace(kata=self.kata.folder, root=self.kata.root, **options)
+    def load(self, cell: str = "") -> str:
+        """The kata's file, for the check cell to hold from now on (``%%kata 03 --load``); ``cell``, the cell's code
+        until now, is kept in ``.katas/backups/`` first when it differs."""
+        state = State.load(self.kata.root)
+        code, kept = actions.load_into_cell(state, self.kata, _normalised(cell) if cell.strip() else "")
+        state.save()
+        if kept is not None:
+            self.console.print(f"The cell as it was is kept in {self.kata.shown(kept)}", style="dim", markup=False)
+        return code
 
-    def _write(self, code: str, first_line: int) -> bool:
-        """Write ``code`` to the stub (a copy of the file first, unless this kernel wrote it); False on a syntax
-        error, which leaves the file as it was."""
-        stub, shown = self.kata.stub_path, self.kata.shown(self.kata.stub_path)
-        code = code.rstrip("\n") + "\n"
+    def _write(self, code: str, first_line: int, overwrite: bool) -> bool:
+        """Write ``code`` to the stub (see :func:`katas._harness.actions.save_cell`); False when nothing should run:
+        a syntax error or a refusal, both of which leave the file as it was."""
+        code = _normalised(code)
         try:
-            compile(code, shown, "exec", dont_inherit=True)
+            compile(code, self.kata.shown(self.kata.stub_path), "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as error:
             self._syntax_error(error, first_line)
             return False
-        current = stub.read_text(encoding="utf-8") if stub.is_file() else None
-        if current == code:
-            return True
-        if current is not None and current != _written.get(stub):
-            kept = cli.keep_copy(self.kata)
+        state = State.load(self.kata.root)
+        saved, kept = actions.save_cell(state, self.kata, code, overwrite)
+        state.save()
+        if saved == CellSaved.REFUSED:
+            self._refused()
+            return False
+        if kept is not None:
             self.console.print(f"Your file as it was is kept in {self.kata.shown(kept)}", style="dim", markup=False)
-        stub.write_text(code, encoding="utf-8")
-        _written[stub] = code
         return True
+
+    def _refused(self) -> None:
+        shown, name = self.kata.shown(self.kata.stub_path), self.kata.folder
+        body = Text(
+            f"{shown} holds code this notebook has not seen: it was changed elsewhere (an editor, another notebook) "
+            "or this cell is older than the file. Nothing was saved or run: your file is as it was.\n\n"
+        )
+        body.append(f"%%kata {name} --load", style="bold")
+        body.append("       (as the cell's first line, then run it): the cell becomes your file.\n")
+        body.append(f"%%kata {name} --overwrite", style="bold")
+        body.append("  replaces your file with this cell (a copy of the file is kept in .katas/backups/).\n")
+        body.append("k.check()", style="bold")
+        body.append("                    checks your file as it is.")
+        report.boxed(self.console, body, "Your file has changed since this notebook saved it", "yellow")
 
     def _syntax_error(self, error: SyntaxError | ValueError, first_line: int) -> None:
         shown = self.kata.shown(self.kata.stub_path)
@@ -140,18 +187,75 @@ class NotebookKata:
         report.boxed(self.console, body, "The cell is not valid Python", "red")
 
 
+def _normalised(code: str) -> str:
+    return code.rstrip("\n") + "\n"
+
+
+class TrainingLine:
+    """A line under the cell that follows a test (or a picture) that trains for real: epoch, batch, loss, time.
+
+    It is an IPython display updated in place, which every notebook front end shows without widgets."""
+
+    REFRESH_SECONDS = 0.25
+
+    def __init__(self) -> None:
+        self.training, self.handle, self.started, self.shown_at = Training(), None, 0.0, 0.0
+
+    def on_progress(self, news: list[Progress]) -> None:
+        from IPython.display import Pretty, display
+
+        if self.training.add(news):
+            self.started = time.monotonic()
+            print(f"Training for real: {self.training.describe()}. This takes minutes on a CPU.")
+        now, finished = time.monotonic(), self.training.done >= self.training.total
+        if not self.training.done or (now - self.shown_at < self.REFRESH_SECONDS and not finished):
+            return
+        self.shown_at = now
+        minutes, seconds = divmod(int(now - self.started), 60)
+        line = Pretty(
+            f"{self.training.describe()}  ({self.training.done}/{self.training.total}, {minutes}:{seconds:02d})"
+        )
+        if self.handle is None:
+            self.handle = display(line, display_id=True)
+        else:
+            self.handle.update(line)
+
+
 def _kata_magic(line: str, cell: str) -> None:
-    """``%%kata 03``: the cell is the kata's module; write it to the stub and check it."""
-    name = line.strip()
-    if not name:
-        notebook_console().print(Text("usage: %%kata 03  (the kata's number or name, then its module)", style="red"))
+    """``%%kata 03``: the cell is the kata's module; write it to the stub and check it. ``--load``: replace the cell
+    with the kata's file instead; ``--overwrite``: write the cell even over work the notebook has not seen."""
+    words = shlex.split(line)
+    flags, names = (
+        {word for word in words if word.startswith("--")},
+        [word for word in words if not word.startswith("--")],
+    )
+    if len(names) != 1 or not flags <= {"--load", "--overwrite"} or len(flags) > 1:
+        notebook_console().print(Text(USAGE, style="red"))
         return
     try:
-        chosen = kata(name)
+        chosen = kata(names[0])
     except LookupError as error:
         notebook_console().print(Text(f"katas: {error}", style="red"))
         return
-    chosen.check(cell, first_line=2)
+    if "--load" in flags:
+        _load_into_this_cell(chosen, cell)
+        return
+    chosen.check(cell, first_line=2, overwrite="--overwrite" in flags)
+
+
+def _load_into_this_cell(chosen: NotebookKata, cell: str) -> None:
+    """Replace the running cell with ``%%kata <folder>`` and the kata's file (as IPython's ``%load`` does)."""
+    from IPython import get_ipython
+
+    code = chosen.load(cell)
+    get_ipython().set_next_input(f"%%kata {chosen.kata.folder}\n{code.rstrip()}", replace=True)
+    shown = chosen.kata.shown(chosen.kata.stub_path)
+    chosen.console.print(
+        f"The cell now holds {shown}, your file: run it to check it. Where the notebook app cannot replace a cell "
+        "(Colab, some VS Code versions), the file follows: copy it into the cell below the %%kata line.",
+        markup=False,
+    )
+    print(code)
 
 
 def load_ipython_extension(ipython) -> None:

@@ -4,7 +4,8 @@ In a notebook, ``k.pictures()`` shows them inline; ``katas pictures 05`` writes 
 (``.katas/pictures/<folder>/``) and prints their paths; ``--reference`` draws the reference solution's.
 Pictures that run the learner's code load it afresh from its file; a function still to write gives a line saying
 so, not an error. matplotlib and torchviz come with the ``[notebook]`` extra. A computation graph is drawn by
-Graphviz's ``dot`` where it is installed, else shown as a text tree of its ``grad_fn``s.
+Graphviz's ``dot`` where it is installed, else shown as a text tree of its ``grad_fn``s, with a note that says what
+to install. Pictures that train (the MNIST ones) report their progress to ``on_progress``, as a training test does.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from types import ModuleType
 import torch
 
 from katas._harness.curriculum import Kata
+from katas._harness.runner import Progress, ProgressCallback
 from katas._harness.solution import load_module
 from katas._harness.state import state_dir
+from katas.datasets import CorruptDataFile, DataUnavailable
 
 DPI = 100
 
@@ -57,33 +60,44 @@ def _described(tensor: torch.Tensor) -> str:
     return f"shape {tuple(tensor.shape)}"
 
 
-def graph_picture(name: str, output: torch.Tensor, leaves: dict[str, torch.Tensor]) -> Picture:
-    """torchviz's drawing of the graph where ``dot`` runs; else :func:`graph_text`."""
+NO_TORCHVIZ = 'The graph is shown as text: drawing it needs torchviz, which comes with pip install -e ".[notebook]".'
+NO_DOT = (
+    "The graph is shown as text, not drawn: drawing it needs Graphviz's dot program, which is not installed. "
+    "Install Graphviz (Debian, Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; conda: conda install "
+    "graphviz; Windows: winget install graphviz, or https://graphviz.org/download/), then draw again."
+)
+
+
+def graph_picture(name: str, output: torch.Tensor, leaves: dict[str, torch.Tensor]) -> list[Picture]:
+    """torchviz's drawing of the graph where ``dot`` runs; else :func:`graph_text`, and a note on what to install."""
+    as_text = Picture(name, graph_text(output, {id(tensor): leaf for leaf, tensor in leaves.items()}))
     try:
         from torchviz import make_dot
+    except ImportError:
+        return [as_text, Picture("note", NO_TORCHVIZ)]
+    graph = make_dot(output, params=leaves)
+    try:
+        graph.pipe(format="svg")
+    except Exception:  # graphviz.ExecutableNotFound where dot is missing, or a dot that fails
+        return [as_text, Picture("note", NO_DOT)]
+    return [Picture(name, graph)]
 
-        graph = make_dot(output, params=leaves)
-        graph.pipe(format="svg")  # raises where Graphviz's dot is missing
-        return Picture(name, graph)
-    except Exception:  # no torchviz, no dot, or a dot that fails: the text tree shows the same graph
-        return Picture(name, graph_text(output, {id(tensor): leaf for leaf, tensor in leaves.items()}))
 
-
-def autograd_pictures(module: ModuleType) -> list[Picture]:
+def autograd_pictures(module: ModuleType, on_progress: ProgressCallback | None = None) -> list[Picture]:
     """The graph that the mean squared error of a linear model builds (Task 1's ``mse_gradients``)."""
     torch.manual_seed(0)
     w, b = torch.randn(3, requires_grad=True), torch.zeros((), requires_grad=True)
     inputs, targets = torch.randn(5, 3), torch.randn(5)
     loss = ((inputs @ w + b - targets) ** 2).mean()
-    return [graph_picture("mse_graph", loss, {"w": w, "b": b})]
+    return graph_picture("mse_graph", loss, {"w": w, "b": b})
 
 
-def vjp_pictures(module: ModuleType) -> list[Picture]:
+def vjp_pictures(module: ModuleType, on_progress: ProgressCallback | None = None) -> list[Picture]:
     """The graph of a vector function, ``tanh(W @ x) * x``: backward with ``v`` walks it from the output down."""
     torch.manual_seed(0)
     W, x = torch.randn(3, 3), torch.randn(3, requires_grad=True)
     y = torch.tanh(W @ x) * x
-    return [graph_picture("vector_function_graph", y, {"x": x})]
+    return graph_picture("vector_function_graph", y, {"x": x})
 
 
 # --- Loss curves ------------------------------------------------------------------------------------------------
@@ -98,7 +112,7 @@ def figure(width: float = 6, height: float = 4):
 LEARNING_RATES = (0.1, 1.0, 10.0)  # small, right, too large for the data below
 
 
-def training_loop_pictures(module: ModuleType) -> list[Picture]:
+def training_loop_pictures(module: ModuleType, on_progress: ProgressCallback | None = None) -> list[Picture]:
     """The loss, step by step, of your training step (Tasks 1-4) at three learning rates, one of them too large."""
     torch.manual_seed(0)
     X = torch.randn(200, 2) * torch.tensor([1.0, 4.0])
@@ -124,14 +138,31 @@ def training_loop_pictures(module: ModuleType) -> list[Picture]:
     return [Picture("loss_curves", drawing)]
 
 
-def mnist_pictures(module: ModuleType, epochs: int = 2, train_size: int | None = None) -> list[Picture]:
+MNIST_BATCH_SIZE = 128
+
+
+def mnist_pictures(
+    module: ModuleType,
+    on_progress: ProgressCallback | None = None,
+    epochs: int = 2,
+    train_size: int | None = None,
+) -> list[Picture]:
     """Your ``fit``'s loss per batch, and test digits your model gets wrong, with its guess and the true label."""
     from katas.datasets import load_mnist
 
     train, test = load_mnist(train=True), load_mnist(train=False)
     losses: list[float] = []
     images, labels = train.images[:train_size], train.labels[:train_size]
-    model, mean, std = module.fit(images, labels, torch.device("cpu"), epochs=epochs, on_batch=losses.append)
+
+    def on_batch(loss: float) -> None:
+        losses.append(loss)
+        if on_progress is not None:
+            on_progress([Progress(loss=float(loss))])
+
+    if on_progress is not None:
+        on_progress([Progress(epochs=epochs, batches=-(-len(images) // MNIST_BATCH_SIZE))])
+    device = torch.device("cpu")
+    model, mean, std = module.fit(images, labels, device, epochs=epochs, batch_size=MNIST_BATCH_SIZE, on_batch=on_batch)
     with torch.no_grad():
         predicted = model(module.to_inputs(test.images, mean, std)).argmax(dim=1)
     wrong = (predicted != test.labels).nonzero().flatten()[:32]
@@ -167,17 +198,22 @@ def has_pictures(kata: Kata) -> bool:
     return kata.topic in PICTURES
 
 
-def pictures(kata: Kata, reference: bool = False, **options) -> list[Picture]:
-    """The pictures of ``kata``, drawn with the learner's module (or the reference); a note for a task still to do."""
+def pictures(
+    kata: Kata, reference: bool = False, on_progress: ProgressCallback | None = None, **options
+) -> list[Picture]:
+    """The pictures of ``kata``, drawn with the learner's module (or the reference); a note for a task still to do,
+    or for data that is missing."""
     path = kata.reference_path if reference else kata.stub_path
     try:
         module = load_module(path, kata.root)
     except Exception as error:
         return [Picture("note", f"No pictures: {kata.shown(path)} could not be imported ({error!r}).")]
     try:
-        return PICTURES[kata.topic](module, **options)
+        return PICTURES[kata.topic](module, on_progress, **options)
     except NotImplementedError as error:
         return [Picture("note", f"No picture yet: {error}. Draw again once it is written.")]
+    except (DataUnavailable, CorruptDataFile) as error:
+        return [Picture("note", f"No pictures: {error}")]
 
 
 # --- Showing and saving ---------------------------------------------------------------------------------------
@@ -219,9 +255,10 @@ def save(found: list[Picture], folder: Path) -> list[Path]:
     return written
 
 
-def draw(kata: Kata, reference: bool = False, **options) -> None:
-    """Show the pictures of ``kata`` inline in a notebook; elsewhere, write them as PNG files and print their paths."""
-    found = pictures(kata, reference, **options)
+def draw(kata: Kata, reference: bool = False, on_progress: ProgressCallback | None = None, **options) -> list[Path]:
+    """Show the pictures of ``kata`` inline in a notebook; elsewhere, write them as PNG files and print their paths
+    (which it returns)."""
+    found = pictures(kata, reference, on_progress, **options)
     try:
         from IPython import get_ipython
 
@@ -230,6 +267,8 @@ def draw(kata: Kata, reference: bool = False, **options) -> None:
         in_a_kernel = False
     if in_a_kernel:
         show(found)
-        return
-    for path in save(found, state_dir(kata.root) / "pictures" / kata.folder):
+        return []
+    written = save(found, state_dir(kata.root) / "pictures" / kata.folder)
+    for path in written:
         print(path)
+    return written

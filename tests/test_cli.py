@@ -128,7 +128,29 @@ def test_a_solved_kata_counts_as_done_until_the_file_changes(clone):
     assert "def from_data" in katas_in(clone, "solution", "00")
     with (clone / STUB).open("a") as file:
         file.write("\n# an edit after the pass\n")
-    assert f"0/{len(KATAS)} katas" in katas_in(clone, "list"), "an edited file needs a new run to count as passed"
+    output = katas_in(clone, "list")
+    assert f"0/{len(KATAS)} katas" in output, "an edited file needs a new run to count as passed"
+    assert re.search(r"00_tensors +changed", output) and "your file changed since its last run" in output, output
+
+
+def test_verify_runs_again_only_what_did_not_pass_on_the_file_as_it_is(clone):
+    shutil.copy(clone / SOLUTION, clone / STUB)
+    katas_in(clone, "run", "00")
+    output = katas_in(clone, "verify", expect=1)
+    assert "Not run again: 00_tensors passed on these very files" in output, output
+    assert f"pytest on {len(KATAS) - 1} katas" in output and f"1/{len(KATAS)} katas" in output, output
+
+
+def test_hints_reach_the_terminal_without_their_markdown_indentation():
+    indented = [
+        f"{kata.folder} Task {task}: {line!r}"
+        for kata in KATAS
+        for task, hints in kata.hints_by_task().items()
+        for hint in hints
+        for line in hint.splitlines()
+        if line != line.lstrip()
+    ]
+    assert not indented, indented
 
 
 def test_run_shows_a_long_failure_message_whole(clone):

@@ -43,7 +43,7 @@ def test_the_lesson_is_cut_at_its_headings_but_not_inside_code_blocks():
 def executed(root, kata, code: str | None = None) -> dict[str, str]:
     """Run ``kata``'s notebook in the copy at ``root`` top to bottom (``code`` in the check cell, if given);
     what each cell showed, by cell id."""
-    notebook = nbformat.read(make_notebooks.notebook_path(kata).relative_to(INSTALLED_ROOT).as_posix(), as_version=4)
+    notebook = nbformat.read(kata.notebook_path.relative_to(INSTALLED_ROOT).as_posix(), as_version=4)
     cells = {cell.id: cell for cell in notebook.cells}
     if code is not None:
         cells["code"].source = f"%%kata {kata.folder}\n{code}"
@@ -91,3 +91,47 @@ def test_the_untouched_notebook_reports_failing_tests_not_errors(kata, clone, in
     assert f"{kata.folder}: 0 of {result.total} tests pass" in outputs["code"], outputs["code"]
     assert "not written yet" in outputs["code"], f"the first failure should be shown whole:\n{outputs['code']}"
     assert "does not pass yet" in outputs["solution"], outputs["solution"]
+
+
+AUTOGRAD = next(kata for kata in KATAS if kata.topic == "autograd")
+
+
+def test_running_the_notebook_top_to_bottom_never_replaces_a_file_solved_elsewhere(clone, in_checkout):  # noqa: F811
+    stub = clone / "katas" / AUTOGRAD.folder / AUTOGRAD.module
+    solved = (clone / "reference" / AUTOGRAD.folder / AUTOGRAD.module).read_text(encoding="utf-8")
+    stub.write_text(solved, encoding="utf-8")  # solved in an editor; the notebook's cell still holds the stub
+    outputs = executed(clone, AUTOGRAD)
+    assert stub.read_text(encoding="utf-8") == solved, f"the solved file must stay:\n{outputs['code']}"
+    assert "holds code this notebook has not seen" in outputs["code"], outputs["code"]
+    assert f"%%kata {AUTOGRAD.folder} --load" in outputs["code"], outputs["code"]
+
+
+def test_running_the_notebook_twice_uses_up_one_hint_not_two(clone, in_checkout):  # noqa: F811
+    executed(clone, AUTOGRAD)
+    outputs = executed(clone, AUTOGRAD)
+    state = State.load(clone)
+    task = state.result(AUTOGRAD).first_failure.task
+    assert state.hints_shown(AUTOGRAD, task) == 1, f"the same hint should come again:\n{outputs['hint']}"
+    assert "has not changed since this hint" in outputs["hint"], outputs["hint"]
+    assert "`katas " not in outputs["code"] + outputs["hint"] + outputs["solution"], outputs
+
+
+def test_load_replaces_the_check_cell_with_the_file_in_a_real_kernel(clone):  # noqa: F811
+    from jupyter_client.manager import start_new_kernel
+
+    stub = clone / "katas" / AUTOGRAD.folder / AUTOGRAD.module
+    edited = stub.read_text(encoding="utf-8").replace("# Task 1", "# Task 1, edited in an editor", 1)
+    stub.write_text(edited, encoding="utf-8")
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(stub.parent))
+    try:
+        client.execute_interactive("%load_ext katas.notebook", timeout=60)
+        reply = client.execute_interactive(f"%%kata {AUTOGRAD.folder} --load\nthe cell's old code\n", timeout=60)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    payloads = [payload for payload in reply["content"]["payload"] if payload["source"] == "set_next_input"]
+    assert payloads and payloads[0]["replace"], f"the cell should be replaced: {reply['content']}"
+    assert payloads[0]["text"] == f"%%kata {AUTOGRAD.folder}\n{edited.rstrip()}", payloads[0]["text"]
+    assert stub.read_text(encoding="utf-8") == edited, "loading must not change the file"
+    kept = list((clone / ".katas" / "backups" / AUTOGRAD.folder).iterdir())
+    assert [path.read_text(encoding="utf-8") for path in kept] == ["the cell's old code\n"], kept

@@ -1,7 +1,9 @@
 """katas.pictures, drawn headless on the reference solutions: PNG files of the right size, never an error."""
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,15 +28,56 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("name", ["03", "04"])
-def test_a_computation_graph_is_drawn_by_dot_or_shown_as_a_text_tree(name, tmp_path):
-    (picture,) = pictures.pictures(find_kata(name, INSTALLED_ROOT), reference=True)
+def test_a_computation_graph_is_drawn_by_dot_or_shown_as_a_text_tree_saying_what_to_install(name, tmp_path):
+    found = pictures.pictures(find_kata(name, INSTALLED_ROOT), reference=True)
     if shutil.which("dot") is None:
-        assert isinstance(picture.drawing, str), "without Graphviz's dot, the graph should be a text tree"
-        assert "AccumulateGrad" in picture.drawing and "←" in picture.drawing, picture.drawing
+        tree, note = found
+        assert isinstance(tree.drawing, str), "without Graphviz's dot, the graph should be a text tree"
+        assert "AccumulateGrad" in tree.drawing and "←" in tree.drawing, tree.drawing
+        assert "Graphviz" in note.drawing and "apt install graphviz" in note.drawing, note.drawing
     else:
-        (path,) = pictures.save([picture], tmp_path)
+        (path,) = pictures.save(found, tmp_path)
         width, height = png_size(path)
         assert width > 50 and height > 50, f"the graph's PNG is only {width}x{height}"
+
+
+def test_the_command_names_graphviz_when_dot_is_missing(clone, tmp_path):  # noqa: F811
+    no_dot = tmp_path / "bin"  # the interpreter's folder alone: no dot on this PATH
+    no_dot.mkdir()
+    (no_dot / "python").symlink_to(sys.executable)
+    completed = subprocess.run(
+        [sys.executable, "-m", "katas._harness.cli", "pictures", "04", "--reference"],
+        cwd=clone,
+        env=os.environ | {"PATH": str(no_dot)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 1, "no PNG was written: the command says so with its exit status"
+    assert "sudo apt install graphviz" in completed.stdout and "brew install graphviz" in completed.stdout, (
+        completed.stdout
+    )
+
+
+def test_the_mnist_pictures_without_the_data_say_where_to_put_it_in_a_few_lines(clone, tmp_path):  # noqa: F811
+    env = os.environ | {"KATAS_DATA_DIR": str(tmp_path / "no-data"), "KATAS_OFFLINE": "1"}
+    completed = subprocess.run(
+        ["katas", "pictures", "12", "--reference"], cwd=clone, env=env, capture_output=True, text=True, timeout=120
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1 and "Traceback" not in output, output
+    assert "MNIST" in output and len(output.splitlines()) <= 6, output
+
+
+def test_the_mnist_pictures_report_their_training_as_a_training_test_does():
+    fed = []
+    try:
+        pictures.pictures(find_kata("mnist", INSTALLED_ROOT), True, fed.extend, epochs=1, train_size=300)
+    except DataUnavailable as error:
+        pytest.skip(str(error))
+    plan, *losses = fed
+    assert (plan.epochs, plan.batches) == (1, 3) and len(losses) == 3, fed
+    assert all(line.loss is not None for line in losses), fed
 
 
 def test_the_text_tree_names_each_leaf_under_the_operation_that_uses_it():
@@ -80,6 +123,6 @@ def test_the_command_writes_png_files_and_prints_their_paths(clone):  # noqa: F8
         timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
-    (printed,) = completed.stdout.splitlines()
+    (printed,) = [line for line in completed.stdout.splitlines() if not line.startswith("running ")]
     assert Path(printed) == clone / ".katas/pictures/05_training_loop/loss_curves.png", completed.stdout
     assert png_size(Path(printed)) == (600, 400)

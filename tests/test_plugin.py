@@ -163,6 +163,14 @@ def test_a_syntax_error_fails_every_test_without_a_collection_error(kata):
     assert "katas/00_demo/demo.py could not be imported" in message and "SyntaxError" in message
 
 
+def test_the_header_says_which_code_is_tested_and_not_the_plugins_defaults(kata):
+    header = kata.runpytest("katas", "--co").stdout.str().split("collected")[0]
+    assert "katas: testing your code in katas/" in header, header
+    assert "timeout:" not in header and "timeout method" not in header, header
+    verbose = kata.runpytest("katas", "--co", "-v").stdout.str()
+    assert "timeout:" in verbose, f"-v shows the plugins' settings:\n{verbose}"
+
+
 def test_torch_used_without_its_import_fails_in_one_line_naming_the_import(kata):
     write(kata, "katas/00_demo/demo.py", REFERENCE.replace("return len(range(n))", "return int(torch.tensor(n))"))
     outcome, found = run(kata, "-k", "count")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -28,10 +27,6 @@ COLAB_FOLDER = "/content/torch-katas"
 
 _SECTION = re.compile(r"^(?=## )", re.MULTILINE)
 _FENCE = re.compile(r"^```", re.MULTILINE)
-
-
-def notebook_path(kata: Kata) -> Path:
-    return kata.path / f"{kata.topic}.ipynb"
 
 
 def colab_cell(kata: Kata) -> str:
@@ -73,15 +68,17 @@ def notebook(kata: Kata) -> nbformat.NotebookNode:
         ),
         new_markdown_cell(
             f"## Your code\n\nThe cell below is `{module}`, whole. Replace each `raise NotImplementedError(...)` "
-            "with your code and run the cell: it saves the file and runs the kata's tests in a fresh Python, "
-            f"with the same verdict as `katas run {kata.number:02d}` (a copy of your file is kept in "
-            "`.katas/backups/` before the notebook first overwrites it). Editing the file elsewhere? "
-            "Run `k.check()` to check the file as it is.",
+            "with your code and run the cell: it saves the file and runs the kata's tests in a fresh Python. "
+            "Editing the file elsewhere too? Run `k.check()` to check the file as it is. The cell never replaces "
+            "changes it has not seen: if the file changed elsewhere, it says so and saves nothing; then "
+            f"`%%kata {kata.folder} --load` as its first line puts your file into the cell, and "
+            f"`%%kata {kata.folder} --overwrite` replaces the file with the cell (a copy is kept in `.katas/backups/`).",
             id="code-intro",
         ),
         new_code_cell(f"%%kata {kata.folder}\n{stub}", id="code"),
         new_markdown_cell(
-            "Stuck? `k.hint()` shows the next hint for the first failing task. "
+            "Stuck? `k.hint()` shows a hint for the first failing task; run it again after changing your code for "
+            "the next one (an unchanged file gets the same hint, so running the whole notebook uses none up). "
             "`k.solution()` shows the reference solution once every test passes.",
             id="help-intro",
         ),
@@ -113,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stale = []
     for kata in load_curriculum(INSTALLED_ROOT):
-        path, text = notebook_path(kata), notebook_text(kata)
+        path, text = kata.notebook_path, notebook_text(kata)
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             continue
         stale.append(kata.shown(path))

@@ -23,7 +23,6 @@ import nbformat
 from nbclient import NotebookClient
 
 from katas._harness.curriculum import INSTALLED_ROOT, find_kata
-from tools.make_notebooks import notebook_path
 
 KATAS_COMMAND = Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")
 
@@ -43,7 +42,7 @@ def copy_of_the_repository(folder: Path) -> Path:
 
 def timed_notebook(root: Path, kata, code: str | None) -> tuple[float, float]:
     """Seconds from a kernel's start to the first verdict, and of the check cell run once more."""
-    notebook = nbformat.read(notebook_path(kata), as_version=4)
+    notebook = nbformat.read(kata.notebook_path, as_version=4)
     if code is not None:
         next(cell for cell in notebook.cells if cell.id == "code").source = f"%%kata {kata.folder}\n{code}"
     folder = str(root / "katas" / kata.folder)
@@ -58,7 +57,7 @@ def timed_notebook(root: Path, kata, code: str | None) -> tuple[float, float]:
                 again = time.perf_counter()
                 client.execute_cell(cell, index)
                 return first, time.perf_counter() - again
-    raise LookupError(f"{notebook_path(kata)} has no check cell")
+    raise LookupError(f"{kata.notebook_path} has no check cell")
 
 
 def timed_katas_run(root: Path, kata) -> float:

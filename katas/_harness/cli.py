@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import itertools
-import shutil
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.syntax import Syntax
 from rich.text import Text
 
-from katas._harness import classroom, junit, manifest, report
-from katas._harness.curriculum import NEVER, Kata, find_kata, find_root, load_curriculum, solutions_policy
+from katas._harness import actions, classroom, junit, manifest, report
+from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
 from katas._harness.grade import grade_katas
+from katas._harness.medium import TERMINAL
 from katas._harness.release import ReleaseRefused, write_release
 from katas._harness.runner import RunFailed, run_and_record, run_katas
-from katas._harness.state import PASSED, State, backup_dir
+from katas._harness.state import PASSED, State
 from katas._harness.stubs import StubUnavailable, original_stub
 
 
@@ -67,34 +64,9 @@ def watch(console: Console, args: argparse.Namespace) -> int:
 def hint(console: Console, args: argparse.Namespace) -> int:
     state = State.load(args.root)
     kata = chosen_kata(args.kata, state) or load_curriculum(args.root)[-1]
-    hints, titles = kata.hints_by_task(), kata.task_titles()
-    if state.status(kata) == PASSED:
-        console.print(f"{kata.folder} passes already: every test is green, no hint needed.", markup=False)
-        report.next_step(console, state.next_kata())
-        return 0
-    result = state.result(kata)
-    task = result.first_failure.task if result and result.first_failure else None
-    if task not in hints:
-        task = next((task for task in sorted(hints) if state.hints_shown(kata, task) < len(hints[task])), None)
-        if task is None:
-            console.print(
-                f"You have seen every hint of {kata.folder}; they are all in {kata.shown(kata.hints_path)}.",
-                markup=False,
-            )
-            return 0
-    seen = state.hints_shown(kata, task)
-    if seen >= len(hints[task]):
-        console.print(
-            f"You have seen all {len(hints[task])} hints for Task {task} ({titles.get(task, '')}) of {kata.folder}; "
-            f"read them again in {kata.shown(kata.hints_path)}, or the lesson {kata.shown(kata.lesson_path)}.",
-            markup=False,
-        )
-        return 0
-    state.show_hint(kata, task)
+    found = actions.next_hint(state, kata)
     state.save()
-    title = f"{kata.folder}, Task {task}: {titles.get(task, '')} — hint {seen + 1} of {len(hints[task])}"
-    hint_text = hints[task][seen]  # piped: the hint's own text (Markdown pads its lines to the console's width)
-    report.boxed(console, Markdown(hint_text) if console.is_terminal else Text(hint_text), title, "cyan")
+    report.hint(console, kata, found, state, TERMINAL)
     return 0
 
 
@@ -114,71 +86,43 @@ def reset(console: Console, args: argparse.Namespace) -> int:
             console.print("Nothing changed.")
             return 1
     if stub.exists():
-        console.print(f"Your file is kept in {kata.shown(keep_copy(kata))}", markup=False)
+        console.print(f"Your file is kept in {kata.shown(actions.keep_copy(kata))}", markup=False)
     stub.write_text(original, encoding="utf-8")
     console.print(f"{kata.shown(stub)} is the original stub again.", markup=False)
     return 0
 
 
-def free_backup_path(kata: Kata) -> Path:
-    """``.katas/backups/<folder>/<stem>-YYYYmmdd-HHMMSS.py``, numbered on when two resets fall in the same second."""
-    stamp, stem = time.strftime("%Y%m%d-%H%M%S"), kata.stub_path.stem
-    folder = backup_dir(kata.root) / kata.folder
-    candidates = (folder / f"{stem}-{stamp}{f'-{n}' if n else ''}.py" for n in itertools.count())
-    return next(path for path in candidates if not path.exists())
-
-
-def keep_copy(kata: Kata) -> Path:
-    """Copy the learner's file of ``kata`` into its backup folder (see :func:`free_backup_path`); the copy's path."""
-    backup = free_backup_path(kata)
-    backup.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(kata.stub_path, backup)
-    return backup
-
-
 def solution(console: Console, args: argparse.Namespace) -> int:
-    notes = Console(stderr=True, highlight=False)  # headers and warnings: never part of the code on stdout
     state = State.load(args.root)
     kata = find_kata(args.kata, args.root)
-    if solutions_policy(args.root) == NEVER:
-        console.print(
-            'This course shows no solutions (solutions = "never" in katas/curriculum.toml): '
-            f"the tests and `katas hint {kata.number:02d}` are your guide.",
-            markup=False,
-        )
+    found = actions.solution(state, kata, args.force)
+    if found.refusal is not None:
+        report.solution_refused(console, kata, found.refusal, TERMINAL)
         return 1
-    if not kata.reference_path.is_file():
-        console.print(
-            "This copy of the katas holds no solutions (it is a class release): they are with your teacher.",
-            markup=False,
-        )
-        return 1
-    if state.status(kata) != PASSED:
-        if not args.force:
-            console.print(
-                f"{kata.folder} does not pass yet, so its solution stays hidden. Try `katas hint {kata.number:02d}`; "
-                f"`katas run {kata.number:02d}` records a pass. (`katas solution {kata.number:02d} --force` shows it anyway.)",
-                markup=False,
-            )
-            return 1
-        notes.print(
-            "warning: you have not solved this kata yet. Reading the solution now teaches far less than one more try.",
-            style="yellow",
-            markup=False,
-        )
-    code = kata.reference_path.read_text(encoding="utf-8")
+    notes = Console(stderr=True, highlight=False)  # headers and warnings: never part of the code on stdout
+    if found.before_a_pass:
+        report.solution_warning(notes)
     if not console.is_terminal:  # the code alone, exactly as it is: `katas solution 03 > answer.py`
-        sys.stdout.write(code)
+        sys.stdout.write(found.code)
         return 0
-    notes.print(Text(kata.shown(kata.reference_path), style="bold"))
-    console.print(Syntax(code, "python", word_wrap=True))
+    notes.print(Text(kata.shown(found.path), style="bold"))
+    console.print(Syntax(found.code, "python", word_wrap=True))
     return 0
 
 
 def verify(console: Console, args: argparse.Namespace) -> int:
-    katas = list(load_curriculum(args.root))
-    with report.running(console, "pytest katas/ (every kata)") as on_progress:
-        state = run_and_record(katas, on_progress=on_progress)
+    katas, state = list(load_curriculum(args.root)), State.load(args.root)
+    passing = [] if args.again else [kata for kata in katas if state.status(kata) == PASSED]
+    if passing:
+        console.print(
+            f"Not run again: {', '.join(kata.folder for kata in passing)} passed on these very files "
+            "(`katas verify --again` runs them too).",
+            markup=False,
+        )
+    to_run = [kata for kata in katas if kata not in passing]
+    if to_run:
+        with report.running(console, f"pytest on {len(to_run)} katas") as on_progress:
+            state = run_and_record(to_run, on_progress=on_progress)
     report.progress(console, state)
     return 0 if all(state.status(kata) == PASSED for kata in katas) else 1
 
@@ -214,11 +158,12 @@ def pictures(console: Console, args: argparse.Namespace) -> int:
         console.print(f"{kata.folder} has no pictures; these katas do: {having}", markup=False)
         return 1
     try:
-        drawing.draw(kata, args.reference)
-    except ModuleNotFoundError as error:  # matplotlib, torchviz: the notebook extra
+        with report.running(console, f"the pictures of {kata.folder}") as on_progress:
+            written = drawing.draw(kata, args.reference, on_progress)
+    except ModuleNotFoundError as error:  # matplotlib: the notebook extra
         console.print(Text(f'katas: pictures need {error.name}: pip install -e ".[notebook]"', style="red"))
         return 2
-    return 0
+    return 0 if written else 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -242,7 +187,11 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("kata")
     command.add_argument("--force", action="store_true", help="show it even though the kata does not pass yet")
     command.set_defaults(handler=solution)
-    commands.add_parser("verify", help="run every kata and show the progress table").set_defaults(handler=verify)
+    command = commands.add_parser(
+        "verify", help="run every kata not passed on its file as it is, and show the progress table"
+    )
+    command.add_argument("--again", action="store_true", help="run the katas that pass already too")
+    command.set_defaults(handler=verify)
     command = commands.add_parser("pictures", help="draw what a kata's code does, as PNG files (05: loss curves)")
     command.add_argument("kata", nargs="?", help="e.g. 3, 03, 03_autograd or autograd")
     command.add_argument("--reference", action="store_true", help="draw with the reference solution")

@@ -84,6 +84,10 @@ class Kata:
     def hints_path(self) -> Path:
         return self.path / self.hints
 
+    @property
+    def notebook_path(self) -> Path:
+        return self.path / f"{self.topic}.ipynb"
+
     def shown(self, path: Path) -> str:
         """``path`` as a learner types it: relative to the repository root."""
         try:
@@ -112,8 +116,14 @@ class Kata:
         hints = {}
         for number, _title, body in zip(sections[::3], sections[1::3], sections[2::3]):
             items = _HINT_ITEM.split(body)[1:]
-            hints[int(number)] = [item.strip() for item in items]
+            hints[int(number)] = [_unindented(item) for item in items]
         return hints
+
+
+def _unindented(item: str) -> str:
+    """A numbered hint's text without the indentation that continues a Markdown list item on its next lines."""
+    first, _, rest = item.strip().partition("\n")
+    return "\n".join([first, *(line.strip() for line in rest.splitlines())]) if rest else first
 
 
 @cache  # read once per process: every failing test of a run asks for its task's title

@@ -7,18 +7,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console, RenderableType
+from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from katas._harness.actions import Hint, HintKind, Refusal
 from katas._harness.curriculum import Kata, load_curriculum
 from katas._harness.grade import EARNED, NEEDS_GPU, Grade, KataGrade
+from katas._harness.medium import TERMINAL, Medium
 from katas._harness.results import KataResult, TestResult
 from katas._harness.runner import Progress as ProgressLine
-from katas._harness.state import NOT_STARTED, PASSED, State
+from katas._harness.runner import Training
+from katas._harness.state import CHANGED, FAILING, NOT_STARTED, PASSED, State
 
-STATUS_STYLE = {PASSED: "green", "failing": "red", NOT_STARTED: "dim"}
+STATUS_STYLE = {PASSED: "green", FAILING: "red", NOT_STARTED: "dim", CHANGED: "yellow"}
 OUTPUT_LINES = 40  # of a failing test's printed output; the rest is one pytest command away
 
 
@@ -36,8 +40,8 @@ def progress(console: Console, state: State) -> None:
     rows = []
     for kata in katas:
         status, result = statuses[kata.folder], state.result(kata)
-        tests = f"{result.passed}/{result.total}" if result and status != NOT_STARTED else ""
-        rows.append((f"{kata.number:02d}", kata.folder, status, tests, kata.title))
+        tests = f"{result.passed}/{result.total}" if result and status in (PASSED, FAILING) else ""
+        rows.append((f"{kata.number:02d}", kata.folder, status.value, tests, kata.title))
     if console.is_terminal:
         table = Table(title="torch-katas", title_justify="left")
         for column, justify in (
@@ -48,34 +52,38 @@ def progress(console: Console, state: State) -> None:
             ("topic", "left"),
         ):
             table.add_column(column, justify=justify)
-        for number, folder, status, tests, title in rows:
-            table.add_row(number, folder, Text(status, style=STATUS_STYLE[status]), tests, title)
+        for (number, folder, status, tests, title), kata in zip(rows, katas):
+            table.add_row(number, folder, Text(status, style=STATUS_STYLE[statuses[kata.folder]]), tests, title)
         console.print(table)
     else:  # plain lines, nothing padded after the last column
         width = max(len(folder) for _, folder, *_ in rows)
         for number, folder, status, tests, title in rows:
             console.print(f"{number}  {folder:<{width}}  {status:<11}  {tests:>7}  {title}", markup=False)
+    for kata in katas:
+        result = state.result(kata)
+        if statuses[kata.folder] == CHANGED and result is not None:
+            console.print(
+                f"{kata.folder}: your file changed since its last run ({result.passed} of {result.total} tests "
+                f"passed then); {TERMINAL.check(kata)} checks it as it is now.",
+                style="yellow",
+                markup=False,
+            )
     done = sum(status == PASSED for status in statuses.values())
     filled = round(40 * done / len(katas))
     console.print(Text.assemble(("█" * filled, "green"), ("░" * (40 - filled), "dim"), f" {done}/{len(katas)} katas"))
     next_step(console, state.next_kata())
 
 
-def next_step(console: Console, kata: Kata | None) -> None:
+def next_step(console: Console, kata: Kata | None, medium: Medium = TERMINAL) -> None:
     if kata is None:
         console.print(Text("Every kata passes. Well done!", style="bold green"))
         return
     console.print(Text.assemble(("Next: ", "bold"), (kata.folder, "bold cyan"), f" ({kata.title})"))
-    for label, text in (
-        ("read", kata.shown(kata.lesson_path)),
-        ("write", kata.shown(kata.stub_path)),
-        ("check", f"katas run {kata.number:02d}   (or: pytest {kata.shown(kata.path)})"),
-        ("or", "katas watch   (re-runs on every save)"),
-    ):
+    for label, text in medium.start(kata):
         console.print(Text.assemble(f"  {label:6}", (text, "cyan")))
 
 
-def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> None:
+def verdict(console: Console, kata: Kata, result: KataResult, state: State, medium: Medium = TERMINAL) -> None:
     """Which tests pass, per task; the first failure in a panel; the task and hint that match it."""
     headline = Text.assemble((kata.folder, "bold"), f": {result.passed} of {result.total} tests pass")
     if result.skipped:
@@ -103,9 +111,61 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State) -> N
         which = f"hint {seen + 1} of {len(hints)}" if seen < len(hints) else f"all {len(hints)} hints shown"
         title = kata.task_titles().get(failure.task, "")
         console.print(
-            f"Task {failure.task}: {title} — `katas hint {kata.number:02d}` shows the next hint for it ({which}).",
+            f"Task {failure.task}: {title} — {medium.hint(kata)} shows the next hint for it ({which}).",
             markup=False,
         )
+
+
+def hint(console: Console, kata: Kata, found: Hint, state: State, medium: Medium = TERMINAL) -> None:
+    """A hint in a box, or why there is none to show."""
+    if found.kind == HintKind.PASSES:
+        console.print(f"{kata.folder} passes already: every test is green, no hint needed.", markup=False)
+        next_step(console, state.next_kata(), medium)
+        return
+    if found.kind == HintKind.ALL_DONE:
+        console.print(
+            f"You have seen every hint of {kata.folder}; they are all in {kata.shown(kata.hints_path)}.", markup=False
+        )
+        return
+    task = f"Task {found.task} ({found.title})"
+    if found.kind == HintKind.TASK_DONE:
+        console.print(
+            f"You have seen all {found.total} hints for {task} of {kata.folder}; read them again in "
+            f"{kata.shown(kata.hints_path)}, or the lesson {kata.shown(kata.lesson_path)}.",
+            markup=False,
+        )
+        return
+    title = f"{kata.folder}, Task {found.task}: {found.title} — hint {found.number} of {found.total}"
+    text = found.text  # piped: the hint's own text (Markdown pads its lines to the console's width)
+    boxed(console, Markdown(text) if console.is_terminal else Text(text), title, "cyan")
+    if found.kind == HintKind.AGAIN:
+        more = (
+            "the next hint comes once you have changed your code and checked it"
+            if found.number < found.total
+            else "that was the last hint for this task"
+        )
+        console.print(f"Your file has not changed since this hint: {more}.", style="dim", markup=False)
+
+
+def solution_refused(console: Console, kata: Kata, refusal: Refusal, medium: Medium = TERMINAL) -> None:
+    """Why the solution stays hidden, and what to do instead."""
+    text = {
+        Refusal.NEVER: 'This course shows no solutions (solutions = "never" in katas/curriculum.toml): '
+        f"the tests and {medium.hint(kata)} are your guide.",
+        Refusal.NOT_HERE: "This copy of the katas holds no solutions (it is a class release): they are with your "
+        "teacher.",
+        Refusal.NOT_PASSED: f"{kata.folder} does not pass yet, so its solution stays hidden. Try {medium.hint(kata)}; "
+        f"{medium.check(kata)} records a pass. ({medium.solution_anyway(kata)} shows it anyway.)",
+    }[refusal]
+    console.print(text, markup=False)
+
+
+def solution_warning(console: Console) -> None:
+    console.print(
+        "warning: you have not solved this kata yet. Reading the solution now teaches far less than one more try.",
+        style="yellow",
+        markup=False,
+    )
 
 
 def grade(console: Console, graded: Grade) -> None:
@@ -206,32 +266,19 @@ class Running:
         )
         self.task = self.bar.add_task(what, total=None)
         self.bar.start()
-        self.epochs = self.batches = self.done = 0
+        self.training = Training()
         if not console.is_terminal:  # no spinner to show: say once what runs
             console.print(f"running {what} ...", markup=False)
 
     def on_progress(self, news: list[ProgressLine]) -> None:
-        for line in news:
-            if line.loss is None:
-                self._plan(line.epochs, line.batches)
-            else:
-                self.done += 1
-                self.loss = line.loss
-        if self.batches and self.done:
-            epoch, batch = (
-                min(self.done - 1, self.epochs * self.batches - 1) // self.batches + 1,
-                (self.done - 1) % self.batches + 1,
-            )
-            self.bar.update(
-                self.task,
-                completed=self.done,
-                training=f"epoch {epoch}/{self.epochs}  batch {batch}/{self.batches}  loss {self.loss:.4f}",
-            )
+        if self.training.add(news):
+            self._plan()
+        if self.training.done:
+            self.bar.update(self.task, completed=self.training.done, training=self.training.describe())
 
-    def _plan(self, epochs: int, batches: int) -> None:
+    def _plan(self) -> None:
         """A training test has started: swap the spinner for a bar with totals."""
         self.bar.stop()
-        self.epochs, self.batches, self.done = epochs, batches, 0
         columns = (
             TextColumn(f"{self.what}: training"),
             BarColumn(),
@@ -240,10 +287,10 @@ class Running:
             TimeElapsedColumn(),
         )
         self.bar = Progress(*columns, console=self.console, transient=True)
-        self.task = self.bar.add_task("training", total=epochs * batches, training="")
+        self.task = self.bar.add_task("training", total=self.training.total, training="")
         self.bar.start()
         if not self.console.is_terminal:
-            self.console.print(f"training: {epochs} epochs of {batches} batches ...", markup=False)
+            self.console.print(f"training: {self.training.describe()} ...", markup=False)
 
     def stop(self) -> None:
         self.bar.stop()

@@ -263,6 +263,36 @@ class Progress:
     batches: int = 0
 
 
+class Training:
+    """A training test's progress so far, from its feed: the plan (epochs, batches per epoch), batches done, loss."""
+
+    def __init__(self) -> None:
+        self.epochs = self.batches = self.done = 0
+        self.loss: float | None = None
+
+    def add(self, news: list[Progress]) -> bool:
+        """Take in the feed's new lines; whether a new plan began (a training run started)."""
+        planned = False
+        for line in news:
+            if line.loss is None:
+                self.epochs, self.batches, self.done, self.loss, planned = line.epochs, line.batches, 0, None, True
+            else:
+                self.done, self.loss = self.done + 1, line.loss
+        return planned
+
+    @property
+    def total(self) -> int:
+        return self.epochs * self.batches
+
+    def describe(self) -> str:
+        """``epoch 1/2  batch 120/469  loss 0.2345``, or what is known of it."""
+        if not (self.batches and self.done):
+            return f"{self.epochs} epochs of {self.batches} batches" if self.batches else ""
+        epoch = min(self.done - 1, self.total - 1) // self.batches + 1
+        batch = (self.done - 1) % self.batches + 1
+        return f"epoch {epoch}/{self.epochs}  batch {batch}/{self.batches}  loss {self.loss:.4f}"
+
+
 class FeedReader:
     """Reads what a training test has appended to its progress feed since the last call (whole lines only)."""
 

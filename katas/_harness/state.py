@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+from enum import Enum
 from pathlib import Path
 
 from katas._harness.curriculum import Kata, load_curriculum
 from katas._harness.results import KataResult
 from katas._harness.stubs import is_untouched_stub
 
-PASSED, FAILING, NOT_STARTED = "passed", "failing", "not started"
+
+class Status(str, Enum):
+    """Where the learner stands with a kata."""
+
+    NOT_STARTED = "not started"  # the untouched stub
+    PASSED = "passed"  # the last run, on this very file, was all green
+    FAILING = "failing"  # the last run, on this very file, failed
+    CHANGED = "changed"  # the file changed since its last run (or was never run): no verdict on it yet
+
+
+PASSED, FAILING, NOT_STARTED, CHANGED = Status.PASSED, Status.FAILING, Status.NOT_STARTED, Status.CHANGED
 
 
 def state_dir(root: Path) -> Path:
@@ -73,18 +84,31 @@ class State:
         return self._katas.get(kata.folder, {}).get("hints_shown", {}).get(str(task), 0)
 
     def show_hint(self, kata: Kata, task: int) -> None:
+        """Count one more hint of ``task`` as shown, on the kata's file as it is now."""
         shown = self._entry(kata).setdefault("hints_shown", {})
         shown[str(task)] = shown.get(str(task), 0) + 1
+        self._entry(kata).setdefault("hint_digests", {})[str(task)] = file_digest(kata.stub_path)
 
-    def status(self, kata: Kata) -> str:
-        """ "not started" (untouched stub), "passed" (last run all green on this very file), else "failing"."""
+    def status(self, kata: Kata) -> Status:
+        """See :class:`Status`."""
         path = kata.stub_path
         if path.is_file() and is_untouched_stub(path.read_text(encoding="utf-8")):
             return NOT_STARTED
-        result, entry = self.result(kata), self._katas.get(kata.folder, {})
-        if result and result.all_passed and entry.get("digest") == file_digest(path):
-            return PASSED
-        return FAILING
+        result = self.result(kata)
+        if result is None or self._katas.get(kata.folder, {}).get("digest") != file_digest(path):
+            return CHANGED
+        return PASSED if result.all_passed else FAILING
+
+    def notebook_wrote(self, kata: Kata) -> str | None:
+        """The digest of what a notebook's check cell last wrote into the kata's file (None: never)."""
+        return self._katas.get(kata.folder, {}).get("notebook_wrote")
+
+    def record_notebook_write(self, kata: Kata, digest: str | None) -> None:
+        self._entry(kata)["notebook_wrote"] = digest
+
+    def hint_shown_for(self, kata: Kata, task: int) -> str | None:
+        """The digest of the kata's file when the latest hint of ``task`` was shown (None: no hint yet)."""
+        return self._katas.get(kata.folder, {}).get("hint_digests", {}).get(str(task))
 
     def next_kata(self) -> Kata | None:
         """The first kata in curriculum order that is not passed (None when all are)."""

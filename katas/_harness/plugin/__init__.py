@@ -1,6 +1,7 @@
 """The torch-katas pytest plugin: one module per concern. The root ``conftest.py`` registers this package.
 
 - :mod:`.options`: ``--reference`` and the other options; which code the tests exercise, decided once
+- :mod:`.header`: plain pytest's header says which code is tested, without the plugins' default settings
 - :mod:`.gpu`: ``@pytest.mark.gpu`` tests skip, with a reason, where there is no GPU; the ``gpu`` and ``device`` fixtures
 - :mod:`.seeding`: every test starts from a seed of its own and from torch's defaults
 - :mod:`.timeouts`: a test that hangs is stopped with the line of the learner's code it was running
@@ -15,6 +16,7 @@
 
 MODULES = [
     "options",
+    "header",
     "gpu",
     "seeding",
     "timeouts",
