@@ -123,6 +123,6 @@ def test_the_command_writes_png_files_and_prints_their_paths(clone):  # noqa: F8
         timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
-    (printed,) = [line for line in completed.stdout.splitlines() if not line.startswith("running ")]
+    (printed,) = [line for line in completed.stdout.splitlines() if line and not line.startswith("running ")]
     assert Path(printed) == clone / ".katas/pictures/05_training_loop/loss_curves.png", completed.stdout
     assert png_size(Path(printed)) == (600, 400)
