@@ -81,7 +81,7 @@ def expect_close(
     """Fail unless ``actual`` matches ``expected`` in shape, dtype (optionally) and values.
 
     ``mistakes`` are known wrong answers, each with what it tells the learner: when ``actual`` equals one
-    (within the same tolerances), its explanation replaces ``hint``.
+    (within the same tolerances, nan where it holds nan; dtypes aside), its explanation replaces ``hint``.
     """
     __tracebackhide__ = True
     hint = next((text for wrong, text in mistakes if _matches(actual, wrong, rtol, atol)), hint)
@@ -110,7 +110,8 @@ def _matches(actual: object, wrong: torch.Tensor, rtol: float | None, atol: floa
     if not isinstance(actual, torch.Tensor) or actual.shape != wrong.shape:
         return False
     got, wrong = actual.detach().cpu().double(), wrong.detach().cpu().double()
-    return bool(torch.allclose(got, wrong, rtol=1e-5 if rtol is None else rtol, atol=1e-8 if atol is None else atol))
+    rtol, atol = 1e-5 if rtol is None else rtol, 1e-8 if atol is None else atol
+    return bool(torch.allclose(got, wrong, rtol=rtol, atol=atol, equal_nan=True))  # a known wrong answer may hold nan
 
 
 def _with_hint(message: str, hint: str) -> str:
