@@ -12,6 +12,7 @@ from katas.testing import (
     expect_shape,
     expect_tensor,
     explained_call,
+    global_generator_use,
     kata_module,
     random_int,
     random_shape,
@@ -343,7 +344,7 @@ def test_uniform_draws_from_zero_to_one_using_the_generator_it_is_given():
     )
     assert torch.equal(torch.get_rng_state(), state), (
         "uniform(shape, generator) changed torch's global random state: "
-        + global_draw_or_seed(first, state, torch.rand, 7)
+        + global_generator_use(state, 7, lambda g: torch.equal(first, torch.rand(first.shape, generator=g)))
         + "Draw from the generator you are given: torch.rand(shape, generator=generator)."
     )
     mean, std = first.mean().item(), first.std().item()
@@ -372,7 +373,7 @@ def test_reproducible_noise_repeats_for_a_seed_and_leaves_the_global_generator_a
     first = module.reproducible_noise((4, 5), seed=3)
     assert torch.equal(torch.get_rng_state(), state), (
         "reproducible_noise((4, 5), seed=3) changed torch's global random state: "
-        + global_draw_or_seed(first, state, torch.randn, 3)
+        + global_generator_use(state, 3, lambda g: torch.equal(first, torch.randn(first.shape, generator=g)))
         + "Draw from a torch.Generator of its own, so the caller's randomness is untouched: "
         "torch.randn(shape, generator=torch.Generator().manual_seed(seed))."
     )
@@ -389,16 +390,3 @@ def test_reproducible_noise_is_standard_normal():
         f"reproducible_noise should draw from a standard normal (mean 0, std 1); got mean {mean:.3f}, std {std:.3f}. "
         "torch.rand is uniform on [0, 1); torch.randn is normal."
     )
-
-
-def global_draw_or_seed(drawn, state, draw, seed):
-    """What changed the global random state (``state`` before): ``drawn`` came from the global generator as it was,
-    or from the global generator reseeded with ``seed``; else both are possible."""
-    if not isinstance(drawn, torch.Tensor) or drawn.dtype != torch.float32:
-        return "it drew from (or reseeded) torch's global generator, which every caller shares. "
-    as_it_was = torch.Generator().set_state(state)
-    if torch.equal(drawn, draw(drawn.shape, generator=as_it_was)):
-        return "it drew its numbers from torch's global generator, which every caller shares. "
-    if torch.equal(drawn, draw(drawn.shape, generator=torch.Generator().manual_seed(seed))):
-        return "it reseeded torch's global generator (torch.manual_seed), which every caller shares. "
-    return "it drew from (or reseeded) torch's global generator, which every caller shares. "
