@@ -12,6 +12,7 @@ from katas.testing import (
     expect_shape,
     expect_tensor,
     explained_call,
+    global_generator_use,
     kata_module,
     random_int,
     random_shape,
@@ -75,8 +76,14 @@ def test_zeros_matching_copies_shape_and_dtype_but_not_values(case):
         expect_shape(result, x.shape, call)
         expect_dtype(result, dtype, call)
     else:
-        hint = "Zeros made from x's values go wrong where x holds inf or nan (0 * inf is nan): use x's shape only."
-        expect_equal(result, expected, call, hint)
+        hint = ""
+        if result.dtype != dtype:
+            made = "float32 zeros" if result.dtype == torch.float32 else f"{result.dtype} zeros"
+            hint = f"Your code made {made} for a {dtype} x; take x's dtype too (torch.zeros_like(x) does)."
+        from_values = (
+            "Zeros made from x's values go wrong where x holds inf or nan (0 * inf is nan): use x's shape only."
+        )
+        expect_close(result, expected, call, rtol=0, atol=0, hint=hint, mistakes=[(x * 0, from_values)] * (not hint))
 
 
 @pytest.mark.task(1)
@@ -140,10 +147,12 @@ def test_shape_summary_reports_shape_ndim_and_element_count(shape):
     x = torch.zeros(shape) if isinstance(shape, tuple) else torch.zeros(4, 6)[:, ::2]  # a view of 12 of 24 numbers
     expected = ((4, 3), 2, 12) if shape == "every-other-column" else (shape, len(shape), x.numel())
     got = module.shape_summary(x)
+    slice_of_more = " (a slice shares a larger block of memory: its memory does not tell how many elements it has)"
     assert isinstance(got, tuple) and tuple(got) == expected, (
         f"shape_summary(<tensor of shape {expected[0]}>) should return (shape, ndim, number of elements).\n"
-        f"  expected: {expected}\n  got:      {got}\nAsk the tensor itself (x.shape, x.ndim, x.numel()): "
-        "a slice shares a larger block of memory, so its memory does not tell how many elements it has."
+        f"  expected: {expected}\n  got:      {got}\nAsk the tensor itself: x.shape, x.ndim, x.numel()"
+        + slice_of_more * (shape == "every-other-column" and not (isinstance(got, tuple) and got[2:] == (12,)))
+        + "."
     )
 
 
@@ -170,9 +179,13 @@ def test_without_negatives_zeroes_negatives_and_leaves_the_input_alone():
     x = torch.randn(random_shape(2, low=2))
     x[0, :3] = torch.tensor([float("-inf"), float("inf"), 0.0])  # -inf is negative too
     original = x.clone()
-    hint = "Every negative entry, -inf included, becomes 0: x * (x > 0) turns -inf into nan (inf * 0 is nan)."
+    hint = "Every negative entry, -inf included, becomes 0; positive ones, inf included, stay as they are."
+    masked = "x * (x > 0) turns -inf into nan (-inf * 0 is nan): choose with torch.where or clamp instead."
     call = "without_negatives(x), x holding -inf, inf and 0.0,"
-    expect_equal(module.without_negatives(x), torch.where(x > 0, x, 0.0), call, hint)
+    expected = torch.where(x > 0, x, 0.0)
+    expect_close(
+        module.without_negatives(x), expected, call, rtol=0, atol=0, hint=hint, mistakes=[(x * (x > 0), masked)]
+    )
     assert torch.equal(x, original), (
         "without_negatives(x) changed x itself: it should return a new tensor. "
         "Assigning through a mask (x[mask] = 0) writes into x."
@@ -188,10 +201,17 @@ def test_as_number_returns_a_python_number_of_the_same_kind(value, shape):
         "A one-element tensor may have any shape, 0-d included: x.item() reads them all; x[0] needs a dimension."
     )
     got = explained_call(module.as_number, x, call=f"as_number({x!r})", explanations={"": any_shape})
+    why = {
+        torch.Tensor: " Indexing a tensor gives a tensor, not a Python number.",
+        list: " x.tolist() of a tensor with dimensions gives a list.",
+        float: " float(x) makes every number a float.",
+        int: " int(x) makes every number an int, and drops the fraction.",
+    }
     assert type(got) is type(value) and got == value, (
         f"as_number({x!r}) should return the Python {type(value).__name__} {value!r}, "
-        f"but returned {type(got).__name__} {got!r}. x.item() reads a one-element tensor of any shape; "
-        "x[0] and x.tolist()[0] assume it is 1-D."
+        f"but returned {type(got).__name__} {got!r}."
+        + next((text for kind, text in why.items() if isinstance(got, kind) and type(got) is not type(value)), "")
+        + " x.item() reads a one-element tensor of any shape as the Python number of its kind."
     )
 
 
@@ -214,10 +234,13 @@ def test_scale_in_place_changes_the_tensor_it_was_given():
     x = torch.randn(random_shape(2))
     first_row = x[0]  # a view: it shares x's memory
     expected = x * 3
+    original = x.clone()
     result = module.scale_in_place(x, 3)
+    unchanged = torch.equal(x, original)
     assert torch.allclose(x, expected), (
-        "After scale_in_place(x, 3), x itself should be 3 times larger, but it is unchanged. "
-        "`x = x * 3` makes a new tensor; an in-place method changes the one you were given."
+        "After scale_in_place(x, 3), x itself should be 3 times larger, but it "
+        + ("is unchanged: `x = x * 3` makes a new tensor. " if unchanged else "holds other values. ")
+        + "An in-place method (x.mul_(factor)) changes the tensor you were given."
     )
     assert result is x, "scale_in_place(x, 3) should return x itself (in-place methods like mul_ return their tensor)."
     assert torch.allclose(first_row, expected[0]), (
@@ -320,8 +343,9 @@ def test_uniform_draws_from_zero_to_one_using_the_generator_it_is_given():
         f"uniform(...) should lie in [0, 1); got {first.min():.3f} .. {first.max():.3f}."
     )
     assert torch.equal(torch.get_rng_state(), state), (
-        "uniform(shape, generator) changed torch's global random state: draw from the generator you are given "
-        "(generator=generator) instead of reseeding the global one."
+        "uniform(shape, generator) changed torch's global random state: "
+        + global_generator_use(state, 7, lambda g: torch.equal(first, torch.rand(first.shape, generator=g)))
+        + "Draw from the generator you are given: torch.rand(shape, generator=generator)."
     )
     mean, std = first.mean().item(), first.std().item()
     assert abs(mean - 0.5) < 0.03 and abs(std - 12**-0.5) < 0.02, (
@@ -338,7 +362,8 @@ def test_uniform_draws_from_zero_to_one_using_the_generator_it_is_given():
         again,
         first,
         "uniform(shape, torch.Generator().manual_seed(7)) called twice",
-        hint="Pass generator= to torch.rand.",
+        hint="Two generators seeded alike give the same numbers: draw every number from the generator you are given "
+        "(torch.rand(shape, generator=generator)).",
     )
 
 
@@ -347,8 +372,10 @@ def test_reproducible_noise_repeats_for_a_seed_and_leaves_the_global_generator_a
     state = torch.get_rng_state()
     first = module.reproducible_noise((4, 5), seed=3)
     assert torch.equal(torch.get_rng_state(), state), (
-        "reproducible_noise(...) changed torch's global random state: use a torch.Generator of its own "
-        "instead of torch.manual_seed, so the caller's randomness is untouched."
+        "reproducible_noise((4, 5), seed=3) changed torch's global random state: "
+        + global_generator_use(state, 3, lambda g: torch.equal(first, torch.randn(first.shape, generator=g)))
+        + "Draw from a torch.Generator of its own, so the caller's randomness is untouched: "
+        "torch.randn(shape, generator=torch.Generator().manual_seed(seed))."
     )
     expect_equal(module.reproducible_noise((4, 5), seed=3), first, "reproducible_noise((4, 5), seed=3) called twice")
     different = module.reproducible_noise((4, 5), seed=4)

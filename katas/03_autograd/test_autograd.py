@@ -276,12 +276,15 @@ def test_straight_through_round_rounds_forward_and_passes_gradients_straight_bac
         "floor(x + 0.5) rounds halves up.",
     )
     assert y.requires_grad, (
-        "straight_through_round(x) returned a tensor that is not connected to x: you detached all of it. "
-        "Detach only the part whose derivative you want to hide: x + (torch.round(x) - x).detach()."
+        "straight_through_round(x) returned a tensor that is not connected to x (its requires_grad is False): "
+        "autograd recorded no path from x to it. Detach only the part whose derivative you want to hide: "
+        "x + (torch.round(x) - x).detach()."
     )
     (y * upstream).sum().backward()
-    hint = "torch.round has derivative 0 almost everywhere. Hide it: x + (torch.round(x) - x).detach() has slope 1."
-    expect_close(x.grad, upstream, "the gradient that reaches x through straight_through_round(x)", hint=hint)
+    hint = "The gradient should pass straight back (slope 1): x + (torch.round(x) - x).detach() has it."
+    zero = "torch.round has derivative 0 almost everywhere. Hide it: x + (torch.round(x) - x).detach() has slope 1."
+    call = "the gradient that reaches x through straight_through_round(x)"
+    expect_close(x.grad, upstream, call, hint=hint, mistakes=[(torch.zeros_like(upstream), zero)])
 
 
 # Task 5: Reading the graph: grad_fn and next_functions

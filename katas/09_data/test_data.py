@@ -14,6 +14,7 @@ from katas.testing import (
     expect_sequence,
     expect_shape,
     explained_call,
+    global_generator_use,
     kata_module,
     random_int,
 )
@@ -217,10 +218,11 @@ def test_the_same_seed_gives_the_same_order_whatever_the_global_random_state(see
     state = torch.get_rng_state()
     first = order_of(data.make_loader(dataset, batch_size, shuffle=True, seed=seed))
     assert torch.equal(torch.get_rng_state(), state), (
-        "make_loader(..., shuffle=True, seed=seed), and one epoch of it, changed torch's global random state. "
-        "Shuffle with a generator of the loader's own, DataLoader(..., generator=torch.Generator().manual_seed(seed)), "
-        "not with torch.manual_seed, which reseeds every random draw in the program. "
-        f"(Here seed={seed}: 0 is a seed too, test `seed is None`, not `not seed`.)"
+        "make_loader(..., shuffle=True, seed=seed), and one epoch of it, changed torch's global random state: "
+        + global_generator_use(state, seed, lambda g: torch.equal(first, unseeded_loader_order(n, g)))
+        + "Shuffle with a generator of the loader's own, DataLoader(..., generator=torch.Generator().manual_seed(seed)): "
+        "a DataLoader without one draws from the global generator, and torch.manual_seed reseeds every random draw "
+        f"in the program. (Here seed={seed}: 0 is a seed too, test `seed is None`, not `not seed`.)"
     )
     assert not torch.equal(first, torch.arange(n)), "shuffle=True yielded the samples in their original order."
     torch.manual_seed(seed + 1)  # someone else uses the global generator ...
@@ -419,9 +421,12 @@ def test_split_depends_on_its_seed_alone(seed_kind):
     state = torch.get_rng_state()
     train, val = data.split(dataset, 0.25, seed)
     assert torch.equal(torch.get_rng_state(), state), (
-        "split(dataset, val_fraction, seed) changed torch's global random state. Give random_split a generator "
-        "of its own, torch.Generator().manual_seed(seed), instead of calling torch.manual_seed "
-        f"(here seed={seed}: 0 is a seed too)."
+        "split(dataset, val_fraction, seed) changed torch's global random state: "
+        + global_generator_use(
+            state, seed, lambda g: torch.randperm(n, generator=g).tolist() in split_orders(train, val)
+        )
+        + "Give random_split a generator of its own, torch.Generator().manual_seed(seed): without one it draws from "
+        f"the global generator, and torch.manual_seed reseeds it for everyone (here seed={seed}: 0 is a seed too)."
     )
     torch.manual_seed(seed + 1)
     torch.rand(5)
@@ -524,6 +529,20 @@ def batch_plan():
     """``(batch_size, full_batches, remainder)`` with a remainder that is never 0 or a full batch."""
     batch_size = random_int(3, 6)
     return batch_size, random_int(2, 4), random_int(1, batch_size - 1)
+
+
+def unseeded_loader_order(n, generator):
+    """The order one epoch of ``DataLoader(TensorDataset(torch.arange(n)), shuffle=True)`` yields when torch's global
+    generator is ``generator``: iterating draws a base seed for workers, then the sampler a seed for its permutation."""
+    torch.empty((), dtype=torch.int64).random_(generator=generator)
+    sampler_seed = int(torch.empty((), dtype=torch.int64).random_(generator=generator).item())
+    return torch.randperm(n, generator=torch.Generator().manual_seed(sampler_seed))
+
+
+def split_orders(train, val):
+    """The permutations random_split may have drawn for a split into ``train`` and ``val``: either may come first."""
+    train, val = list(train.indices), list(val.indices)
+    return train + val, val + train
 
 
 def order_of(loader):

@@ -6,7 +6,8 @@
 - assertions that explain themselves: ``expect_tensor``, ``expect_shape``, ``expect_dtype``, ``expect_number``,
   ``expect_close`` (with known ``mistakes``), ``expect_equal``, ``expect_sequence``, ``expect_raises``
 - calling the learner's code with torch's errors explained: :func:`explained_call`
-- random inputs: ``random_int``, ``random_shape``, ``distinct_sizes``
+- random inputs: ``random_int``, ``random_shape``, ``distinct_sizes``; what moved torch's global generator:
+  ``global_generator_use``
 - autograd: ``callers_tensor``, ``expect_untouched``, ``fresh_leaf``
 - "by hand" tasks: :func:`by_hand` and :class:`ShortcutTaken`
 
@@ -25,7 +26,7 @@ from katas.testing.assertions import (
 )
 from katas.testing.autograd import callers_tensor, expect_untouched, fresh_leaf
 from katas.testing.calls import expect_raises, expect_sequence, explained_call
-from katas.testing.draws import distinct_sizes, random_int, random_shape
+from katas.testing.draws import distinct_sizes, global_generator_use, random_int, random_shape
 from katas.testing.shortcuts import ShortcutTaken, by_hand
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "expect_untouched",
     "explained_call",
     "fresh_leaf",
+    "global_generator_use",
     "kata_module",
     "random_int",
     "random_shape",
