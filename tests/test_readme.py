@@ -25,7 +25,20 @@ def test_readme_lists_every_kata():
     assert not missing, f"the README's table of katas is missing: {missing}"
 
 
-def test_readme_shows_the_cpu_only_install_beside_the_quick_start():
-    cpu_only = "pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu && pip install -e ."
+def test_the_quick_start_leads_with_the_cpu_only_build():
+    cpu_only = (
+        "pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu && pip install -e . && katas"
+    )
     quick_start = README[README.index("## Quick start") : README.index("## How to work through a kata")]
-    assert cpu_only in quick_start, f"the quick start should show the CPU-only install: {cpu_only}"
+    first_command = quick_start[
+        quick_start.index("```bash") : quick_start.index("```", quick_start.index("```bash") + 3)
+    ]
+    assert cpu_only in first_command, f"the quick start's first command should install the CPU-only build: {cpu_only}"
+
+
+def test_the_notebook_extra_brings_a_front_end_the_readme_names():
+    from importlib.metadata import requires
+
+    notebook_extra = [need for need in requires("torch-katas") if 'extra == "notebook"' in need]
+    assert any(need.startswith("jupyterlab") for need in notebook_extra), notebook_extra
+    assert "`jupyter lab`" in README, "the README should name the command that opens a notebook"
