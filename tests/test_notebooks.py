@@ -82,9 +82,9 @@ def test_the_notebook_with_the_solution_in_its_check_cell_reports_every_test_pas
         assert outputs["pictures"].strip(), "the pictures cell should show the pictures"
     if kata.topic == "mnist":  # training takes minutes: the check and the pictures show its progress
         for cell in ("code", "pictures"):
-            assert "Training for real:" in outputs[cell] and re.search(r"epoch \d+/\d+ +batch", outputs[cell]), (
-                outputs[cell]
-            )
+            assert "Training for real:" in outputs[cell] and re.search(r"epoch \d+/\d+ +batch", outputs[cell]), outputs[
+                cell
+            ]
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=lambda kata: kata.folder)
