@@ -1,6 +1,6 @@
 """Autograd.
 
-Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+Replace each `raise NotImplementedError(...)` with your code; the kata's tests check it.
 The lesson (README.md beside this file) explains every task.
 
 Unless a docstring says otherwise, these functions must not change the caller's tensors:

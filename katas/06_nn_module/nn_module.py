@@ -1,6 +1,6 @@
 """nn.Module.
 
-Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+Replace each `raise NotImplementedError(...)` with your code; the kata's tests check it.
 The lesson (README.md beside this file) explains every task.
 """
 

@@ -1,6 +1,6 @@
 """Losses by hand.
 
-Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+Replace each `raise NotImplementedError(...)` with your code; the kata's tests check it.
 The lesson (README.md beside this file) explains every task
 and lists the building blocks you may use: no torch.nn.functional, no torch.logsumexp.
 """

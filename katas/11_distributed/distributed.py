@@ -1,6 +1,6 @@
 """Data-parallel training on the real engine: torch.distributed, on the CPU.
 
-Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+Replace each `raise NotImplementedError(...)` with your code; the kata's tests check it.
 The lesson (README.md beside this file) explains every task.
 Once every test passes, launch the script yourself: `torchrun --standalone --nproc-per-node 2 <this file> ...`.
 """

@@ -1,6 +1,6 @@
 """MNIST, the capstone.
 
-Replace each `raise NotImplementedError(...)` with your code; `katas run` checks it.
+Replace each `raise NotImplementedError(...)` with your code; the kata's tests check it.
 The lesson (README.md beside this file) explains every task.
 The tests hand you the digits as tensors: ``images`` (N, 28, 28) uint8 and ``labels`` (N,) int64.
 """
