@@ -204,9 +204,10 @@ class TrainingLine:
     def on_progress(self, news: list[Progress]) -> None:
         from IPython.display import Pretty, display
 
-        if self.training.add(news):
-            self.started = time.monotonic()
-            print(f"Training for real: {self.training.describe()}. This takes minutes on a CPU.")
+        for line in news:
+            if self.training.add([line]):
+                self.started = time.monotonic()
+                print(f"Training for real: {self.training.describe()}. This takes minutes on a CPU.")
         now, finished = time.monotonic(), self.training.done >= self.training.total
         if not self.training.done or (now - self.shown_at < self.REFRESH_SECONDS and not finished):
             return

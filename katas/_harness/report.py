@@ -271,8 +271,9 @@ class Running:
             console.print(f"running {what} ...", markup=False)
 
     def on_progress(self, news: list[ProgressLine]) -> None:
-        if self.training.add(news):
-            self._plan()
+        for line in news:
+            if self.training.add([line]):
+                self._plan()
         if self.training.done:
             self.bar.update(self.task, completed=self.training.done, training=self.training.describe())
 
