@@ -8,10 +8,10 @@ import re
 
 import pytest
 
+from katas._harness import notebooks
 from katas._harness.curriculum import INSTALLED_ROOT, load_curriculum
 from katas._harness.state import State
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
-from tools import make_notebooks
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -28,12 +28,12 @@ PICTURES_OPTIONS = {"mnist": "epochs=1, train_size=2000"}
 
 
 def test_every_notebook_is_up_to_date_with_its_lesson_and_stub():
-    assert make_notebooks.main(["--check"]) == 0, "run: python tools/make_notebooks.py"
+    assert notebooks.main(["--check"]) == 0, "run: python tools/make_notebooks.py"
 
 
 def test_the_lesson_is_cut_at_its_headings_but_not_inside_code_blocks():
     lesson = "# Kata\n\nIntro\n\n## Task 1: a\n\n```python\n## not a heading\n```\n\n## Task 2: b\n"
-    assert make_notebooks.lesson_sections(lesson) == [
+    assert notebooks.lesson_sections(lesson) == [
         "# Kata\n\nIntro",
         "## Task 1: a\n\n```python\n## not a heading\n```",
         "## Task 2: b",
