@@ -12,7 +12,7 @@ from tools import mutation as tool
 
 
 def test_the_optimizers_step_methods_lose_their_decorator_and_keep_their_behaviour(tmp_path, monkeypatch):
-    kata = find_kata("08_optimizers", REPO_ROOT)
+    kata = find_kata("optimizers", REPO_ROOT)
     module = tool.copy_of_repository(REPO_ROOT, tmp_path) / "reference" / kata.folder / kata.module
     tool.prepare(module, fences=[])
     text = module.read_text(encoding="utf-8")
@@ -35,7 +35,7 @@ def test_the_optimizers_step_methods_lose_their_decorator_and_keep_their_behavio
 
 
 def test_an_excluded_function_is_fenced_off_with_mutmuts_pragma(tmp_path):
-    kata = find_kata("12_mnist", REPO_ROOT)
+    kata = find_kata("mnist", REPO_ROOT)
     module = tool.copy_of_repository(REPO_ROOT, tmp_path) / "reference" / kata.folder / kata.module
     tool.prepare(module, fences=["fit"])
     lines = module.read_text(encoding="utf-8").splitlines()

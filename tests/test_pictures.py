@@ -62,7 +62,7 @@ def test_the_command_names_graphviz_when_dot_is_missing(clone, tmp_path):  # noq
 def test_the_mnist_pictures_without_the_data_say_where_to_put_it_in_a_few_lines(clone, tmp_path):  # noqa: F811
     env = os.environ | {"KATAS_DATA_DIR": str(tmp_path / "no-data"), "KATAS_OFFLINE": "1"}
     completed = subprocess.run(
-        ["katas", "pictures", "12", "--reference"], cwd=clone, env=env, capture_output=True, text=True, timeout=120
+        ["katas", "pictures", "mnist", "--reference"], cwd=clone, env=env, capture_output=True, text=True, timeout=120
     )
     output = completed.stdout + completed.stderr
     assert completed.returncode == 1 and "Traceback" not in output, output

@@ -1,6 +1,6 @@
 """Measure the MNIST kata: the two data paths, and a full `fit` with its test accuracy.
 
-    python tools/mnist_benchmark.py              # your katas/12_mnist/mnist.py
+    python tools/mnist_benchmark.py              # your mnist.py, in the MNIST kata's folder
     python tools/mnist_benchmark.py --reference  # the reference solution
 
 Figures depend on the machine: they are printed, never asserted.

@@ -15,7 +15,7 @@ from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculu
 from katas._harness.grade import grade_katas
 from katas._harness.medium import TERMINAL
 from katas._harness.release import ReleaseRefused, write_release
-from katas._harness.runner import RunFailed, run_and_record, run_katas
+from katas._harness.runner import Run, RunFailed, run_and_record, run_katas
 from katas._harness.state import PASSED, State
 from katas._harness.stubs import StubUnavailable, original_stub
 
@@ -143,6 +143,37 @@ def grade(console: Console, args: argparse.Namespace) -> int:
     return 0 if graded.valid else 1
 
 
+def check(console: Console, args: argparse.Namespace) -> int:
+    from katas._harness import authoring
+
+    kata = find_kata(args.kata, args.root)
+    with report.running(console, f"pytest {kata.shown(kata.path)}, on the stub and on the reference"):
+        on_the_stub, on_the_reference = Run([kata]), Run([kata], reference=True)  # both at once
+        stub_run, reference_run = on_the_stub.results(), on_the_reference.results()
+    found = {
+        "its files, lesson, hints and notebook": authoring.static_problems(kata),
+        "ruff": authoring.lint_problems(kata),
+        f"every test fails on the untouched stub ({len(stub_run.tests)} tests)": authoring.stub_verdict_problems(
+            stub_run
+        ),
+        f"every test passes on the reference ({len(reference_run.tests)} tests)": (
+            authoring.reference_verdict_problems(reference_run)
+        ),
+    }
+    report.checked(console, kata, found)
+    return 1 if any(found.values()) else 0
+
+
+def new(console: Console, args: argparse.Namespace) -> int:
+    from katas._harness.scaffold import new_kata
+
+    after = find_kata(args.after, args.root)
+    following = [kata.folder for kata in load_curriculum(args.root) if kata.number > after.number]
+    kata = new_kata(args.root, args.topic, after, args.title or args.topic.replace("_", " ").capitalize())
+    report.created(console, kata, following)
+    return 0
+
+
 def release(console: Console, args: argparse.Namespace) -> int:
     files = write_release(args.root, args.dir)
     report.released(console, args.dir, files)
@@ -205,6 +236,18 @@ def parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--manifest", type=Path, metavar="FILE", help="check against this manifest, not the own")
     command.set_defaults(handler=grade)
+    command = commands.add_parser("new", help="for authors: a new kata from a template, after another one")
+    command.add_argument(
+        "topic", help="the new kata's topic, a Python name: its folder is NN_topic, its module topic.py"
+    )
+    command.add_argument("--after", required=True, metavar="KATA", help="the kata it comes after (the rest move up)")
+    command.add_argument("--title", help="its title in the curriculum (default: from the topic)")
+    command.set_defaults(handler=new)
+    command = commands.add_parser(
+        "check", help="for authors: check one kata against the contract (files, ruff, stub and reference runs)"
+    )
+    command.add_argument("kata", help="e.g. 3, 03, 03_autograd or autograd")
+    command.set_defaults(handler=check)
     command = commands.add_parser("release", help="write a class release: no solutions, a fresh git repository")
     command.add_argument("dir", type=Path, help="a new (or empty) folder")
     command.set_defaults(handler=release)
@@ -219,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=1_000_000)
     try:
         code = args.handler(console, args)
-    except (LookupError, StubUnavailable, RunFailed, ReleaseRefused) as error:
+    except (LookupError, ValueError, StubUnavailable, RunFailed, ReleaseRefused) as error:
         console.print(Text(f"katas: {error}", style="red"))
         code = 2
     except KeyboardInterrupt:

@@ -200,6 +200,37 @@ def _missed(kata: KataGrade) -> str:
     return " ".join(part for part in parts if part)
 
 
+def created(console: Console, kata: Kata, renumbered: list[str]) -> None:
+    """What ``katas new`` wrote, and what the author does next."""
+    console.print(f"Wrote {kata.folder}: {kata.title}", style="bold", markup=False)
+    for path in (kata.lesson_path, kata.stub_path, *sorted(kata.path.glob("test_*.py")), kata.hints_path):
+        console.print(f"  {kata.shown(path)}", markup=False)
+    console.print(f"  {kata.shown(kata.notebook_path)}  (python tools/make_notebooks.py rewrites it)", markup=False)
+    console.print(f"  {kata.shown(kata.reference_path)}", markup=False)
+    console.print("  its entry in katas/curriculum.toml and its row in README.md", markup=False)
+    if renumbered:
+        console.print(f"Renumbered: {', '.join(renumbered)} (one up each).", markup=False)
+    console.print(
+        f"Next: replace the template's task with yours, then `katas check {kata.number:02d}` (seconds).", markup=False
+    )
+
+
+def checked(console: Console, kata: Kata, found: dict[str, list[str]]) -> None:
+    """Each part of the contract, met or not, with what is wrong (``katas check``)."""
+    for part, problems in found.items():
+        mark, style = ("✔", "green") if not problems else ("✘", "red")
+        console.print(Text.assemble((f"{mark} ", style), part))
+        for problem in problems:
+            console.print(Text(f"    {problem}", style=style))
+    broken = sum(bool(problems) for problems in found.values())
+    if broken:
+        console.print(
+            Text(f"{kata.folder}: {broken} of {len(found)} parts of the contract are not met.", style="bold red")
+        )
+    else:
+        console.print(Text(f"{kata.folder} meets the contract.", style="bold green"))
+
+
 def released(console: Console, target: Path, files: list[Path]) -> None:
     """What a class release holds, and what the teacher does next."""
     katas = sorted({path.parts[1] for path in files if path.parts[0] == "katas" and len(path.parts) > 2})

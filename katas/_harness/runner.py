@@ -35,8 +35,9 @@ class RunFailed(RuntimeError):
     """pytest ended without writing its results."""
 
 
-def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path) -> list[str]:
-    """Test the learner's code in ``katas``; every verdict into ``results_path``, training progress to ``progress_path``.
+def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path, reference: bool = False) -> list[str]:
+    """Test the learner's code in ``katas`` (or the reference solutions); every verdict into ``results_path``,
+    training progress to ``progress_path``.
 
     Runs start with PLUGINS_ENVIRONMENT: only the plugins the katas use are loaded, by name.
     """
@@ -45,7 +46,7 @@ def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path) 
     return [
         *folders,
         *(option for plugin in plugins for option in ("-p", plugin)),
-        "--no-reference",
+        "--reference" if reference else "--no-reference",
         f"--katas-results={results_path}",
         f"--katas-progress={progress_path}",
         "-q",
@@ -67,10 +68,14 @@ def uses_benchmarks(kata: Kata) -> bool:
 
 
 def run_katas(
-    katas: Sequence[Kata], on_progress: ProgressCallback | None = None, warm: WarmRunner | None = None
+    katas: Sequence[Kata],
+    on_progress: ProgressCallback | None = None,
+    warm: WarmRunner | None = None,
+    reference: bool = False,
 ) -> RunResults:
-    """Run the tests of ``katas`` (in a subprocess, or forked by ``warm``); ``on_progress`` follows a training test."""
-    return Run(katas, on_progress, warm).results()
+    """Run the tests of ``katas`` (in a subprocess, or forked by ``warm``) on the learner's code, or on the reference
+    solutions; ``on_progress`` follows a training test."""
+    return Run(katas, on_progress, warm, reference).results()
 
 
 def run_and_record(
@@ -96,14 +101,18 @@ class Run:
     """One pytest run over ``katas``, started at once: poll :meth:`done`, then read :meth:`results`; or cancel it."""
 
     def __init__(
-        self, katas: Sequence[Kata], on_progress: ProgressCallback | None = None, warm: WarmRunner | None = None
+        self,
+        katas: Sequence[Kata],
+        on_progress: ProgressCallback | None = None,
+        warm: WarmRunner | None = None,
+        reference: bool = False,
     ):
         self.katas, self.on_progress = list(katas), on_progress
         self.digests = {kata.folder: file_digest(kata.stub_path) for kata in katas}  # the files this run judges
         self.folder = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)  # pytest may still be ending (see done)
         folder = Path(self.folder.name)
         self.results_path, feed, self.log = folder / "results.json", folder / "progress.feed", folder / "pytest.log"
-        args, root = pytest_args(katas, self.results_path, feed), katas[0].root
+        args, root = pytest_args(katas, self.results_path, feed, reference), katas[0].root
         self.process = warm.start(args, root, self.log) if warm else _start_subprocess(args, root, self.log)
         self.feed = FeedReader(feed)
 
