@@ -54,7 +54,7 @@ from katas._harness.stubs import is_kata_module, raised_by_a_stub, shown, untouc
 @dataclass(frozen=True)
 class Limits:
     """How long ranks may take. A test's own time limit must be longer than ``hang_seconds`` (for
-    :func:`run_torchrun`, than ``hang_seconds + TORCHRUN_START``)."""
+    :func:`run_torchrun`, than ``hang_seconds`` plus its ``TORCHRUN_START``)."""
 
     group_timeout: float = 10.0  # seconds a collective waits for the other ranks before it raises
     hang_seconds: float = 15.0  # a rank still running after this long is stopped, its stack dumped
@@ -168,7 +168,7 @@ def run_torchrun(
     torchrun = context.Process(target=_torchrun, args=(arguments + script, str(output), str(folder)))
     torchrun.start()
     try:
-        _wait(lambda: not torchrun.is_alive(), [torchrun], work, LIMITS, started=TORCHRUN_START)
+        _wait(lambda: not torchrun.is_alive(), [torchrun], work, LIMITS, started=TORCHRUN_START[start_method])
     finally:
         _stop_session(torchrun)
     reports = [_report(work, rank) for rank in range(nproc)]
@@ -180,7 +180,9 @@ def run_torchrun(
     return [report["result"] for report in reports]
 
 
-TORCHRUN_START = 10.0  # torchrun's rendezvous, then its ranks' start, before a rank's own clock runs (seconds)
+# torchrun's rendezvous, then its ranks' start, before a rank's own clock runs (seconds): a spawned rank is an
+# interpreter that imports torch (seconds each on a busy machine)
+TORCHRUN_START = {"fork": 10.0, "spawn": 45.0}
 
 
 def _torchrun(arguments: list[str], output: str, folder: str) -> None:
