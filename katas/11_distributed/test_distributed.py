@@ -23,7 +23,8 @@ from katas.testing.distributed import LIMITS, run_ranks, run_torchrun
 distributed = kata_module(__file__)
 
 # Ranks are processes that start in a few hundredths of a second, but a rank that hangs is stopped only after
-# LIMITS.hang_seconds (torchrun: plus its start). Under pytest-xdist the file's tests share a worker (--dist loadfile).
+# LIMITS.hang_seconds (torchrun: plus its start; a later test that calls a function that hung fails at once).
+# Under pytest-xdist the file's tests share a worker (--dist loadfile).
 pytestmark = pytest.mark.timeout(90)
 
 # Task 1: Process groups
@@ -336,7 +337,7 @@ def mean_on_a_rank(kata, setup, tensors):
 
 def share_on_a_rank(kata, setup, tensors, path, slow_rank):
     if setup.rank == slow_rank:
-        time.sleep(0.5)  # a rank that does not wait for a slow rank 0 reads too early
+        time.sleep(0.2)  # a rank that does not wait for a slow rank 0 reads too early (all left a barrier together)
     try:
         return kata.share_from_rank_zero(tensors[setup.rank], path)
     except (FileNotFoundError, EOFError) as error:
