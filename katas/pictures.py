@@ -64,7 +64,7 @@ NO_TORCHVIZ = 'The graph is shown as text: drawing it needs torchviz, which come
 NO_DOT = (
     "The graph is shown as text, not drawn: drawing it needs Graphviz's dot program, which is not installed. "
     "Install Graphviz (Debian, Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; conda: conda install "
-    "graphviz; Windows: winget install graphviz, or https://graphviz.org/download/), then draw again."
+    "graphviz; Windows: the installer on https://graphviz.org/download/), then draw again."
 )
 
 
