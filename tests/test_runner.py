@@ -3,9 +3,14 @@
 import multiprocessing
 from pathlib import Path
 
+import pytest
+
 from katas._harness.curriculum import find_kata
 from katas._harness.runner import WarmRunner, run_katas
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
+
+# The 10 s default is a learner's guard against hangs; a forkserver importing torch takes longer on a busy machine.
+pytestmark = pytest.mark.timeout(120)
 
 
 def test_a_forked_run_starts_processes_the_way_plain_pytest_does(clone: Path):  # noqa: F811
