@@ -26,12 +26,15 @@ module = kata_module(__file__)
 def test_batch_images_puts_the_images_along_a_new_leading_batch_dimension(count):
     shape = random_shape(3)
     images = [torch.randn(shape) for _ in range(count)]
-    expect_equal(
+    joined = "torch.cat joined them along C instead, giving (N * C, H, W); torch.stack adds the new dimension."
+    expect_close(
         module.batch_images(images),
         torch.stack(images),
         f"batch_images(images) with {count} image{'s' * (count > 1)} of shape (C, H, W) = {shape}",
-        hint="A batch of N images of shape (C, H, W) has shape (N, C, H, W): a new dimension in front. "
-        "torch.cat would join them along C instead, giving (N * C, H, W).",
+        rtol=0,
+        atol=0,
+        hint="A batch of N images of shape (C, H, W) has shape (N, C, H, W): a new dimension in front.",
+        mistakes=[(torch.cat(images), "A batch of N images of shape (C, H, W) has shape (N, C, H, W): " + joined)],
     )
 
 
@@ -40,12 +43,26 @@ def test_batch_images_puts_the_images_along_a_new_leading_batch_dimension(count)
 def test_pair_up_puts_each_x_beside_its_y_in_a_new_last_dimension(ndim):
     shape = random_shape(ndim, low=2)
     xs, ys = torch.randn(shape), torch.randn(shape)
-    expect_equal(
+    last = "The pair is a new *last* dimension of size 2: result[..., 0] is xs and result[..., 1] is ys."
+    at = {0: "stack's default dim=0 puts the pair first"} | {
+        dim: f"dim={dim} puts the pair at position {dim}: a fixed positive dim is only last for one number of "
+        "dimensions"
+        for dim in range(1, ndim)
+    }
+    expect_close(
         module.pair_up(xs, ys),
         torch.stack([xs, ys], dim=-1),
         f"pair_up(xs, ys) with xs and ys of shape {shape}",
-        hint="The pair is a new *last* dimension of size 2. stack's default dim=0 puts it first, and a fixed positive "
-        "dim is only last for one number of dimensions; dim=-1 is last for all of them.",
+        rtol=0,
+        atol=0,
+        hint=last,
+        mistakes=[
+            (
+                torch.stack([xs, ys], dim=dim),
+                f"{last} Your result is torch.stack([xs, ys], dim={dim}): {text}; dim=-1 is last for all of them.",
+            )
+            for dim, text in at.items()
+        ],
     )
 
 
@@ -58,11 +75,23 @@ def test_join_batches_makes_one_longer_batch(case):
     sizes = [2, 5, 3] if case == "different-batch-sizes" else [random_int(2, 6)] * 3
     rest = () if case.endswith("labels") else random_shape(2)  # labels: one number per example, shape (B,)
     batches = [torch.randn(size, *rest) for size in sizes]
-    expect_equal(
-        module.join_batches(batches),
+    call = f"join_batches(batches) with batches of shapes {[(size, *rest) for size in sizes]}"
+    one = "Joined batches have one batch dimension, B_1 + B_2 + ... long"
+    stacked = f"{one}; torch.stack adds a second one (and needs equal shapes): torch.cat extends the first."
+    elsewhere = "torch.cat needs every size but the one at dim to agree: the batches differ only in the first, dim=0."
+    expect_close(
+        explained_call(
+            module.join_batches,
+            batches,
+            call=call,
+            explanations={"stack expects each tensor": stacked, "Sizes of tensors must match": elsewhere},
+        ),
         torch.cat(batches),
-        f"join_batches(batches) with batches of shapes {[(size, *rest) for size in sizes]}",
-        hint="Joined batches have one batch dimension, B_1 + B_2 + ... long; torch.stack would add a second one.",
+        call,
+        rtol=0,
+        atol=0,
+        hint=f"{one}: result[:B_1] is the first batch, the next B_2 rows the second, and so on.",
+        mistakes=[(torch.stack(batches), stacked)] if len(set(sizes)) == 1 else [],
     )
 
 
@@ -77,12 +106,24 @@ def test_concat_features_lengthens_the_last_dimension(leading_ndim, equal_widths
     d1 = random_int(1, 4)
     d2 = d1 if equal_widths else d1 + random_int(1, 3)
     a, b = torch.randn(*leading, d1), torch.randn(*leading, d2)
-    expect_equal(
-        module.concat_features(a, b),
+    call = f"concat_features(a, b) with a of shape {tuple(a.shape)} and b of shape {tuple(b.shape)}"
+    last = "Features are the last dimension: cat along dim=-1."
+    elsewhere = (
+        f"{last} torch.cat needs every size but the one at dim to agree, and here only the last sizes "
+        "differ (dim=1 is the last dimension only for 2-D inputs)."
+    )
+    expect_close(
+        explained_call(
+            module.concat_features, a, b, call=call, explanations={"Sizes of tensors must match": elsewhere}
+        ),
         torch.cat([a, b], dim=-1),
-        f"concat_features(a, b) with a of shape {tuple(a.shape)} and b of shape {tuple(b.shape)}",
-        hint="Features are the last dimension: cat along dim=-1. Along dim=0 you would get more rows, not wider "
-        "ones, and dim=1 is the last dimension only for 2-D inputs.",
+        call,
+        rtol=0,
+        atol=0,
+        hint=last,
+        mistakes=[(torch.cat([a, b]), f"{last} Along dim=0 you get more rows, not wider ones.")]
+        if equal_widths
+        else [],
     )
 
 
@@ -215,13 +256,21 @@ def test_my_stack_matches_torch_stack_for_every_dim_including_negative_ones(devi
 @pytest.mark.parametrize("shapes", [[(2, 3), (3, 2)], [(2, 3), (2, 4)]], ids=["same-number-of-elements", "2x3-and-2x4"])
 def test_my_stack_refuses_tensors_of_different_shapes(shapes):
     tensors = [torch.randn(shape) for shape in shapes]
+    refuses = "torch.stack refuses tensors of different shapes, and so should my_stack."
+    try:
+        returned = module.my_stack(tensors)
+    except Exception:  # the refusal wanted (or not written yet): expect_raises says which
+        returned = None
+    in_order = torch.cat([tensor.flatten() for tensor in tensors])
+    if isinstance(returned, torch.Tensor) and torch.equal(returned.flatten().cpu(), in_order):
+        refuses += " It returned their numbers in order, as if flattened or reshaped: equal numbers of elements "
+        refuses += "are not equal shapes."
     expect_raises(
         Exception,
         module.my_stack,
         tensors,
         call=f"my_stack(tensors) with tensors of shapes {shapes}",
-        hint="torch.stack refuses tensors of different shapes, and so should my_stack. Did you flatten or reshape "
-        "the tensors? Equal numbers of elements are not equal shapes.",
+        hint=refuses,
     )
 
 
@@ -316,12 +365,16 @@ def test_add_column_bias_adds_bias_j_to_every_entry_of_column_j(square):
     expected = x.clone()
     for j, value in enumerate(bias):
         expected[:, j] += value
+    call = f"add_column_bias(x, bias) with x of shape {tuple(x.shape)} and bias of shape {tuple(bias.shape)}"
+    columns = "A (D,) bias lines up with the last dimension of an (N, D) matrix: with the columns."
+    reshaped = f"{columns} `x + bias` already does it: a bias of shape (D, 1) lines up with the rows instead."
+    as_it_is = f"{columns} `x + bias` already does it, with the bias as it is."
     expect_close(
-        module.add_column_bias(x, bias),
+        explained_call(module.add_column_bias, x, bias, call=call, explanations={"must match the size": as_it_is}),
         expected,
-        f"add_column_bias(x, bias) with x of shape {tuple(x.shape)} and bias of shape {tuple(bias.shape)}",
-        hint="A (D,) bias lines up with the last dimension of an (N, D) matrix: with the columns. "
-        "`x + bias` already does it; there is nothing to reshape.",
+        call,
+        hint=f"{columns} Entry [i, j] is x[i, j] + bias[j].",
+        mistakes=[(x + bias[:, None], reshaped)] if square else [],
     )
 
 
@@ -333,12 +386,17 @@ def test_scale_rows_multiplies_every_entry_of_row_i_by_weight_i(square):
     expected = x.clone()
     for i, weight in enumerate(weights):
         expected[i] *= weight
+    call = f"scale_rows(x, weights) with x of shape {tuple(x.shape)} and weights of shape {tuple(weights.shape)}"
+    rows = "Give the weights shape (N, 1) so that the 1 stretches along each row."
+    columns = "Lined up from the right, an (N,) vector meets the columns of an (N, D) matrix, not the rows"
     expect_close(
-        module.scale_rows(x, weights),
+        explained_call(
+            module.scale_rows, x, weights, call=call, explanations={"must match the size": f"{columns}. {rows}"}
+        ),
         expected,
-        f"scale_rows(x, weights) with x of shape {tuple(x.shape)} and weights of shape {tuple(weights.shape)}",
-        hint="Lined up from the right, an (N,) vector meets the columns of an (N, D) matrix, not the rows "
-        "(for a square matrix that is silently wrong). Give the weights shape (N, 1) so that the 1 stretches.",
+        call,
+        hint=f"Entry [i, j] is x[i, j] * weights[i]. {rows}",
+        mistakes=[(x * weights, f"{columns} (for a square matrix that is silently wrong). {rows}")] if square else [],
     )
 
 

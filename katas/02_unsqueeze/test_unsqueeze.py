@@ -17,6 +17,28 @@ from katas.testing import (
 module = kata_module(__file__)
 
 CLOSE = {"rtol": 1e-5, "atol": 1e-5}  # for results of arithmetic; rearranged numbers must come back exactly
+DIFFERENCES = (
+    "Give p shape (N, 1, D) and q shape (1, M, D): their difference is (N, M, D), every p[i] - q[j]. Then square, "
+    "sum over the last dimension (D) and take the square root."
+)
+OWN_ROW = "Each row is normalized with its own mean and std: reduce over dim=1, keeping it (keepdim=True)."
+LINED_UP = "x.mean(dim=1) has shape (N,), which broadcasting lines up with the columns"
+OUTER = (
+    "result[i, j] is a[i] * b[j]: a varies down the rows, so it needs shape (N, 1), and b along the columns, "
+    "shape (1, M)."
+)
+MOVED = "result[n, c, h, w] must be images[n, h, w, c]."
+PIXEL = "Each row holds one pixel's C values, so C must be the last dimension before you reshape to (-1, C)."
+ROWS = "The result has shape (n, D), and each of its rows is `row`."
+PER_EXAMPLE = "Only the dimensions after the batch merge: (N, ...) becomes (N, values per example), for N = 1 too."
+FIRST = "A batch of one x has shape (1, *x.shape): the new dimension goes first."
+NAME_IT = "Name the dimension to remove (and mind that squeeze(d) does nothing when it is not of size 1)."
+CHANNELS = "Give mean and std shape (C, 1, 1), so they meet the channels."
+VIEW_REFUSED = "view size is not compatible"  # what torch's view says when it cannot merge dimensions
+CANNOT_MERGE = (
+    "view cannot merge dimensions that are not one after the other in memory (after t(), permute or a step slice); "
+    "reshape can, copying when it must. x.clone().view(-1) fails too: a clone keeps the strides."
+)
 
 
 # Task 1: unsqueeze and squeeze
@@ -31,7 +53,8 @@ def test_add_batch_dim_puts_a_new_dimension_of_size_one_in_front(ndim):
         module.add_batch_dim,
         x,
         call=f"add_batch_dim({described(x)})",
-        hint="A batch of one x has shape (1, *x.shape): the new dimension goes first. unsqueeze(-1) appends it last.",
+        hint=FIRST,
+        mistakes=[(x.unsqueeze(-1), f"{FIRST} unsqueeze(-1) appends it last.")],
     )
 
 
@@ -49,8 +72,14 @@ def test_squeeze_channel_removes_only_the_channel_even_when_other_sizes_are_one(
         module.squeeze_channel,
         x,
         call=f"squeeze_channel({described(x)})",
-        hint="x.squeeze() with no dim removes *every* dimension of size 1: a batch of one, or an H or W of 1, "
-        "goes too. Name the dimension to remove (and mind that squeeze(d) does nothing when it is not of size 1).",
+        hint=NAME_IT,
+        mistakes=[
+            (
+                x.squeeze(),
+                "x.squeeze() with no dim removes *every* dimension of size 1: a batch of one, or an H or W of 1, "
+                f"goes too. {NAME_IT}",
+            )
+        ],
     )
 
 
@@ -71,8 +100,16 @@ def test_normalize_channels_uses_each_channels_own_mean_and_std(layout):
         mean,
         std,
         call=f"normalize_channels({described(images)}, mean, std) with mean and std of shape ({c},)",
-        hint="Broadcasting lines shapes up from the right: on its own, a (C,) vector meets W, not C (an error, or "
-        "wrong numbers without one when W == C). Give mean and std shape (C, 1, 1), so they meet the channels.",
+        hint=f"Broadcasting lines shapes up from the right. {CHANNELS}",
+        mistakes=[
+            (
+                (images - mean) / std,
+                "Broadcasting lines shapes up from the right: on its own, a (C,) vector meets W, not C (wrong numbers "
+                f"without an error when W == C). {CHANNELS}",
+            )
+        ]
+        if w == c
+        else [],
         **CLOSE,
     )
 
@@ -123,8 +160,8 @@ def test_flatten_all_reads_any_tensor_in_row_major_order(layout):
         module.flatten_all,
         x,
         call=f"flatten_all({described(x)})",
-        hint="view cannot merge dimensions that are not one after the other in memory (after t(), permute or a "
-        "step slice); reshape can, copying when it must. x.clone().view(-1) fails too: a clone keeps the strides.",
+        hint="The numbers in row-major order: reshape(-1) reads any tensor so, copying when it must.",
+        raised={VIEW_REFUSED: CANNOT_MERGE},
     )
 
 
@@ -175,8 +212,8 @@ def test_flatten_per_example_keeps_the_batch_dimension_even_for_a_batch_of_one(b
         module.flatten_per_example,
         x,
         call=f"flatten_per_example({described(x)})",
-        hint="Only the dimensions after the batch merge: (N, ...) becomes (N, values per example). x.flatten() "
-        "merges N too, and x.squeeze() drops a batch of one.",
+        hint=PER_EXAMPLE,
+        mistakes=[(x.flatten(), f"{PER_EXAMPLE} x.flatten() merges N too.")],
     )
 
 
@@ -190,8 +227,11 @@ def test_flatten_per_example_works_on_a_non_contiguous_batch(batch):
         module.flatten_per_example,
         x,
         call=f"flatten_per_example({described(x)}), a channels-last batch permuted to (N, C, H, W)",
-        hint="After permute, C, H and W are not one after the other in memory, so x.view(len(x), -1) cannot merge "
-        "them. reshape and flatten can: they copy when they must.",
+        hint=PER_EXAMPLE,
+        raised={
+            VIEW_REFUSED: "After permute, C, H and W are not one after the other in memory, so x.view(len(x), -1) "
+            "cannot merge them. reshape and flatten can: they copy when they must."
+        },
     )
 
 
@@ -209,9 +249,15 @@ def test_nhwc_to_nchw_moves_the_channels_without_scrambling_the_pixels(layout):
         module.nhwc_to_nchw,
         images,
         call=f"nhwc_to_nchw({described(images)})",
-        hint="result[n, c, h, w] must be images[n, h, w, c]. reshape or view to (N, C, H, W) gives the right shape "
-        "but re-cuts the numbers in their old order, scrambling the pixels; only permute moves a dimension. "
-        "transpose(1, 3) swaps H and W as well.",
+        hint=f"{MOVED} Only permute moves a dimension.",
+        mistakes=[
+            (
+                images.reshape(len(images), c, h, w),
+                f"{MOVED} reshape or view to (N, C, H, W) gives the right shape but re-cuts the numbers in their old "
+                "order, scrambling the pixels; only permute moves a dimension.",
+            ),
+            (images.transpose(1, 3), f"{MOVED} transpose(1, 3) swaps H and W as well: permute(0, 3, 1, 2)."),
+        ],
     )
 
 
@@ -226,8 +272,11 @@ def test_pixel_rows_lists_each_pixels_channel_values_in_reading_order(batch):
         module.pixel_rows,
         images,
         call=f"pixel_rows({described(images)})",
-        hint="Each row holds one pixel's C values, so C must be the last dimension before you reshape to (-1, C): "
-        "reshape alone re-cuts the numbers in their (N, C, H, W) order. After permute, view cannot merge; reshape can.",
+        hint=PIXEL,
+        mistakes=[
+            (images.reshape(-1, c), f"{PIXEL} reshape alone re-cuts the numbers in their (N, C, H, W) order."),
+        ],
+        raised={VIEW_REFUSED: f"{PIXEL} After permute, view cannot merge; reshape can."},
     )
 
 
@@ -246,8 +295,15 @@ def test_tile_view_has_n_rows_equal_to_the_row(sizes):
         row,
         n,
         call=f"tile_view({described(row)}, n={n})",
-        hint="The result has shape (n, D), and each of its rows is `row`. repeat_interleave repeats each entry in "
-        "place ([1, 2] -> [1, 1, 2, 2]) and expanding row[:, None] gives the transpose, (D, n).",
+        hint=ROWS,
+        mistakes=[  # for n == D the two give the same numbers
+            (
+                row.repeat_interleave(n).reshape(n, -1),
+                f"{ROWS} repeat_interleave repeats each entry in place ([1, 2] -> [1, 1, 2, 2])"
+                + (", and expanding row[:, None] gives the transpose, (D, n)." if n == d else "."),
+            ),
+            (row[:, None].expand(-1, n), f"{ROWS} Expanding row[:, None] gives the transpose, (D, n)."),
+        ],
     )
 
 
@@ -303,9 +359,24 @@ def test_normalize_rows_uses_each_rows_own_mean_and_std(sizes):
         module.normalize_rows,
         x,
         call=f"normalize_rows({described(x)})",
-        hint="Reduce over each row (dim=1), not each column. x.mean(dim=1) has shape (N,), which broadcasting lines "
-        "up with the columns (an error, or wrong numbers without one when N == D): keep the reduced dimension "
-        "(keepdim=True) so it has shape (N, 1). torch.std's default divides by D - 1.",
+        hint=OWN_ROW,
+        mistakes=[
+            *(
+                [((x - x.mean(0)) / x.std(0), f"{OWN_ROW} Yours used each column's: reduce over dim=1, not dim=0.")]
+                if n > 1  # one row has no spread down a column
+                else []
+            ),
+            (
+                (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True, correction=0),
+                f"{OWN_ROW} torch.std's default divides by D - 1; yours divided by D.",
+            ),
+            *(
+                [((x - x.mean(1)) / x.std(1), f"{OWN_ROW} {LINED_UP} (wrong numbers without an error when N == D).")]
+                if n == d
+                else []
+            ),
+        ],
+        raised={"must match the size": f"{OWN_ROW} {LINED_UP}."},
         **CLOSE,
     )
 
@@ -322,8 +393,11 @@ def test_outer_product_multiplies_every_entry_of_a_by_every_entry_of_b(sizes):
         a,
         b,
         call=f"outer_product({described(a)}, {described(b)})",
-        hint="result[i, j] is a[i] * b[j]: a varies down the rows, so it needs shape (N, 1), and b along the columns, "
-        "shape (1, M). The other way round gives the transpose (M, N); a * b pairs a[i] with b[i] only.",
+        hint=OUTER,
+        mistakes=[
+            (a[None] * b[:, None], f"{OUTER} Yours is the other way round: the transpose, (M, N)."),
+            *([(a * b, f"{OUTER} a * b pairs a[i] with b[i] only.")] if n == m else []),
+        ],
         **CLOSE,
     )
 
@@ -339,6 +413,16 @@ def test_pairwise_distances_match_torch_cdist(sizes):
         p[0], p[-1] = q[-1], q[0]  # distance exactly 0
     expected = torch.cdist(p, q)
     call = f"pairwise_distances({described(p)}, {described(q)})"
+    squared = p.pow(2).sum(1)[:, None] + q.pow(2).sum(1) - 2 * p @ q.T  # |p|² + |q|² - 2 p·q, rounded
+    expanded = (
+        "Expanding |p - q|² into |p|² + |q|² - 2 p·q loses the small distances to rounding (and the square root of "
+        "a tiny negative number is nan): subtract first."
+    )
+    mistakes = [
+        (torch.cdist(q, p), f"{DIFFERENCES} Swapping the new dimensions gives the transpose, (M, N)."),
+        (squared.sqrt(), f"{DIFFERENCES} {expanded}"),
+        (squared.clamp(min=0).sqrt(), f"{DIFFERENCES} {expanded}"),
+    ]
     with by_hand(
         [(torch, "cdist")], advice="Write it with broadcasting: p[:, None] - q[None] holds every p[i] - q[j]."
     ):
@@ -348,10 +432,8 @@ def test_pairwise_distances_match_torch_cdist(sizes):
             p,
             q,
             call=call + (", where p[0] is q[-1] and p[-1] is q[0]," if sizes == "points-in-both" else ""),
-            hint="Give p shape (N, 1, D) and q shape (1, M, D): their difference is (N, M, D), every p[i] - q[j]. "
-            "Then square, sum over the last dimension (D) and take the square root. Swapping the new dimensions "
-            "gives the transpose, (M, N). Expanding |p - q|² into |p|² + |q|² - 2 p·q loses the small distances "
-            "to rounding (and the square root of a tiny negative number is nan).",
+            hint=DIFFERENCES,
+            mistakes=mistakes,
             rtol=1e-4,
             atol=1e-4,
         )
@@ -360,11 +442,14 @@ def test_pairwise_distances_match_torch_cdist(sizes):
 # --- Helpers ---
 
 
-def expect_returns(expected, function, *args, call, hint, rtol=0.0, atol=0.0):
-    """Fail unless ``function(*args)`` returns ``expected`` (within ``rtol`` and ``atol``), and return what it did."""
+def expect_returns(expected, function, *args, call, hint, rtol=0.0, atol=0.0, mistakes=(), raised=None):
+    """Fail unless ``function(*args)`` returns ``expected`` (within ``rtol`` and ``atol``), and return what it did.
+    ``mistakes`` are known wrong results with their advice; ``raised`` maps text in an error to what it means
+    (any other error gets ``hint``)."""
     __tracebackhide__ = True
-    got = explained_call(function, *args, call=call, explanations={"": hint})  # "": whatever it raised
-    expect_close(got, expected, call, rtol=rtol, atol=atol, hint=hint)
+    explanations = {**(raised or {}), "": hint}  # "": whatever else it raised
+    got = explained_call(function, *args, call=call, explanations=explanations)
+    expect_close(got, expected, call, rtol=rtol, atol=atol, hint=hint, mistakes=mistakes)
     return got
 
 

@@ -75,11 +75,13 @@ def test_implicit_gradient_allowed_answers_from_the_shape_without_running_backwa
 def test_gradient_of_sum_is_the_derivative_of_each_entry(name):
     f, derivative = ELEMENTWISE[name]
     x = torch.randn(random_shape(2), dtype=DOUBLE)
+    each = "Entry i of f(x).sum() depends only on x[i], so the gradient holds f'(x[i])."
     expect_gradient(
         vjp.gradient_of_sum(f, x),
         derivative(x),
         f"gradient_of_sum({name}, x)",
-        hint="Entry i of f(x).sum() depends only on x[i], so the gradient holds f'(x[i]). Sum, don't average.",
+        hint=each,
+        mistakes=[(derivative(x) / x.numel(), f"{each} Yours is that divided by x.numel(): sum, don't average.")],
     )
 
 
@@ -338,11 +340,15 @@ def test_most_sensitive_input_has_the_largest_gradient_in_magnitude_whatever_its
     x, weights = torch.randn(n, dtype=DOUBLE), torch.randn(m, dtype=DOUBLE)
     drawn = torch.randn(m, n, dtype=DOUBLE)
     for a, which in [(drawn, "a"), (-drawn, "-a")]:
+        got = vjp.most_sensitive_input(functools.partial(torch.mv, a), x, weights)
+        largest, signed = (weights @ a).abs().argmax().item(), (weights @ a).argmax().item()
         expect_index(
-            vjp.most_sensitive_input(functools.partial(torch.mv, a), x, weights),
-            (weights @ a).abs().argmax().item(),
+            got,
+            largest,
             f"most_sensitive_input(lambda x: {which} @ x, x, weights)",
-            hint="A large negative gradient counts as much as a large positive one: compare magnitudes (.abs()).",
+            hint="A large negative gradient counts as much as a large positive one: compare magnitudes (.abs())."
+            if got == signed != largest
+            else "The most sensitive input is the one whose gradient is largest in magnitude.",
         )
 
 
@@ -354,11 +360,13 @@ def test_most_sensitive_input_depends_on_the_weights_of_the_outputs():
     a[1, n - 1] = 5.0  # ... while output 1, which reacts to the last input, gets weight 1
     weights = 0.1 * torch.randn(m, dtype=DOUBLE)
     weights[:2] = torch.tensor([0.0, 1.0])
+    got = vjp.most_sensitive_input(lambda x: a @ x, torch.randn(n, dtype=DOUBLE), weights)
     expect_index(
-        vjp.most_sensitive_input(lambda x: a @ x, torch.randn(n, dtype=DOUBLE), weights),
+        got,
         n - 1,
         "most_sensitive_input(f, x, weights) with weights[0] = 0",
-        hint="Use the weights as the upstream vector: an output with weight 0 does not count.",
+        hint="Use the weights as the upstream vector: an output with weight 0 does not count"
+        + (" (input 0 matters mostly through output 0, whose weight is 0)." if got == 0 else "."),
     )
 
 

@@ -38,10 +38,13 @@ def test_init_parameters_returns_leaves_that_require_grad():
     w, b = training_loop.init_parameters(random_int(2, 6), torch.float64)
     for name, param in (("w", w), ("b", b)):
         assert param.requires_grad, f"init_parameters: {name}.requires_grad is False, so backward will not reach it."
+        recorded = type(param.grad_fn).__name__
+        scaled = recorded.startswith(("Mul", "Div"))
         assert param.is_leaf, (
             f"init_parameters: {name} is not a leaf (its grad_fn is {param.grad_fn}), so backward will leave "
-            f"{name}.grad empty. `torch.randn(n, requires_grad=True) * 0.01` records the multiplication: "
-            "scale first, then call `.requires_grad_()` on the result."
+            f"{name}.grad empty. Autograd records every operation on a tensor that already requires grad"
+            + (": `torch.randn(n, requires_grad=True) * 0.01` records the multiplication" if scaled else "")
+            + ". Make the values first, then call `.requires_grad_()` on the result."
         )
 
 
@@ -50,11 +53,17 @@ def test_init_parameters_starts_from_small_values():
     n_features = 1000  # many weights: a rare large one cannot hide
     w, b = training_loop.init_parameters(n_features, torch.float64)
     largest = max(w.detach().abs().max().item(), b.detach().abs().item())
+    mostly_small = w.detach().abs().median().item() < 0.1  # a few large ones among small ones: divided by randn?
     assert largest < 1, (
         f"init_parameters({n_features}) returned a parameter of size {largest:.3g}. Start at zero or at small "
         "random values, like 0.01 * torch.randn(...): weights near 1 or above push the logits far from 0, where "
-        "the sigmoid is flat and the first steps learn little (and 0.01 / torch.randn(...) is large wherever "
-        "randn is near 0)."
+        "the sigmoid is flat and the first steps learn little"
+        + (
+            f". Most of your weights are small (median size {w.detach().abs().median().item():.2g}): "
+            "0.01 / torch.randn(...) is large wherever randn is near 0."
+            if mostly_small
+            else "."
+        )
     )
 
 
@@ -69,12 +78,17 @@ def test_predict_logits_gives_one_logit_per_row_x_dot_w_plus_b(size):
     X = torch.randn(rows, features, dtype=torch.float64)
     w, b = leaf_parameters(X.shape[1])
     expected = (X * w).sum(dim=1) + b
+    one_per_row = "One logit per row of X, shape (N,) even for N = 1: the matrix-vector product X @ w, plus b."
     expect_close(
         training_loop.predict_logits(X, w, b),
         expected,
         f"predict_logits(X, w, b) for X of shape {tuple(X.shape)}",
-        hint="One logit per row of X, shape (N,) even for N = 1: the matrix-vector product X @ w, plus b. "
-        "No squeeze, and no sigmoid: the loss takes logits.",
+        hint=one_per_row,
+        mistakes=[
+            (torch.sigmoid(expected), f"{one_per_row} No sigmoid: these are probabilities, and the loss takes logits."),
+            (expected.squeeze(), f"{one_per_row} No squeeze: for one row it leaves a 0-d tensor."),
+            ((X * w).sum(dim=1), f"{one_per_row} Your logits lack the bias b."),
+        ],
     )
 
 
@@ -83,7 +97,10 @@ def test_predict_logits_keeps_the_graph_back_to_w_and_b():
     X = torch.randn(random_int(5, 20), random_int(2, 6), dtype=torch.float64)
     w, b = leaf_parameters(X.shape[1])
     logits = training_loop.predict_logits(X, w, b)
-    assert logits.requires_grad, "predict_logits(X, w, b) returned a tensor without a graph: no detach or no_grad here."
+    assert logits.requires_grad, (
+        "predict_logits(X, w, b) returned a tensor without a graph back to w and b: compute it from w and b with "
+        "torch operations, outside torch.no_grad() and without detach()."
+    )
     logits.sum().backward()
     hint = "d(sum of logits)/dw is the sum of the rows of X, and d/db is the number of rows."
     expect_close(w.grad, X.sum(dim=0), "w.grad after predict_logits(X, w, b).sum().backward()", hint=hint)
@@ -109,10 +126,15 @@ def test_bce_with_logits_is_the_mean_binary_cross_entropy(dtype, ndim):
         got,
         expected,
         f"bce_with_logits(logits, targets) for logits of shape {tuple(logits.shape)}",
-        hint="The loss of a point is -[y log(sigmoid(z)) + (1 - y) log(1 - sigmoid(z))]. Return the mean, not the sum.",
-        mistakes=[(over_rows, "You divided the sum by len(logits), the number of rows: average over every element.")]
-        if ndim == 2
-        else [],
+        hint=f"{POINT_LOSS} Return the mean over every element.",
+        mistakes=[
+            (
+                F.binary_cross_entropy_with_logits(logits, targets, reduction="sum"),
+                f"{POINT_LOSS} Return the mean, not the sum.",
+            ),
+            *[(over_rows, "You divided the sum by len(logits), the number of rows: average over every element.")]
+            * (ndim == 2),
+        ],
     )
 
 
@@ -122,13 +144,18 @@ def test_bce_with_logits_stays_exact_for_extreme_logits(dtype):
     logits, targets = labelled_logits(dtype, extreme=[100.0, -100.0, 1000.0, -1000.0])
     with by_hand(SHORTCUTS, advice=BY_HAND):
         got = training_loop.bce_with_logits(logits, targets)
+    finite = isinstance(got, torch.Tensor) and bool(torch.isfinite(got).all())
     expect_close(
         got,
         F.binary_cross_entropy_with_logits(logits, targets),
         f"bce_with_logits(<{dtype} logits including ±100 and ±1000>, targets)",
-        hint="sigmoid(100) rounds to exactly 1.0, so log(1 - sigmoid(z)) is log(0) = -inf, and 0 * -inf is nan. "
-        "Clamping the probability gives finite but wrong losses (a logit of 1000 with the wrong label costs 1000). "
-        "Use the stable form max(z, 0) - z * y + log1p(exp(-|z|)), which never takes exp of a large number.",
+        hint=(
+            "A logit of 1000 with the wrong label costs 1000; clamping the probability, or anything that rounds "
+            "sigmoid(z) on the way, gives a finite but wrong loss. "
+            if finite
+            else "sigmoid(100) rounds to exactly 1.0, so log(1 - sigmoid(z)) is log(0) = -inf, and 0 * -inf is nan. "
+        )
+        + "Use the stable form max(z, 0) - z * y + log1p(exp(-|z|)), which never takes exp of a large number.",
     )
 
 
@@ -139,16 +166,23 @@ def test_bce_with_logits_has_gradient_sigmoid_minus_target_over_n(dtype):
     logits.requires_grad_()
     with by_hand(SHORTCUTS, advice=BY_HAND):
         training_loop.bce_with_logits(logits, targets).backward()
-    expect_close(
-        logits.grad,
-        (torch.sigmoid(logits) - targets).detach() / len(logits),
-        "d bce_with_logits / d logits (from backward)",
-        hint="The gradient of the mean loss is (sigmoid(z) - y) / N. A nan here, with a finite loss, usually comes "
-        "from torch.where: it computes both branches, and the gradient of the branch it did not pick (an exp that "
-        "overflowed) still reaches z as 0 * inf = nan. Write one formula that is safe for every z. Wrong only where "
-        "z is exactly 0? clamp(min=0) and abs() pick different slopes at their corners: write max(z, 0) as "
-        "(z + z.abs()) / 2.",
-    )
+    expected = (torch.sigmoid(logits) - targets).detach() / len(logits)
+    hint = "The gradient of the mean loss is (sigmoid(z) - y) / N."
+    grad = logits.grad
+    if isinstance(grad, torch.Tensor) and grad.shape == expected.shape:
+        wrong = ~torch.isclose(grad, expected)
+        if grad.isnan().any():
+            hint += (
+                " A nan here, with a finite loss, usually comes from torch.where: it computes both branches, and the "
+                "gradient of the branch it did not pick (an exp that overflowed) still reaches z as 0 * inf = nan. "
+                "Write one formula that is safe for every z."
+            )
+        elif wrong.any() and (logits.detach()[wrong] == 0).all():
+            hint += (
+                " It is wrong only where z is exactly 0: clamp(min=0) and abs() pick different slopes at their "
+                "corners. Write max(z, 0) as (z + z.abs()) / 2."
+            )
+    expect_close(grad, expected, "d bce_with_logits / d logits (from backward)", hint=hint)
 
 
 # Task 4: One step of gradient descent
@@ -161,25 +195,48 @@ def test_sgd_step_moves_each_parameter_against_its_gradient_in_place():
     before, grads = copy_of((w, b)), (w.grad.clone(), b.grad.clone())
     lr = 0.3
     with by_hand(SHORTCUTS, advice=BY_HAND):
-        explained_call(training_loop.sgd_step, [w, b], lr, call="sgd_step([w, b], lr)", explanations=UPDATE_OF_A_LEAF)
+        returned = explained_call(
+            training_loop.sgd_step, [w, b], lr, call="sgd_step([w, b], lr)", explanations=UPDATE_OF_A_LEAF
+        )
     for name, param, grad in (("w", w, grads[0]), ("b", b, grads[1])):
+        why = ""
+        if param.grad is None or not param.grad.any():
+            why = " Resetting them is zero_grad's job."
+        elif torch.allclose(param.grad, lr * grad):
+            why = (
+                f" {name}.grad.mul_(lr) or {name}.grad *= lr scales the gradient itself, where lr * {name}.grad "
+                "makes a new tensor."
+            )
         assert param.grad is not None and torch.equal(param.grad, grad), (
             f"sgd_step([w, b], lr) changed {name}.grad: it was {grad}, it is now {param.grad}. Leave the gradients "
-            f"alone: resetting them is zero_grad's job, and {name}.grad.mul_(lr) or {name}.grad *= lr scales the "
-            f"gradient itself, where lr * {name}.grad makes a new tensor."
+            f"alone.{why}"
         )
+    stepped = [old.detach() - lr * grad for old, grad in zip(before, grads)]
+    returned_steps = isinstance(returned, list | tuple) and len(returned) == 2
+    returned_steps = returned_steps and all(
+        isinstance(new, torch.Tensor) and new.shape == want.shape and torch.allclose(new.detach(), want)
+        for new, want in zip(returned, stepped)
+    )
     for name, param, old, grad in (("w", w, before[0], grads[0]), ("b", b, before[1], grads[1])):
         if torch.equal(param.detach(), old.detach()):
             pytest.fail(
-                f"sgd_step([w, b], lr) left {name} unchanged. `{name} = {name} - lr * {name}.grad` only points a "
-                "local name at a new tensor; change the tensor you were given in place, with -=.",
+                f"sgd_step([w, b], lr) left {name} unchanged"
+                + (": it returned the stepped tensors, but the caller keeps its own" if returned_steps else "")
+                + ". Change the tensor you were given in place, with -= (or sub_): code that makes a new tensor, "
+                f"such as `{name} = {name} - lr * {name}.grad`, only points a local name at it.",
                 pytrace=False,
             )
         expect_close(
             param,
             old - lr * grad,
             f"{name} after sgd_step([w, b], lr={lr})",
-            hint="Gradient descent steps *against* the gradient: new = old - lr * grad. A + climbs the loss.",
+            hint="Gradient descent steps *against* the gradient: new = old - lr * grad.",
+            mistakes=[
+                (
+                    old + lr * grad,
+                    "Gradient descent steps *against* the gradient: new = old - lr * grad. A + climbs the loss.",
+                )
+            ],
         )
 
 
@@ -234,17 +291,26 @@ def test_zero_grad_resets_every_gradient_wherever_a_parameter_without_one_sits(c
     if case == "nan-and-inf-gradients":  # the gradients of a step that went wrong
         params[0].grad[0], params[-1].grad[-1] = math.nan, math.inf
         described = "parameters whose gradients hold nan and inf"
-        hint = "nan * 0 is nan, and so is inf - inf: p.grad = None, or p.grad.zero_(), resets any value."
+        without = None
     else:
         without = {"no-grad-first": 0, "no-grad-in-the-middle": 1, "no-grad-last": 2}[case]
         params[without].grad = None
         described = f"parameters, params[{without}] without a gradient"
-        hint = "A parameter without a gradient needs nothing: skip it (continue) and go on with the next ones."
     with by_hand(SHORTCUTS, advice=BY_HAND):
         explained_call(
             training_loop.zero_grad, params, call=f"zero_grad(params) on three {described}", explanations=NO_GRAD_YET
         )
     left = [index for index, param in enumerate(params) if param.grad is not None and param.grad.count_nonzero()]
+    hint = "p.grad = None, or p.grad.zero_(), resets every gradient, whatever values it holds."
+    if without is None and all(
+        not grad[grad != 0].isfinite().any() for grad in (params[i].grad for i in left)
+    ):  # only nan or inf left
+        hint = "nan * 0 is nan, and so is inf - inf: " + hint
+    elif without is not None and left == list(range(without + 1, len(params))):  # all after it, and only those
+        hint = (
+            f"Every gradient after params[{without}], the one without a gradient, was left as it was: a parameter "
+            "without a gradient needs nothing, so skip it (continue) and go on with the next ones."
+        )
     assert not left, (
         f"After zero_grad(params) on three {described}, the gradients of params{left} are not reset: "
         f"{[params[index].grad for index in left]}.\n{hint}"
@@ -281,10 +347,15 @@ def test_zero_grad_resets_every_gradient_wherever_a_parameter_without_one_sits(c
     ],
 )
 def test_diverged_spots_a_loss_that_is_not_finite_or_grew_above_the_first(losses):
-    assert training_loop.diverged(losses) is True, (
-        f"diverged({losses}) should be True: a loss is nan or infinite (+inf or -inf, anywhere in the list), or "
-        "the last ended above where it started. Note that nan > x and nan < x are both False: test every loss "
-        "with math.isfinite."
+    got = training_loop.diverged(losses)
+    why = (
+        "Note that nan > x and nan < x are both False: test every loss with math.isfinite."
+        if not all(map(math.isfinite, losses))
+        else "Compare the last loss with the first."
+    )
+    assert got is True, (
+        f"diverged({losses}) should be True, but it returned {got!r}: a loss is nan or infinite (+inf or -inf, "
+        "anywhere in the list), or the last ended above where it started. " + (another_kind_of(got, True) or why)
     )
 
 
@@ -295,9 +366,15 @@ def test_diverged_spots_a_loss_that_is_not_finite_or_grew_above_the_first(losses
     ids=["one-loss", "falling", "falling-with-a-bump", "ends-on-a-bump", "bump-above-the-start", "back-to-the-start"],
 )
 def test_diverged_is_false_for_a_loss_below_where_it_started(losses):
-    assert training_loop.diverged(losses) is False, (
-        f"diverged({losses}) should be False: every loss is finite and the last is not above the first. "
-        "A bump is normal in gradient descent; divergence means ending worse (larger, not equal) than you started."
+    got = training_loop.diverged(losses)
+    assert got is False, (
+        f"diverged({losses}) should be False, but it returned {got!r}: every loss is finite and the last is not "
+        "above the first. "
+        + (
+            another_kind_of(got, False)
+            or "A bump is normal in gradient descent; divergence means ending worse (larger, not equal) than you "
+            "started."
+        )
     )
 
 
@@ -308,12 +385,20 @@ def test_diverged_is_false_for_a_loss_below_where_it_started(losses):
 def test_train_reaches_full_accuracy_on_separable_data():
     X, y = separable_data()
     w, b = training_loop.init_parameters(X.shape[1], torch.float64)
+    start = copy_of((w, b))
     history = train_by_hand(X, y, (w, b), lr=1.0, max_steps=300, tol=1e-4)
     hit, loss = accuracy(X, y, w, b), loss_of(X, y, w, b)
+    unchanged = all(torch.equal(param.detach(), old.detach()) for param, old in zip((w, b), start))
     assert hit == 1.0 and loss < 0.1, (
         f"train(X, y, (w, b), lr=1.0, max_steps=300, tol=1e-4) on data a plane separates should classify every point "
         f"and reach a loss below 0.1.\n  got: accuracy {hit:.1%}, loss {loss:.4f} after {len(history)} steps "
-        f"(the history ends {history[-3:]}).\nDid the parameters you were given change?"
+        f"(the history ends {history[-3:]}).\n"
+        + (
+            "The parameters you were given did not change: train should update w and b themselves, in place "
+            "(sgd_step), not copies of them."
+            if unchanged
+            else "Each step: the loss of the current parameters, backward, sgd_step with lr, and fresh gradients."
+        )
     )
 
 
@@ -327,13 +412,20 @@ def test_train_takes_plain_gradient_descent_steps_with_fresh_gradients():
         f"train should return the losses as a list of Python floats (loss.item()); got {history!r:.200}. "
         "Keeping the loss tensors also keeps every step's graph alive."
     )
-    for name, param, final in zip("wb", (w, b), gradient_descent(X, y, *start, lr=0.3, steps=3)):
+    summed = gradient_descent(X, y, *start, lr=0.3, steps=3, accumulate=True)
+    for name, param, final, stale in zip("wb", (w, b), gradient_descent(X, y, *start, lr=0.3, steps=3), summed):
         expect_close(
             param,
             final,
             f"{name} after train(..., lr=0.3, max_steps=3, tol=0.0)",
-            hint="Three steps of new = old - lr * grad. Only the first was right? backward *adds* to .grad: "
-            "without zero_grad, step 2 uses the gradients of steps 1 and 2 together.",
+            hint="Three steps of new = old - lr * grad, each with the gradient at the current parameters.",
+            mistakes=[
+                (
+                    stale,
+                    "Three steps of new = old - lr * grad, but backward *adds* to .grad: without zero_grad, step 2 "
+                    "used the gradients of steps 1 and 2 together.",
+                )
+            ],
         )
     expected = [loss_of(X, y, *gradient_descent(X, y, *start, lr=0.3, steps=k)) for k in range(3)]
     expect_close(
@@ -364,8 +456,12 @@ def test_train_stops_once_the_loss_improves_by_less_than_tol():
     assert 2 < len(history) < max_steps, (
         f"train(..., max_steps={max_steps}, tol={tol}) recorded {len(history)} losses: it should run until the "
         f"loss improves by less than tol, here after a few dozen steps.\n  history starts {history[:4]}\n"
-        "Stopped at once? The improvement is previous loss - latest loss (positive while the loss falls), and "
-        "there is none until there are two losses."
+        + (
+            "The improvement is previous loss - latest loss (positive while the loss falls), and there is none "
+            "until there are two losses."
+            if len(history) <= 2
+            else "It never stopped: stop when previous loss - latest loss < tol."
+        )
     )
     assert all(gain >= tol for gain in improvements[:-1]) and improvements[-1] < tol, (
         f"train(..., tol={tol}) should stop at the first step that improves the loss by less than tol.\n"
@@ -432,7 +528,8 @@ def test_a_too_small_learning_rate_makes_less_progress_in_the_same_number_of_ste
     assert good[-1] < slow[-1] < slow[0], (
         "From the same start, 50 steps at lr=1.0 should end lower than 50 steps at lr=0.001, and those should "
         f"still go down a little.\n  lr=1.0:   {good[0]:.4f} -> {good[-1]:.4f}\n  lr=0.001: {slow[0]:.4f} -> "
-        f"{slow[-1]:.4f}\nDoes train pass lr on to sgd_step?"
+        f"{slow[-1]:.4f}\n"
+        + ("Both runs gave the same losses: does train pass lr on to sgd_step?" if slow == good else "")
     )
 
 
@@ -449,8 +546,13 @@ def test_a_too_large_learning_rate_raises_floating_point_error():
         return
     pytest.fail(
         "With lr=100 each step overshoots and the loss grows, so train should raise FloatingPointError; it returned "
-        f"the history {history[:5]}...\nCheck diverged(history) after recording each loss, before the stopping "
-        "rule (a growing loss also 'improves by less than tol').",
+        f"the history {history[:5]}{'...' * (len(history) > 5)} ({len(history)} losses).\nCheck diverged(history) "
+        "after recording each loss"
+        + (
+            ", before the stopping rule (a growing loss also 'improves by less than tol')."
+            if 1 < len(history) < 50
+            else "."
+        ),
         pytrace=False,
     )
 
@@ -480,6 +582,7 @@ SHORTCUTS = [  # what "by hand" rules out: torch.nn's losses and torch.optim's S
     (torch, "binary_cross_entropy_with_logits"),
     (torch.optim, "SGD"),
 ]
+POINT_LOSS = "The loss of a point is -[y log(sigmoid(z)) + (1 - y) log(1 - sigmoid(z))]."
 BY_HAND = "This kata builds the loop from tensors, with no torch.nn and no torch.optim: README.md shows every piece."
 NO_GRAD_YET = {
     "'NoneType' object has no attribute": "Before the first backward, .grad is None, and None has no zero_(). "
@@ -490,6 +593,15 @@ UPDATE_OF_A_LEAF = {
     "leaf Variable": "Autograd refuses to change a leaf that requires grad in place while it is recording. "
     "Do the update inside `with torch.no_grad():`."
 }
+
+
+def another_kind_of(got, want):
+    """What to say when ``got`` equals the bool ``want`` but is no bool (numpy's bool, a tensor, 1); else ""."""
+    try:
+        alike = got is not want and bool(got == want)
+    except (TypeError, RuntimeError, ValueError):  # a tensor of many values, say
+        alike = False
+    return f"Return Python's bool {want} itself, not {got!r}: bool(...) makes one." if alike else ""
 
 
 def train_by_hand(X, y, params, **settings):
@@ -566,12 +678,15 @@ def loss_of(X, y, w, b):
     return F.binary_cross_entropy_with_logits(X @ w + b, y).item()
 
 
-def gradient_descent(X, y, w, b, lr, steps):
-    """The parameters after ``steps`` plain gradient-descent steps, with the gradients worked out by hand."""
+def gradient_descent(X, y, w, b, lr, steps, accumulate=False):
+    """The parameters after ``steps`` plain gradient-descent steps, with the gradients worked out by hand (or, with
+    ``accumulate``, each step's gradients added to those before, as backward does without zero_grad)."""
     w, b = w.detach().clone(), b.detach().clone()
+    grad_w, grad_b = torch.zeros_like(w), torch.zeros_like(b)
     for _ in range(steps):
         residual = (torch.sigmoid(X @ w + b) - y) / len(y)
-        w, b = w - lr * X.T @ residual, b - lr * residual.sum()
+        grad_w, grad_b = grad_w * accumulate + X.T @ residual, grad_b * accumulate + residual.sum()
+        w, b = w - lr * grad_w, b - lr * grad_b
     return w, b
 
 

@@ -114,8 +114,10 @@ def test_make_sequential_ends_with_a_linear_layer_so_outputs_can_be_negative():
     model = nn_module.make_sequential(sizes)
     x = torch.randn(64, sizes[0])
     result = model(x)
+    last = [type(layer).__name__ for layer in model.children()][-1:]
+    ends = f" the network ends with nn.{last[0]}()." if last and last[0] != "Linear" else ""
     assert (result < 0).any(), (
-        f"Every output of make_sequential({sizes}) is >= 0: the network ends with a ReLU. A classifier's logits or "
+        f"Every output of make_sequential({sizes}) is >= 0:{ends} A classifier's logits or "
         "a regression's predictions must be free to be negative; end with the last nn.Linear."
     )
     linears = [layer for layer in model if isinstance(layer, nn.Linear)]
@@ -215,11 +217,11 @@ def test_deep_mlp_registers_every_layer_so_named_parameters_and_state_dict_see_t
     expected = [f"layers.{index}.{kind}" for index in range(len(sizes) - 1) for kind in ("weight", "bias")]
     names = [name for name, _ in model.named_parameters()]
     assert names == expected, (
-        f"DeepMLP({sizes}).named_parameters() should name {expected}, but names {names}.\n{PLAIN_LIST_HINT}"
+        f"DeepMLP({sizes}).named_parameters() should name {expected}, but names {names}.\n{layers_hint(model)}"
     )
     assert list(model.state_dict()) == expected, (
         f"DeepMLP({sizes}).state_dict() should hold {expected}, but holds {list(model.state_dict())}."
-        f"\n{PLAIN_LIST_HINT}"
+        f"\n{layers_hint(model)}"
     )
 
 
@@ -230,7 +232,7 @@ def test_a_gradient_step_over_deep_mlp_parameters_trains_every_layer():
     params = list(model.parameters())
     assert params, (
         f"DeepMLP({sizes}).parameters() is empty, so torch.optim.SGD(model.parameters()) would have nothing to train."
-        f"\n{PLAIN_LIST_HINT}"
+        f"\n{layers_hint(model)}"
     )
     before = [layer.weight.detach().clone() for layer in model.layers]
     model(torch.randn(32, sizes[0])).square().mean().backward()
@@ -240,7 +242,7 @@ def test_a_gradient_step_over_deep_mlp_parameters_trains_every_layer():
     untrained = [index for index, layer in enumerate(model.layers) if torch.equal(layer.weight, before[index])]
     assert not untrained, (
         f"After one gradient step on DeepMLP({sizes}).parameters(), the weights of layers {untrained} had not changed: "
-        f"an optimizer given model.parameters() would never train them.\n{PLAIN_LIST_HINT}"
+        f"an optimizer given model.parameters() would never train them.\n{layers_hint(model)}"
     )
 
 
@@ -254,7 +256,7 @@ def test_deep_mlp_to_moves_every_layer(device):
         if layer.weight.dtype != torch.float64 or layer.weight.device.type != device.type
     ]
     assert not left_behind, (
-        f"DeepMLP({sizes}).to({device.type!r}, torch.float64) did not move {left_behind}.\n{PLAIN_LIST_HINT}"
+        f"DeepMLP({sizes}).to({device.type!r}, torch.float64) did not move {left_behind}.\n{layers_hint(model)}"
     )
     result = model(torch.randn(4, sizes[0], dtype=torch.float64, device=device))
     expect_dtype(result, torch.float64, f"DeepMLP({sizes}).to({device.type!r}, torch.float64)(x)")
@@ -288,7 +290,11 @@ def test_running_mean_is_a_buffer_saved_in_the_state_dict_but_not_a_parameter():
     )
     assert list(model.state_dict()) == ["mean"], (
         f"RunningMean({n}).state_dict() should hold 'mean' and nothing else; it holds {list(model.state_dict())}. "
-        "A tensor kept as a plain attribute (self.mean = torch.zeros(...)) is not saved; register_buffer saves it."
+        + (
+            "A tensor kept as a plain attribute (self.mean = torch.zeros(...)) is not saved; register_buffer saves it."
+            if "mean" not in model.state_dict()
+            else "Register the mean, and only the mean: self.register_buffer('mean', ...)."
+        )
     )
     expect_equal(model.mean, torch.zeros(n), f"RunningMean({n}).mean before any batch")
 
@@ -376,10 +382,11 @@ def test_predict_switches_dropout_off_and_builds_no_graph():
     model[0].register_forward_hook(lambda module, inputs, output: recording.append(output.requires_grad))
     x = torch.randn(16, n_in)
     first, second = nn_module.predict(model, x), nn_module.predict(model, x)
+    detached = isinstance(first, torch.Tensor) and not first.requires_grad
     assert not any(recording), (
         "predict(model, x) ran the model with autograd recording: its first layer's output required grad. "
-        "Detaching the result afterwards still builds the whole graph first. Run the model inside "
-        "`with torch.no_grad():`."
+        + "Detaching the result afterwards still builds the whole graph first. " * detached
+        + "Run the model inside `with torch.no_grad():`."
     )
     with torch.no_grad():
         expected = model.eval()(x)
@@ -530,7 +537,12 @@ def test_save_weights_writes_a_state_dict_of_tensors_not_the_model_object(tmp_pa
     keys = list(saved) if isinstance(saved, dict) else saved
     assert isinstance(saved, dict) and keys == list(expected), (
         f"save_weights(model, path) should save model.state_dict(), with keys {list(expected)}; "
-        f"it saved {keys!r:.300}. (named_parameters() leaves out the buffers, BatchNorm's running statistics.)"
+        f"it saved {keys!r:.300}."
+        + (
+            " (named_parameters() leaves out the buffers, BatchNorm's running statistics.)"
+            if keys == [name for name, _ in model.named_parameters()]
+            else ""
+        )
     )
     for key, tensor in expected.items():
         expect_equal(saved[key], tensor, f"the saved {key!r}")
@@ -554,8 +566,8 @@ def test_load_weights_refuses_weights_whose_names_do_not_match(tmp_path):
             target,
             path,
             call=f"load_weights(<a model with the keys {list(target.state_dict())}>, <a state_dict with {problem}>)",
-            hint="With strict=False, load_state_dict skips what does not match and leaves random weights in place: "
-            "keep the default strict=True, which raises a RuntimeError that names the keys that do not match.",
+            hint="load_state_dict's default, strict=True, raises a RuntimeError that names the keys that do not match; "
+            "strict=False skips them and leaves random weights in place.",
             naming=("3.weight", "3.bias"),
         )
 
@@ -590,6 +602,15 @@ class RunsOnLoad:
 
     def __reduce__(self):
         return Path.touch, (self.path,)
+
+
+def layers_hint(model):
+    """What to say of a DeepMLP whose layers nn.Module does not see: the plain list it keeps them in, if it does."""
+    in_a_list = any(
+        isinstance(value, list | tuple) and any(isinstance(item, nn.Module) for item in value)
+        for value in vars(model).values()
+    )
+    return PLAIN_LIST_HINT if in_a_list else "Keep the layers in an nn.ModuleList assigned to self.layers."
 
 
 PLAIN_LIST_HINT = (

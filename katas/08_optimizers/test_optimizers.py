@@ -97,7 +97,7 @@ def test_sgd_step_skips_parameters_without_a_gradient(position):
         dict(lr=0.1, momentum=0.9, weight_decay=0.1),
         steps=4,
         position=position,
-        hint=skip_hint(position) + " It stays as it is, even with weight decay.",
+        hint=skip_hint(position),
     )
 
 
@@ -144,8 +144,8 @@ def test_sgd_step_changes_the_parameters_in_place_without_recording_autograd_his
     optimizer = optimizers.SGD(list(params.values()), **settings)
     take_step(optimizer, describe("SGD", settings))
     assert not torch.equal(params["weight"].detach(), problem.start["weight"]), (
-        "SGD.step() left the weight unchanged. `p = p - lr * grad` makes a new tensor and rebinds a local name; "
-        "change the parameter itself with an in-place method such as p.add_(...)."
+        "SGD.step() left the weight unchanged: change the parameter itself, with an in-place method such as "
+        "p.add_(...). Code that makes a new tensor, such as `p = p - lr * grad`, only rebinds a local name."
     )
     assert all(param.is_leaf and param.requires_grad for param in params.values()), (
         "After SGD.step() the parameters should still be leaf tensors that require grad: "
@@ -227,14 +227,22 @@ def test_adams_first_step_moves_every_parameter_by_about_lr():
     lr, eps = 0.01, 1e-8
     expected = {name: lr * p.grad.abs() / (p.grad.abs() + eps) for name, p in params.items() if p.grad is not None}
     take_step(optimizers.Adam(list(params.values()), lr=lr, eps=eps), "Adam(lr=0.01)")
+    corrected = "After bias correction m̂₁ = g₁ and v̂₁ = g₁², so the first step moves by about γ."
+    uncorrected = (1 - 0.9) / (1 - 0.999) ** 0.5  # how much larger a first step without bias correction is
     for name, distance in expected.items():
         expect_close(
             (params[name] - problem.start[name]).abs(),
             distance,
             f"how far the {name} moved in the first step of Adam(lr=0.01)",
             **TOLERANCE,
-            hint="After bias correction m̂₁ = g₁ and v̂₁ = g₁², so the first step moves by about γ. "
-            "Without it the step is (1 − β₁)/√(1 − β₂) ≈ 3.2 times larger: divide m by 1 − β₁ᵗ and v by 1 − β₂ᵗ.",
+            hint=corrected,
+            mistakes=[
+                (
+                    distance * uncorrected,
+                    f"{corrected} Your step is (1 − β₁)/√(1 − β₂) ≈ 3.2 times larger, as without it: divide m by "
+                    "1 − β₁ᵗ and v by 1 − β₂ᵗ.",
+                )
+            ],
         )
 
 
@@ -407,13 +415,20 @@ def test_save_checkpoint_is_a_snapshot_that_later_training_leaves_alone():
     assert isinstance(checkpoint, dict) and {"model", "optimizer"} <= set(checkpoint), (
         "save_checkpoint(model, optimizer) should return a dict with the keys 'model' and 'optimizer'."
     )
-    hint = "state_dict() hands out the live tensors, which the next steps overwrite in place: copy.deepcopy them."
+    hint = "The checkpoint should hold the values as they were when it was saved."
+    live = (
+        f"{hint} It holds the values of 3 steps later: state_dict() hands out the live tensors, which the next steps overwrite in "
+        "place. copy.deepcopy them."
+    )
+    now = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
     for key, value in expected["model"].items():
-        expect_close(checkpoint["model"][key], value, f"checkpoint['model']['{key}'], 3 steps after saving", hint=hint)
+        call = f"checkpoint['model']['{key}'], 3 steps after saving"
+        expect_close(checkpoint["model"][key], value, call, hint=hint, mistakes=[(now["model"][key], live)])
     for index, state in expected["optimizer"]["state"].items():
         for key, value in state.items():
             call = f"checkpoint['optimizer']['state'][{index}]['{key}'], 3 steps after saving"
-            expect_close(checkpoint["optimizer"]["state"][index][key], value, call, hint=hint)
+            mistakes = [(now["optimizer"]["state"][index][key], live)]
+            expect_close(checkpoint["optimizer"]["state"][index][key], value, call, hint=hint, mistakes=mistakes)
 
 
 @pytest.mark.task(5)
@@ -426,14 +441,29 @@ def test_load_checkpoint_lets_a_fresh_model_and_optimizer_continue_the_run_exact
     fresh_model = nn.Linear(model.in_features, model.out_features).double()
     fresh_optimizer = torch.optim.Adam(fresh_model.parameters(), lr=0.01)
     optimizers.load_checkpoint(fresh_model, fresh_optimizer, checkpoint)
+    unloaded = [
+        what
+        for what, loaded in [
+            (
+                "the model's",
+                all(torch.equal(fresh_model.state_dict()[key], value) for key, value in checkpoint["model"].items()),
+            ),
+            ("the optimizer's", bool(fresh_optimizer.state_dict()["state"])),
+        ]
+        if not loaded
+    ]
     descend(fresh_model, fresh_optimizer, batch, steps=5)
+    hint = "Expected is the original model after its 10 uninterrupted steps. Load both state dicts"
+    if "the optimizer's" in unloaded:
+        hint += ": without the optimizer's, Adam restarts its averages and its step count"
+    if unloaded:
+        hint += f". After load_checkpoint, {' and '.join(unloaded)} state was not the checkpoint's"
     for (name, param), fresh in zip(model.named_parameters(), fresh_model.parameters()):
         expect_close(
             fresh,
             param,
             f"the {name} of a fresh model and Adam that loaded a step-5 checkpoint and took 5 more steps",
-            hint="Expected is the original model after its 10 uninterrupted steps. Load both state dicts: "
-            "without the optimizer's, Adam would restart its averages and its step count.",
+            hint=hint + ".",
         )
 
 
@@ -487,20 +517,24 @@ def test_train_zeroes_the_gradients_so_each_step_sees_only_its_own_batch():
         batches,
         recorder,
         steps=len(recorder.grads),
-        hint="backward() ADDS to .grad: without optimizer.zero_grad() before each backward(), "
-        "step k sees the sum of the gradients of batches 1 to k (and of what .grad held before train began).",
+        hint="backward() ADDS to .grad: optimizer.zero_grad() before each backward() leaves each step its own batch's.",
     )
 
 
 @pytest.mark.task(6)
 def test_train_with_adam_lowers_the_loss_epoch_after_epoch():
     epochs = 25
-    _, _, batches, _, history = run_train(epochs, torch.optim.Adam, dict(lr=0.02))
+    _, _, batches, recorder, history = run_train(epochs, torch.optim.Adam, dict(lr=0.02))
     first, last = sum(history[: len(batches)]) / len(batches), sum(history[-len(batches) :]) / len(batches)
+    steps = len(recorder.params)
     assert last < first / 4, (
         f"train(..., epochs={epochs}) with torch.optim.Adam(lr=0.02) barely lowered the loss: "
         f"{first:.4g} on average in the first epoch, {last:.4g} in the last. "
-        "Does every batch get an optimizer.step()?"
+        + (
+            f"optimizer.step() ran {steps} times for {epochs * len(batches)} batches: every batch gets one."
+            if steps != epochs * len(batches)
+            else LOOP_ORDER
+        )
     )
 
 
@@ -535,9 +569,14 @@ SETTINGS = {  # what each optimizer's param groups hold, under the names of its 
 STATE_KEYS = {"SGD": ("momentum_buffer",), "RMSprop": ("square_avg",), "Adam": ("step", "exp_avg", "exp_avg_sq")}
 STATEFUL_SETTINGS = {"SGD": dict(lr=0.05, momentum=0.9), "RMSprop": dict(lr=0.01), "Adam": dict(lr=0.01)}
 LOOP_ORDER = "The order is: optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step()."
+ADDED_UP = (
+    "It is the sum of the gradients of every batch so far: backward() ADDS to .grad, so clear it with "
+    "optimizer.zero_grad() before each backward()"
+)
+LEFTOVER_TOO = ", the first one included (it also holds what .grad held before train began)."
 LEFTOVER = (
     "Step 1 used the gradients the model came in with plus batch 1's: clear them with optimizer.zero_grad() "
-    "before each loss.backward(), the first one included (clearing after step() comes too late for the first)."
+    "before each loss.backward(), the first one included: a zero_grad() after step() comes too late for the first."
 )
 
 
@@ -597,7 +636,9 @@ def take_step(optimizer, label):
     mode, the parameters and their .grad must be as torch's step leaves them."""
     __tracebackhide__ = True
     params = [param for group in optimizer.param_groups for param in group["params"]]
+    decays = [group.get("weight_decay", 0) for group in optimizer.param_groups for _ in group["params"]]
     grads = [None if param.grad is None else param.grad.clone() for param in params]
+    before = [param.detach().clone() for param in params]
     with by_hand(torchs_own_updates(), advice="That is torch.optim's own update."):
         explained_call(optimizer.step, call=f"{label}.step()", explanations=STEP_ERRORS)
     assert torch.is_grad_enabled(), f"{label}.step() switched grad mode off for everyone: use @torch.no_grad() on step."
@@ -611,9 +652,18 @@ def take_step(optimizer, label):
         for index, (param, grad) in enumerate(zip(params, grads))
         if (param.grad is None) != (grad is None) or (grad is not None and not torch.equal(param.grad, grad))
     ]
+    why = "Work on new tensors (grad = p.grad + weight_decay * p, buffer = p.grad.clone()), never on p.grad in place."
+    if changed:
+        index = changed[0]
+        now, grad, decay = params[index].grad, grads[index], decays[index]
+        if now is None:
+            why = "Clearing .grad is zero_grad()'s job, not step()'s."
+        elif grad is not None and decay and torch.allclose(now, grad + decay * before[index]):
+            why = "It now holds g + λ·θ: compute that as a new tensor (grad = p.grad + weight_decay * p), not with "
+            why += "p.grad.add_(...)."
     assert not changed, (
         f"{label}.step() changed the .grad of parameter {changed[0]}; torch's step leaves .grad as backward() left it. "
-        "Compute g + λ·θ as a new tensor (grad = p.grad + weight_decay * p), not with p.grad.add_(...)."
+        + why
     )
 
 
@@ -655,19 +705,34 @@ def expect_same_steps(name, settings, steps=10, hint="", groups=None, position="
             for group, lr in zip(optimizer.param_groups, lrs):
                 group["lr"] = lr * lr_factor(step)
         problem.compute_gradients(yours, step)
+        before = {name: param.detach().clone() for name, param in yours.items()}
         take_step(your_optimizer, label)
         problem.compute_gradients(torchs, step)
+        torch_before = {name: param.detach().clone() for name, param in torchs.items()}
         torch_optimizer.step()
         if all(torch.allclose(yours[param], torchs[param], **TOLERANCE) for param in yours):
             continue  # a quick check first: expect_close is slower, and explains a difference
         agreed = f"the first {step - 1} steps agreed" if step > 1 else "this was the very first step"
+        order, without = list(yours), yours["sometimes"].grad is None
         for param in yours:
+            stayed, torch_stayed = (
+                torch.equal(yours[param], before[param]),
+                torch.equal(torchs[param], torch_before[param]),
+            )
+            seen = ""
+            if stayed and not torch_stayed:
+                seen = f" Your step left {THE[param]} where it was."
+                if without and order.index(param) > order.index("sometimes"):
+                    seen += " It comes after the parameter without a .grad: `break` or `return` there stops the step."
+            elif torch_stayed and not stayed and yours[param].grad is None:
+                seen = f" Your step moved {THE[param]}, which has no .grad this step: it stays as it is, weight decay "
+                seen += "or not."
             expect_close(
                 yours[param],
                 torchs[param],
                 f"{THE[param]} after step {step} of your {label}",
                 **TOLERANCE,
-                hint=f"Expected is where torch.optim.{label} put it; {agreed}. {hint}".rstrip(),
+                hint=f"Expected is where torch.optim.{label} put it; {agreed}. {hint}{seen}".rstrip(),
             )
 
 
@@ -689,8 +754,7 @@ def skip_hint(position):
     """What a step must do with a parameter whose .grad is None, here ``position`` in the list."""
     return (
         f"Here the parameter that gets a gradient only every third step comes {position} in the list; on the other "
-        "steps its .grad is None. Skip it with `continue` and go on: `break` or `return` would leave every "
-        "parameter after it unchanged."
+        "steps its .grad is None: skip it, and go on with the parameters after it."
     )
 
 
@@ -812,15 +876,21 @@ def expect_steps_saw_their_own_gradients(model, loss_fn, batches, recorder, step
     for step, grads in enumerate(recorder.grads, start=1):
         missing = [name for name, grad in zip(names, grads) if grad is None]
         assert not missing, (
-            f"train(...): optimizer.step() number {step} found no gradient in {', '.join(missing)}: "
-            f"step() ran before loss.backward(). {LOOP_ORDER}"
+            f"train(...): optimizer.step() number {step} found no gradient in {', '.join(missing)}: step() uses "
+            f"the .grad that loss.backward() fills, so nothing may clear it between them. {LOOP_ORDER}"
         )
+    added = [torch.zeros_like(leftover) for leftover in recorder.leftover]  # the sum of every batch's gradients
     for step, (params, grads) in enumerate(zip(recorder.params[:steps], recorder.grads), start=1):
         batch = (step - 1) % len(batches) + 1
         _, expected = loss_and_gradients(model, loss_fn, params, batches[batch - 1])
-        for name, grad, wanted, leftover in zip(names, grads, expected, recorder.leftover):
+        added = [total + grad for total, grad in zip(added, expected)]
+        for name, grad, wanted, leftover, total in zip(names, grads, expected, recorder.leftover, added):
             call = f"the {name}.grad that optimizer.step() number {step} (batch {batch}) used"
-            mistakes = [(wanted + leftover, LEFTOVER)] if step == 1 else []
+            mistakes = (
+                [(wanted + leftover, LEFTOVER)]
+                if step == 1
+                else [(total + leftover, ADDED_UP + LEFTOVER_TOO), (total, ADDED_UP + ".")]
+            )
             expected_hint = f"Expected is the gradient of batch {batch}'s loss alone. {hint}"
             expect_close(grad, wanted, call, hint=expected_hint, mistakes=mistakes)
 

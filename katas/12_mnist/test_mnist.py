@@ -39,14 +39,28 @@ def test_pixel_stats_are_the_mean_and_std_of_the_pixels_scaled_to_0_1(kind):
         f"pixel_stats(images) should return (mean, std); got {stats!r:.100}"
     )
     pixels = images.double() / 255
-    for name, got, expected in (("mean", stats[0], pixels.mean()), ("std", stats[1], pixels.std())):
+    raw, by_largest = images.double(), images.double() / images.max()
+    scale = "One mean and one std over every pixel of every image, after scaling 0..255 to 0..1 (divide by 255)."
+    unscaled = f"{scale} Yours are those of the pixels as they are: divide by 255 first (after a cast to float)."
+    largest = f"{scale} Yours divided by the largest pixel of these images: a dim image set has no 255."
+    for name, got, expected, mistakes in (
+        ("mean", stats[0], pixels.mean(), [(raw.mean(), unscaled), (by_largest.mean(), largest)]),
+        (
+            "std",
+            stats[1],
+            pixels.std(),
+            [
+                (raw.std(), unscaled),
+                (by_largest.std(), largest),
+            ],
+        ),
+    ):
         expect_close(
             torch.as_tensor(got, dtype=torch.float64),
             expected,
             f"pixel_stats(<{len(images)} {kind} images, pixels from {images.min()} to {images.max()}>), the {name},",
-            hint="One mean and one std over every pixel of every image, after scaling 0..255 to 0..1: divide by 255, "
-            "not by the largest pixel of these images (a dim image set has no 255). "
-            "A mean near 30 means the pixels were not divided by 255; uint8 cannot hold a mean: cast to float first.",
+            hint=scale,
+            mistakes=[(wrong, text) for wrong, text in mistakes if not torch.isclose(wrong, expected, 1e-4, 1e-6)],
             rtol=1e-4,
             atol=1e-6,
         )
@@ -72,16 +86,28 @@ def test_to_inputs_gives_float32_images_with_a_channel_dimension(kind):
         inputs,
         (len(images), 1, 28, 28),
         call,
-        hint="nn.Conv2d wants (N, C, H, W): add the channel dimension with unsqueeze(1), and keep the batch "
-        "dimension, also for a single image (no squeeze()).",
+        hint="nn.Conv2d wants (N, C, H, W): add the channel dimension with unsqueeze(1)"
+        + (
+            ", and keep the batch dimension, also for a single image (no squeeze())."
+            if isinstance(inputs, torch.Tensor) and inputs.ndim < 4
+            else "."
+        ),
     )
     expect_dtype(inputs, torch.float32, call)
+    order = "Scale to 0..1 first (divide by 255), then subtract the mean and divide by the std you are given."
     expect_close(
         inputs,
         ((images.float() / 255 - mean) / std).unsqueeze(1),
         call,
-        hint="Scale to 0..1 first (divide by 255, not by the largest pixel: these images may have no 255), then "
-        "subtract the mean and divide by the std you are given.",
+        hint=order,
+        mistakes=[
+            (
+                ((images.float() / images.max() - mean) / std).unsqueeze(1),
+                f"{order} Yours divided by the largest pixel: these images may have no 255.",
+            )
+        ]
+        if images.max() != 255
+        else [],
     )
 
 
@@ -176,7 +202,11 @@ def test_train_epoch_sees_every_sample_exactly_once_in_training_mode(last_batch)
     assert sorted(seen) == list(range(n)), (
         f"train_epoch with {n} samples and batch_size={batch_size} should show the model every sample once; "
         f"it saw {len(seen)} samples, {len(set(seen))} of them different.\n"
-        f"Is the last, smaller batch (n % batch_size = {n % batch_size} samples) included? Does each batch start where the last ended?"
+        + (
+            f"The last, smaller batch (n % batch_size = {n % batch_size} samples) is missing."
+            if len(seen) == len(set(seen)) == n - n % batch_size and n % batch_size
+            else "Each batch should start where the last ended, and the last, smaller one counts too."
+        )
     )
     sizes = [len(indices) for indices, _, _ in probe.calls]
     expected_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
@@ -242,10 +272,12 @@ def test_train_epoch_returns_the_mean_loss_over_every_sample_and_reports_each_ba
         f"train_epoch should return the mean loss as a Python float (loss.item()); got {loss!r:.80}"
     )
     expected = F.cross_entropy(logits, labels).item()
+    means = [F.cross_entropy(logits[indices], labels[indices]).item() for indices, _, _ in probe.calls]
+    of_means = bool(means) and math.isclose(loss, sum(means) / len(means), rel_tol=1e-5)
     assert math.isclose(loss, expected, rel_tol=1e-5), (
         f"train_epoch returned {loss:.6f}; the mean loss over all {len(labels)} samples is {expected:.6f}.\n"
-        "The last batch is smaller: the mean of the batch means weighs its samples too much. Add loss.item() * batch size, "
-        "divide by the number of samples."
+        + "The last batch is smaller: the mean of the batch means weighs its samples too much. " * of_means
+        + "Add loss.item() * batch size over the batches, and divide by the number of samples."
     )
     batches = len(probe.calls)
     assert len(reported) == batches and all(isinstance(value, float) for value in reported), (
@@ -263,9 +295,13 @@ def test_train_epoch_lowers_the_loss_of_a_real_model():
     model = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, CLASSES))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     generator = torch.Generator().manual_seed(0)
+    start = [param.detach().clone() for param in model.parameters()]
     losses = [mnist.train_epoch(model, inputs, labels, optimizer, 32, generator) for _ in range(3)]
-    assert losses[-1] < losses[0], (
-        f"Three epochs of train_epoch did not lower the loss: {losses}. Do the steps change the parameters?"
+    unchanged = all(torch.equal(param, old) for param, old in zip(model.parameters(), start))
+    assert losses[-1] < losses[0], f"Three epochs of train_epoch did not lower the loss: {losses}. " + (
+        "The model's parameters never changed: each batch needs loss.backward() and optimizer.step()."
+        if unchanged
+        else "Each batch: optimizer.zero_grad(), the loss of the batch, loss.backward(), optimizer.step()."
     )
 
 
