@@ -326,7 +326,9 @@ def test_passes_gradcheck_passes_integer_tensors_and_numbers_through_unchanged()
         call=call,
         explanations={
             "floating point dtype can require": "Only floating-point tensors can require grad: leave integer "
-            "tensors as they are (check t.is_floating_point())."
+            "tensors as they are (check t.is_floating_point()).",
+            "Expected dtype int32 or int64": "The integer index tensor reached the function as floats: convert only "
+            "floating-point tensors (t.is_floating_point()), and pass the others as they are.",
         },
     )
     assert got is True, f"{call} returned {got!r}; the function is differentiable in x, so True was expected."
@@ -492,6 +494,11 @@ def test_capture_activations_records_what_each_child_returned():
     for name, child in model.named_children():
         value = expected[name] = child(value)
     expect_close(output, value, f"the output that {call} returned")
+    assert not (isinstance(activations, dict) and list(activations) == list(expected)[-1:]), (
+        f"{call} returned activations keyed by {list(activations)} only: every hook stored under the last child's "
+        "name. A lambda made in a loop looks the loop variable up when it runs, after the loop has ended: bind it "
+        "when you make it, lambda module, args, output, name=name: ..."
+    )
     assert isinstance(activations, dict) and set(activations) == set(expected), (
         f"{call} returned activations keyed by {sorted(activations) if isinstance(activations, dict) else activations}"
         f"; expected a dict with the names of model's direct children, {sorted(expected)} "
@@ -552,15 +559,16 @@ def parameters_with_grads(shapes, dtype=DOUBLE, scale=1.0):
     return params
 
 
-def run_clip(params, max_norm, norm_type=2.0, passed=None):
+def run_clip(params, max_norm, norm_type=None, passed=None):
     """The learner's clip on ``params`` (or ``passed``), torch's on copies: (got norm, expected norm, expected grads)."""
     copies = [p.detach().clone().requires_grad_() for p in params]
     for copy, p in zip(copies, params):
         copy.grad = None if p.grad is None else p.grad.clone()
     before = [None if p.grad is None else p.grad.clone() for p in params]
-    expected_norm = torch.nn.utils.clip_grad_norm_(copies, max_norm, norm_type)
+    types = () if norm_type is None else (norm_type,)  # None: the default, the 2-norm
+    expected_norm = torch.nn.utils.clip_grad_norm_(copies, max_norm, *types)
     with by_hand(SHORTCUTS, advice=BY_HAND):
-        got = module.clip_grad_norm(params if passed is None else passed, max_norm, norm_type)
+        got = module.clip_grad_norm(params if passed is None else passed, max_norm, *types)
     return got, expected_norm, [c.grad for c in copies], before
 
 
@@ -568,28 +576,38 @@ def grad_mistakes(before, max_norm, norm_type, index):
     """Known wrong clipped gradients for parameter ``index``, each with what it tells the learner."""
     grads = [g for g in before if g is not None]
     g = before[index]
-    own = torch.linalg.vector_norm(g, norm_type)
-    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(h, norm_type) for h in grads]), norm_type)
-    return [
+    norms = torch.stack([torch.linalg.vector_norm(h, norm_type) for h in grads])
+    total = torch.linalg.vector_norm(norms, norm_type)
+    two_norm = torch.linalg.vector_norm(torch.cat([h.flatten() for h in grads]))
+    mistakes = [
         (
-            g * min(max_norm / (float(own) + 1e-6), 1.0),
-            "Each gradient was clipped by its own norm: clip_grad_norm_ "
-            "uses one coefficient for all, from the total norm of every gradient together.",
-        ),
-        (
-            g * max_norm / (total + 1e-6),
-            "The gradients were scaled up to max_norm: the coefficient is capped at 1, "
-            "so gradients whose total norm is below max_norm stay as they are.",
-        ),
-        (
-            g * max_norm / total,
+            g * (max_norm / total).clamp(max=1),
             "Close: the denominator is total_norm + 1e-6, which keeps it finite when every gradient is zero.",
         ),
         (
-            g * (max_norm / (torch.linalg.vector_norm(torch.cat([h.flatten() for h in grads]), 2) + 1e-6)).clamp(max=1),
+            g * min(max_norm / (float(torch.linalg.vector_norm(g, norm_type)) + 1e-6), 1.0),
+            "Each gradient was clipped by its own norm: clip_grad_norm_ uses one coefficient for all, from the total "
+            "norm of every gradient together.",
+        ),
+        (
+            g * (max_norm / (norms.sum() + 1e-6)).clamp(max=1),
+            "The total norm is the norm of the per-gradient norms (for the 2-norm, the square root of the sum of "
+            "their squares), not their sum.",
+        ),
+        (
+            g * (max_norm / (two_norm + 1e-6)).clamp(max=1),
             f"That is the 2-norm: use norm_type={norm_type} for the gradients and for the total.",
         ),
     ]
+    if total < max_norm:
+        mistakes.append(
+            (
+                g * max_norm / (total + 1e-6),
+                "The gradients were scaled up to max_norm: the coefficient is capped at 1, so gradients whose total "
+                "norm is below max_norm stay as they are.",
+            )
+        )
+    return mistakes
 
 
 @pytest.mark.task(5)
@@ -609,11 +627,25 @@ def test_clip_grad_norm_scales_every_gradient_by_one_coefficient_like_torch(norm
         mistakes=[
             (torch.tensor(0.5, dtype=DOUBLE), "That is the norm after clipping: return the total norm from before."),
             (
+                sum(torch.linalg.vector_norm(g, norm_type) for g in before),
+                "That is the sum of the gradients' norms: the total is the norm of their norms.",
+            ),
+            (
                 torch.linalg.vector_norm(torch.cat([g.flatten() for g in before]), 2),
                 "That is the 2-norm: use norm_type for the total too.",
             ),
         ],
     )
+
+
+@pytest.mark.task(5)
+def test_clip_grad_norm_uses_the_2_norm_by_default():
+    params = parameters_with_grads([random_shape(2), (3,)])
+    got, expected_norm, expected, before = run_clip(params, 0.5)
+    call = "clip_grad_norm(params, max_norm=0.5), no norm_type given"
+    for i, p in enumerate(params):
+        expect_close(p.grad, expected[i], f"params[{i}].grad after {call}", mistakes=grad_mistakes(before, 0.5, 2.0, i))
+    expect_close(got, expected_norm, f"the norm that {call} returned", hint="norm_type=2.0 by default, as in torch.")
 
 
 @pytest.mark.task(5)
