@@ -397,6 +397,31 @@ def test_gradient_reversal_is_the_identity_forward_and_flips_and_scales_backward
 
 
 @pytest.mark.task(3)
+@pytest.mark.parametrize("case", ["0-d", "empty", "non-contiguous"])
+def test_straight_through_and_reversal_work_on_0d_empty_and_non_contiguous_inputs(case):
+    make = {
+        "0-d": lambda: torch.tensor(-2.5, dtype=DOUBLE),
+        "empty": lambda: torch.randn(0, 2, dtype=DOUBLE),
+        "non-contiguous": lambda: (3 * torch.randn(4, 3, dtype=DOUBLE)).T,
+    }[case]
+    for name, apply, forward, backward in [
+        ("StraightThroughRound.apply(x)", module.StraightThroughRound.apply, torch.round, lambda g: g),
+        (
+            "GradientReversal.apply(x, 0.7)",
+            lambda x: module.GradientReversal.apply(x, 0.7),
+            lambda x: x,
+            lambda g: -0.7 * g,
+        ),
+    ]:
+        x = make().requires_grad_()
+        upstream = torch.randn_like(x)
+        call = f"{name} for a {case} x of shape {tuple(x.shape)}"
+        y = apply(x)
+        expect_close(y, forward(x.detach()), call)
+        expect_close(backward_through(y, x, upstream, call), backward(upstream), f"the gradient through {call}")
+
+
+@pytest.mark.task(3)
 def test_gradient_reversal_makes_features_worse_at_what_the_head_learns():
     features = torch.randn(8, 3, dtype=DOUBLE, requires_grad=True)
     head = torch.randn(3, dtype=DOUBLE, requires_grad=True)
