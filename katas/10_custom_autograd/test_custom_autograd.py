@@ -593,7 +593,18 @@ def run_clip(params, max_norm, norm_type=None, passed=None):
     types = () if norm_type is None else (norm_type,)  # None: the default, the 2-norm
     expected_norm = torch.nn.utils.clip_grad_norm_(copies, max_norm, *types)
     with by_hand(SHORTCUTS, advice=BY_HAND):
-        got = module.clip_grad_norm(params if passed is None else passed, max_norm, *types)
+        got = explained_call(
+            module.clip_grad_norm,
+            params if passed is None else passed,
+            max_norm,
+            *types,
+            call=f"clip_grad_norm(params, max_norm={max_norm})",
+            explanations={
+                "view size is not compatible": "A gradient can be non-contiguous (a transpose's, say): .view(-1) "
+                "refuses it. Use torch.linalg.vector_norm(g, norm_type), or g.reshape(-1), which copies when it "
+                "must."
+            },
+        )
     return got, expected_norm, [c.grad for c in copies], before
 
 
