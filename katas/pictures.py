@@ -186,10 +186,45 @@ def mnist_pictures(
     return [Picture("loss_curve", curve), Picture("misclassified", grid)]
 
 
+# --- Activation scale through a deep ReLU stack ---------------------------------------------------------------
+
+
+def normalization_pictures(module: ModuleType, on_progress: ProgressCallback | None = None) -> list[Picture]:
+    """The std of the activations, layer by layer, of a deep ReLU stack initialised by your ``kaiming_normal_`` and
+    ``xavier_uniform_`` (Task 5), and by weights of std 1: kept, collapsing, exploding."""
+    torch.manual_seed(0)
+    depth, width = 30, 128
+    inits = {
+        "Kaiming: std = sqrt(2 / fan_in)": module.kaiming_normal_,
+        "Xavier: a = sqrt(6 / (fan_in + fan_out))": module.xavier_uniform_,
+        "std 1": lambda weight: weight.normal_(0.0, 1.0),
+    }
+    x = torch.randn(256, width)
+    drawing = figure()
+    axes = drawing.add_subplot()
+    with torch.no_grad():
+        for label, init in inits.items():
+            h, stds = x, []
+            for _ in range(depth):
+                h = torch.relu(h @ init(torch.empty(width, width)).T)
+                stds.append(h.std().item())
+            axes.plot(range(1, depth + 1), stds, marker=".", label=label)
+    axes.axhline(x.std().item(), color="gray", linestyle=":", label="the input's std")
+    axes.set(
+        xlabel="layer (Linear, then ReLU)",
+        ylabel="std of the activations",
+        yscale="log",
+        title=f"{depth} layers of width {width}, three initializations",
+    )
+    axes.legend(loc="upper left")
+    return [Picture("activation_scale", drawing)]
+
+
 PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps its pictures when renumbered
     "autograd": autograd_pictures,
     "vjp": vjp_pictures,
     "training_loop": training_loop_pictures,
+    "normalization": normalization_pictures,
     "mnist": mnist_pictures,
 }
 

@@ -99,6 +99,13 @@ def test_the_loss_curves_at_three_learning_rates_are_a_600_by_400_png(tmp_path):
     assert png_size(path) == (600, 400)
 
 
+def test_the_activation_scale_per_layer_of_three_initializations_is_a_600_by_400_png(tmp_path):
+    found = pictures.pictures(find_kata("normalization", INSTALLED_ROOT), reference=True)
+    assert [picture.name for picture in found] == ["activation_scale"], found
+    (path,) = pictures.save(found, tmp_path)
+    assert png_size(path) == (600, 400)
+
+
 def test_the_mnist_loss_curve_and_misclassified_digits_are_pngs(tmp_path):
     try:
         found = pictures.pictures(find_kata("mnist", INSTALLED_ROOT), reference=True, epochs=1, train_size=2000)

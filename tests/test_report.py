@@ -10,7 +10,7 @@ from katas._harness.runner import Progress
 
 def test_a_planned_training_run_shows_its_epoch_batch_and_loss():
     output = io.StringIO()
-    running = Running(Console(file=output, width=120), "pytest katas/13_mnist")
+    running = Running(Console(file=output, width=120), "pytest the MNIST kata")
     running.on_progress([Progress(epochs=2, batches=3), *(Progress(loss=loss) for loss in (2.0, 1.5, 1.0, 0.75))])
     (task,) = running.bar.tasks
     running.stop()

@@ -453,7 +453,7 @@ _MESSAGE_SOURCE = re.compile(r"^\[[^\]\s]+:\d+\] ", re.MULTILINE)
 
 
 def _frame_lines(frame: traceback.FrameSummary) -> str:
-    """``  File "katas/12_distributed/distributed.py", line 49, in share_from_rank_zero`` and its line of code.
+    """``  File "katas/NN_distributed/distributed.py", line 49, in share_from_rank_zero`` and its line of code.
 
     A kata module's path is shown from the repository's root, another file's from the current folder if it is
     below it."""
