@@ -371,10 +371,17 @@ def test_time_it_waits_for_the_queued_work_before_reading_the_clock(monkeypatch,
         time_it_call(torch.device(device), **settings),
         rtol=0,
         atol=1e-6,
-        hint=f"On a {device} device fn only queues its work and returns at once (faked here: the fake clock moves on "
-        f"only when torch.{device}.synchronize() waits for the queue). The {repeats} timed calls queued "
-        f"{[round(t, 4) for t in timed]} s of work. After each call, synchronise before reading the clock: "
-        f"`if device.type == '{device}': torch.{device}.synchronize()`; without it you time the launch, about 0 s.",
+        hint=f"The {repeats} timed calls queued {[round(t, 4) for t in timed]} s of work: time_it should return the "
+        "median of what each took, once the queue is done.",
+        mistakes=[
+            (
+                seconds_tensor(0.0),
+                f"That is the time of the launch alone. On a {device} device fn only queues its work and returns at "
+                f"once (faked here: the fake clock moves on only when torch.{device}.synchronize() waits for the "
+                "queue). After each call, synchronise before reading the clock: "
+                f"`if device.type == '{device}': torch.{device}.synchronize()`.",
+            )
+        ],
     )
 
 
