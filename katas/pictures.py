@@ -186,6 +186,27 @@ def mnist_pictures(
     return [Picture("loss_curve", curve), Picture("misclassified", grid)]
 
 
+# --- Gradients that lie on purpose (the custom autograd kata) ------------------------------------------------
+
+
+def custom_autograd_pictures(module: ModuleType, on_progress: ProgressCallback | None = None) -> list[Picture]:
+    """Your ``StraightThroughRound`` (Task 3): its forward is round's staircase, its backward lets the gradient
+    through with slope 1, where torch.round's own derivative is 0 almost everywhere."""
+    x = torch.linspace(-2.5, 2.5, 501, requires_grad=True)
+    y = module.StraightThroughRound.apply(x)
+    (yours,) = torch.autograd.grad(y.sum(), x)
+    plain = x.detach().requires_grad_()
+    (rounds,) = torch.autograd.grad(torch.round(plain).sum(), plain)
+    drawing = figure()
+    axes = drawing.add_subplot()
+    axes.plot(x.detach(), y.detach(), label="forward: round(x)")
+    axes.plot(x.detach(), yours, linestyle="--", label="your backward: the gradient passes straight through")
+    axes.plot(x.detach(), rounds, linestyle=":", label="torch.round's own derivative: 0, nothing to learn from")
+    axes.set(xlabel="x", title="Straight through: round forward, slope 1 backward")
+    axes.legend(loc="lower right", fontsize="small")
+    return [Picture("straight_through", drawing)]
+
+
 # --- Activation scale through a deep ReLU stack ---------------------------------------------------------------
 
 
@@ -224,6 +245,7 @@ PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps 
     "autograd": autograd_pictures,
     "vjp": vjp_pictures,
     "training_loop": training_loop_pictures,
+    "custom_autograd": custom_autograd_pictures,
     "normalization": normalization_pictures,
     "mnist": mnist_pictures,
 }

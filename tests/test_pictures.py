@@ -116,6 +116,13 @@ def test_the_mnist_loss_curve_and_misclassified_digits_are_pngs(tmp_path):
     assert [png_size(path) for path in paths] == [(600, 400), (800, 460)]
 
 
+def test_the_straight_through_estimator_is_a_600_by_400_png(tmp_path):
+    found = pictures.pictures(find_kata("custom_autograd", INSTALLED_ROOT), reference=True)
+    assert [picture.name for picture in found] == ["straight_through"], found
+    (path,) = pictures.save(found, tmp_path)
+    assert png_size(path) == (600, 400)
+
+
 def test_a_function_still_to_write_gives_a_note_not_an_error():
     (note,) = pictures.pictures(find_kata("05", INSTALLED_ROOT))  # the untouched stub
     assert note.drawing.startswith("No picture yet: Task 1: write init_parameters"), note.drawing
