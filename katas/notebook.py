@@ -167,12 +167,14 @@ class NotebookKata:
             f"{shown} holds code this notebook has not seen: it was changed elsewhere (an editor, another notebook) "
             "or this cell is older than the file. Nothing was saved or run: your file is as it was.\n\n"
         )
-        body.append(f"%%kata {name} --load", style="bold")
-        body.append("       (as the cell's first line, then run it): the cell becomes your file.\n")
-        body.append(f"%%kata {name} --overwrite", style="bold")
-        body.append("  replaces your file with this cell (a copy of the file is kept in .katas/backups/).\n")
-        body.append("k.check()", style="bold")
-        body.append("                    checks your file as it is.")
+        for call, what in (
+            (f"%%kata {name} --load", "as the cell's first line, then run it: the cell becomes your file."),
+            (f"%%kata {name} --overwrite", "replaces your file with this cell (a copy is kept in .katas/backups/)."),
+            ("k.check()", "checks your file as it is."),
+        ):
+            body.append(call, style="bold")
+            body.append(f"\n    {what}\n")
+        body.rstrip()
         report.boxed(self.console, body, "Your file has changed since this notebook saved it", "yellow")
 
     def _syntax_error(self, error: SyntaxError | ValueError, first_line: int) -> None:
