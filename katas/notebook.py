@@ -34,8 +34,8 @@ from rich.text import Text
 from katas._harness import actions, report
 from katas._harness.actions import CellSaved
 from katas._harness.curriculum import Kata, find_kata, find_root
-from katas._harness.medium import NOTEBOOK
-from katas._harness.runner import Progress, RunFailed, Training, WarmRunner, run_and_record
+from katas._harness.medium import NOTEBOOK, in_a_kernel
+from katas._harness.runner import Progress, ProgressCallback, RunFailed, Training, WarmRunner, run_and_record
 from katas._harness.state import PASSED, State
 
 _warm: list[WarmRunner] = []  # the kernel's one forkserver for its checks, once a kata is chosen
@@ -58,14 +58,6 @@ def notebook_console() -> Console:
     return Console(highlight=False, force_terminal=True) if console.is_jupyter else console
 
 
-def in_a_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    return get_ipython() is not None and hasattr(get_ipython(), "kernel")
-
-
 class NotebookKata:
     """One kata, bound to a notebook: :meth:`check`, :meth:`hint`, :meth:`solution`, :meth:`lesson`."""
 
@@ -82,9 +74,8 @@ class NotebookKata:
         kept first), then run the kata's tests and show the verdict. Without ``code``: check the file as it is."""
         if code is not None and not self._write(code, first_line, overwrite):
             return
-        training = TrainingLine() if in_a_kernel() else None
         try:
-            state = run_and_record([self.kata], on_progress=training.on_progress if training else None, warm=self.warm)
+            state = run_and_record([self.kata], on_progress=_training_line(), warm=self.warm)
         except RunFailed as error:
             self.console.print(Text(f"katas: {error}", style="red"))
             return
@@ -129,14 +120,13 @@ class NotebookKata:
         """Pictures of what the kata's code does (katas/pictures.py), inline."""
         from katas.pictures import draw
 
-        training = TrainingLine() if in_a_kernel() else None
-        draw(self.kata, on_progress=training.on_progress if training else None, **options)
+        draw(self.kata, on_progress=_training_line(), **options)
 
     def load(self, cell: str = "") -> str:
         """The kata's file, for the check cell to hold from now on (``%%kata 03 --load``); ``cell``, the cell's code
         until now, is kept in ``.katas/backups/`` first when it differs."""
         state = State.load(self.kata.root)
-        code, kept = actions.load_into_cell(state, self.kata, _normalised(cell) if cell.strip() else "")
+        code, kept = actions.load_into_cell(state, self.kata, _normalised(cell))
         state.save()
         if kept is not None:
             self.console.print(f"The cell as it was is kept in {self.kata.shown(kept)}", style="dim", markup=False)
@@ -189,6 +179,11 @@ class NotebookKata:
         report.boxed(self.console, body, "The cell is not valid Python", "red")
 
 
+def _training_line() -> ProgressCallback | None:
+    """What follows a training run in this notebook: a :class:`TrainingLine` in a kernel, else nothing."""
+    return TrainingLine().on_progress if in_a_kernel() else None
+
+
 def _normalised(code: str) -> str:
     return code.rstrip("\n") + "\n"
 
@@ -207,7 +202,7 @@ class TrainingLine:
         from IPython.display import Pretty, display
 
         for line in news:
-            if self.training.add([line]):
+            if self.training.add(line):
                 self.started = time.monotonic()
                 print(f"Training for real: {self.training.describe()}. This takes minutes on a CPU.")
         now, finished = time.monotonic(), self.training.done >= self.training.total

@@ -19,6 +19,7 @@ from types import ModuleType
 import torch
 
 from katas._harness.curriculum import Kata
+from katas._harness.medium import in_a_kernel
 from katas._harness.runner import Progress, ProgressCallback
 from katas._harness.solution import load_module
 from katas._harness.state import state_dir
@@ -316,13 +317,7 @@ def draw(kata: Kata, reference: bool = False, on_progress: ProgressCallback | No
     """Show the pictures of ``kata`` inline in a notebook; elsewhere, write them as PNG files and print their paths
     (which it returns)."""
     found = pictures(kata, reference, on_progress, **options)
-    try:
-        from IPython import get_ipython
-
-        in_a_kernel = get_ipython() is not None and hasattr(get_ipython(), "kernel")
-    except ImportError:
-        in_a_kernel = False
-    if in_a_kernel:
+    if in_a_kernel():
         show(found)
         return []
     written = save(found, state_dir(kata.root) / "pictures" / kata.folder)

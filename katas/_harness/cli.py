@@ -16,6 +16,7 @@ from katas._harness.grade import grade_katas
 from katas._harness.medium import TERMINAL
 from katas._harness.release import ReleaseRefused, write_release
 from katas._harness.runner import Run, RunFailed, run_and_record, run_katas
+from katas._harness.scaffold import NewKataRefused, new_kata
 from katas._harness.state import PASSED, State
 from katas._harness.stubs import StubUnavailable, original_stub
 
@@ -165,8 +166,6 @@ def check(console: Console, args: argparse.Namespace) -> int:
 
 
 def new(console: Console, args: argparse.Namespace) -> int:
-    from katas._harness.scaffold import new_kata
-
     after = find_kata(args.after, args.root)
     following = [kata.folder for kata in load_curriculum(args.root) if kata.number > after.number]
     kata = new_kata(args.root, args.topic, after, args.title or args.topic.replace("_", " ").capitalize())
@@ -262,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=1_000_000)
     try:
         code = args.handler(console, args)
-    except (LookupError, ValueError, StubUnavailable, RunFailed, ReleaseRefused) as error:
+    except (LookupError, NewKataRefused, StubUnavailable, RunFailed, ReleaseRefused) as error:
         console.print(Text(f"katas: {error}", style="red"))
         code = 2
     except KeyboardInterrupt:

@@ -144,6 +144,12 @@ def load_curriculum(root: Path = INSTALLED_ROOT) -> tuple[Kata, ...]:
     return tuple(Kata(root=root, **entry) for entry in _read(root)["kata"])
 
 
+def forget_read_files() -> None:
+    """Read the curriculum and the lessons afresh from now on (they were just rewritten: ``katas new``)."""
+    for cached in (_read, _task_titles, load_curriculum):
+        cached.cache_clear()
+
+
 def solutions_policy(root: Path = INSTALLED_ROOT) -> str:
     """When ``katas solution`` shows a kata's solution: ``after-pass`` (the default) or ``never``."""
     policy = _read(root).get("solutions", AFTER_PASS)

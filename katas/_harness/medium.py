@@ -45,4 +45,15 @@ class Notebook:
 
 
 TERMINAL, NOTEBOOK = Terminal(), Notebook()
+
+
+def in_a_kernel() -> bool:
+    """Whether this code runs in a notebook's kernel (Jupyter, VS Code, Colab), where output can be drawn inline."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None and hasattr(get_ipython(), "kernel")
+
+
 Medium = Terminal | Notebook

@@ -41,7 +41,7 @@ def progress(console: Console, state: State) -> None:
     for kata in katas:
         status, result = statuses[kata.folder], state.result(kata)
         tests = f"{result.passed}/{result.total}" if result and status in (PASSED, FAILING) else ""
-        rows.append((f"{kata.number:02d}", kata.folder, status.value, tests, kata.title))
+        rows.append((f"{kata.number:02d}", kata.folder, status, tests, kata.title))
     if console.is_terminal:
         table = Table(title="torch-katas", title_justify="left")
         for column, justify in (
@@ -52,13 +52,13 @@ def progress(console: Console, state: State) -> None:
             ("topic", "left"),
         ):
             table.add_column(column, justify=justify)
-        for (number, folder, status, tests, title), kata in zip(rows, katas):
-            table.add_row(number, folder, Text(status, style=STATUS_STYLE[statuses[kata.folder]]), tests, title)
+        for number, folder, status, tests, title in rows:
+            table.add_row(number, folder, Text(status.value, style=STATUS_STYLE[status]), tests, title)
         console.print(table)
     else:  # plain lines, nothing padded after the last column
         width = max(len(folder) for _, folder, *_ in rows)
         for number, folder, status, tests, title in rows:
-            console.print(f"{number}  {folder:<{width}}  {status:<11}  {tests:>7}  {title}", markup=False)
+            console.print(f"{number}  {folder:<{width}}  {status.value:<11}  {tests:>7}  {title}", markup=False)
     for kata in katas:
         result = state.result(kata)
         if statuses[kata.folder] == CHANGED and result is not None:
@@ -303,7 +303,7 @@ class Running:
 
     def on_progress(self, news: list[ProgressLine]) -> None:
         for line in news:
-            if self.training.add([line]):
+            if self.training.add(line):
                 self._plan()
         if self.training.done:
             self.bar.update(self.task, completed=self.training.done, training=self.training.describe())

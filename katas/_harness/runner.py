@@ -279,15 +279,13 @@ class Training:
         self.epochs = self.batches = self.done = 0
         self.loss: float | None = None
 
-    def add(self, news: list[Progress]) -> bool:
-        """Take in the feed's new lines; whether a new plan began (a training run started)."""
-        planned = False
-        for line in news:
-            if line.loss is None:
-                self.epochs, self.batches, self.done, self.loss, planned = line.epochs, line.batches, 0, None, True
-            else:
-                self.done, self.loss = self.done + 1, line.loss
-        return planned
+    def add(self, line: Progress) -> bool:
+        """Take in one line of the feed; whether it is a plan (a training run started)."""
+        if line.loss is None:
+            self.epochs, self.batches, self.done, self.loss = line.epochs, line.batches, 0, None
+            return True
+        self.done, self.loss = self.done + 1, line.loss
+        return False
 
     @property
     def total(self) -> int:

@@ -12,7 +12,7 @@ import keyword
 import re
 from pathlib import Path
 
-from katas._harness.curriculum import CURRICULUM_FILE, Kata, load_curriculum
+from katas._harness.curriculum import CURRICULUM_FILE, Kata, forget_read_files, load_curriculum
 
 FILES_NAMING_FOLDERS = (CURRICULUM_FILE, Path("README.md"), Path("tools", "equivalent_mutants.toml"))
 _TOPIC = re.compile(r"[a-z][a-z0-9_]*")
@@ -43,8 +43,7 @@ def new_kata(root: Path, topic: str, after: Kata, title: str) -> Kata:
         target = root / path.replace("FOLDER", folder)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    load_curriculum.cache_clear()
-    _read_cache_clear()
+    forget_read_files()
     from katas._harness.notebooks import stale_notebooks
 
     new_order = load_curriculum(root)
@@ -97,13 +96,6 @@ def _insert_readme_row(path: Path, after: str, folder: str, title: str) -> None:
         return
     new_row = f"| {folder[:2]} | `{folder}` | {title} |\n"
     path.write_text(text[: row.end()] + new_row + text[row.end() :], encoding="utf-8")
-
-
-def _read_cache_clear() -> None:
-    from katas._harness import curriculum
-
-    curriculum._read.cache_clear()
-    curriculum._task_titles.cache_clear()
 
 
 def _template(topic: str) -> dict[str, str]:
