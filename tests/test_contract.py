@@ -128,8 +128,8 @@ def test_every_kata_test_fails_on_the_untouched_stub_as_not_written_yet(stub_res
 
 def test_a_missing_dataset_is_reported_with_where_the_data_should_be():
     missing = results.TestResult(
-        id="katas/12_mnist/test_mnist.py::test_fit",
-        kata="12_mnist",
+        id="katas/17_mnist/test_mnist.py::test_fit",
+        kata="17_mnist",
         task=5,
         outcome="skipped",
         skip_kind="data",
