@@ -242,12 +242,60 @@ def normalization_pictures(module: ModuleType, on_progress: ProgressCallback | N
     return [Picture("activation_scale", drawing)]
 
 
+# --- Edges found by hand-set filters (the convolution kata) ------------------------------------------------------
+
+
+SOBEL = {  # the change from left to right, and from top to bottom
+    "Sobel x: left to right": [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]],
+    "Sobel y: top to bottom": [[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]],
+}
+
+
+def shapes_image(size: int = 48) -> torch.Tensor:
+    """A grey picture ``(1, 1, size, size)``: a bright disc and a darker square on black."""
+    rows, columns = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    disc = ((rows - size * 0.35) ** 2 + (columns - size * 0.35) ** 2) < (size * 0.22) ** 2
+    square = (rows > size * 0.55) & (rows < size * 0.9) & (columns > size * 0.5) & (columns < size * 0.85)
+    return (disc * 1.0 + square * 0.5).float().reshape(1, 1, size, size)
+
+
+def convolution_pictures(module: ModuleType, on_progress: ProgressCallback | None = None) -> list[Picture]:
+    """Two hand-set 3x3 filters (Sobel), their feature maps from your ``conv2d`` (Task 2, padding 1), and the edge
+    strength after your ``max_pool2d`` (Task 3): what a first convolutional layer learns looks much like them."""
+    image = shapes_image()
+    weight = torch.tensor(list(SOBEL.values())).unsqueeze(1)  # (2, 1, 3, 3): two filters of one channel
+    with torch.no_grad():
+        maps = module.conv2d(image, weight, padding=1)[0]
+        pooled = module.max_pool2d(maps.pow(2).sum(0, keepdim=True).sqrt().unsqueeze(0), 2)[0, 0]
+    drawing = figure(9, 6)
+    grid = drawing.subplots(2, 3)
+    grid[0, 0].imshow(image[0, 0], cmap="gray")
+    grid[0, 0].set_title("the image (48 x 48)")
+    for column, (name, taps) in enumerate(SOBEL.items(), start=1):
+        axes = grid[0, column]
+        axes.imshow(torch.tensor(taps), cmap="coolwarm", vmin=-2, vmax=2)
+        for (row, col), tap in zip(((r, c) for r in range(3) for c in range(3)), torch.tensor(taps).flatten()):
+            axes.text(col, row, f"{tap:g}", ha="center", va="center")
+        axes.set_title(f"filter {name}")
+        feature = grid[1, column - 1]
+        strongest = float(maps.abs().max())
+        feature.imshow(maps[column - 1], cmap="coolwarm", vmin=-strongest, vmax=strongest)
+        feature.set_title(f"conv2d with {name.split(':')[0]}")
+    grid[1, 2].imshow(pooled, cmap="magma")
+    grid[1, 2].set_title("max_pool2d(2) of both: 24 x 24")
+    for axes in grid.flat:
+        axes.axis("off")
+    drawing.suptitle("Feature maps of two hand-set filters: red where brightness rises, blue where it falls")
+    return [Picture("filters_and_feature_maps", drawing)]
+
+
 PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps its pictures when renumbered
     "autograd": autograd_pictures,
     "vjp": vjp_pictures,
     "training_loop": training_loop_pictures,
     "custom_autograd": custom_autograd_pictures,
     "normalization": normalization_pictures,
+    "convolution": convolution_pictures,
     "mnist": mnist_pictures,
 }
 

@@ -89,9 +89,8 @@ def test_conv2d_matches_f_conv2d(setting):
     got = yours(conv.conv2d, x, weight, bias, **options)
     expected = F.conv2d(x, weight, bias, **options)
     call = conv2d_call(x, weight, options)
-    expect_close(
-        got, expected, call, hint=shape_hint(x, weight, options), mistakes=conv_mistakes(x, weight, bias, options)
-    )
+    expect_shape(got, expected.shape, call, hint=shape_hint(x, weight, options))
+    expect_close(got, expected, call, hint=CONV_FORMULA, mistakes=conv_mistakes(x, weight, bias, options))
 
 
 @pytest.mark.task(2)
@@ -152,7 +151,7 @@ def test_conv2d_of_an_empty_batch_gives_an_empty_batch_of_the_right_shape():
         got,
         F.conv2d(x, weight, bias, **options).shape,
         conv2d_call(x, weight, options),
-        hint="An empty batch has N = 0: reshape with the sizes you know, not with -1 in the batch's place.",
+        hint="An empty batch has N = 0: with no values, a -1 in a reshape could be any size, so give the sizes you know.",
     )
 
 
@@ -201,13 +200,9 @@ def test_max_pool2d_matches_f_max_pool2d(setting):
     options = pool_options(setting)
     got = yours(conv.max_pool2d, x, **options)
     expected = F.max_pool2d(x, **options)
-    expect_close(
-        got,
-        expected,
-        pool_call("max_pool2d", x, options),
-        hint=pool_shape_hint(x, options),
-        mistakes=pool_mistakes(x, options, "max"),
-    )
+    call = pool_call("max_pool2d", x, options)
+    expect_shape(got, expected.shape, call, hint=pool_shape_hint(x, options))
+    expect_close(got, expected, call, hint=POOL_WINDOWS, mistakes=pool_mistakes(x, options, "max"))
 
 
 @pytest.mark.task(3)
@@ -231,13 +226,9 @@ def test_avg_pool2d_matches_f_avg_pool2d(setting, count_include_pad):
     options = pool_options(setting) | {"count_include_pad": count_include_pad}
     got = yours(conv.avg_pool2d, x, **options)
     expected = F.avg_pool2d(x, **options)
-    expect_close(
-        got,
-        expected,
-        pool_call("avg_pool2d", x, options),
-        hint=pool_shape_hint(x, options),
-        mistakes=pool_mistakes(x, options, "avg"),
-    )
+    call = pool_call("avg_pool2d", x, options)
+    expect_shape(got, expected.shape, call, hint=pool_shape_hint(x, options))
+    expect_close(got, expected, call, hint=POOL_WINDOWS, mistakes=pool_mistakes(x, options, "avg"))
 
 
 @pytest.mark.task(3)
@@ -314,7 +305,9 @@ def test_conv2d_passes_gradcheck_in_float64():
     leaves = tuple(t.clone().requires_grad_() for t in (x, weight, bias))
     with by_hand(SHORTCUTS, advice=BY_HAND):
         try:
-            passed = torch.autograd.gradcheck(lambda *t: conv.conv2d(*t, **options), leaves, raise_exception=False)
+            passed = torch.autograd.gradcheck(
+                lambda *t: conv.conv2d(*t, **options), leaves, raise_exception=False, fast_mode=True
+            )
         except NotImplementedError:
             raise
         except Exception as error:
@@ -379,10 +372,11 @@ def test_conv2d_module_forward_is_conv2d_with_its_own_parameters_and_settings(se
     layer = yours(conv.Conv2d, in_channels, out_channels, kernel_size, **options)
     with by_hand(SHORTCUTS, advice=BY_HAND):
         layer = layer.double()
-    got = yours(layer, x)
-    expected = F.conv2d(x, layer.weight, layer.bias, **options)
     call = f"Conv2d({in_channels}, {out_channels}, {kernel_size}, " + settings_text(options) + ")(x)"
-    expect_close(got, expected, call, hint="forward is your conv2d with self.weight, self.bias and the settings kept.")
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        got = explained_call(layer, x, call=call, explanations=EXPLANATIONS | {"": SETTINGS_KEPT})
+    expected = F.conv2d(x, layer.weight, layer.bias, **options)
+    expect_close(got, expected, call, hint=SETTINGS_KEPT)
     upstream = torch.randn_like(expected)
     got_grad = torch.autograd.grad(got, layer.weight, upstream)[0]
     expect_close(
@@ -501,21 +495,39 @@ SHORTCUTS = [  # what "by hand" rules out: the library calls this kata teaches
     for name in names
 ]
 BY_HAND = "README.md lists the building blocks you may use: F.unfold, F.pad, reshape and @."
+MATMUL_MISFIT = (
+    "The two sides of the matrix product do not fit: the weight reshaped to (out_channels, C * kh * kw), or to (groups, "
+    "out_channels // groups, C // groups * kh * kw) with groups, against columns of (N, C * kh * kw, L), or (N, groups, "
+    "C // groups * kh * kw, L)."
+)
+POOL_WINDOWS = (
+    "Window (i, j) of channel c covers rows i * stride to i * stride + kh - 1 and the same for columns, of the padded "
+    "channel c alone."
+)
+SETTINGS_KEPT = "forward is your conv2d with self.weight, self.bias and this layer's stride, padding, dilation, groups."
+EXPLANATIONS = {  # torch's errors in the learner's code, and what they mean here
+    "view size is not compatible": "view needs a tensor laid out contiguously in memory, and a transposed or sliced "
+    "one is not: use reshape, which copies when it must.",
+    "must match the size of tensor b": "Two tensors whose shapes do not broadcast: line their dims up from the "
+    "right. A bias of out_channels values goes along dim 1 of (N, out_channels, H', W'): bias.reshape(1, -1, 1, 1).",
+    "is invalid for input of size": "A reshape to sizes whose product is not the tensor's size: the columns of unfold "
+    "hold N * C * kh * kw * L values, L = H' * W' from conv_output_size. Give unfold the same stride, padding and "
+    "dilation as your sizes.",
+    "Expected size for first two dimensions": MATMUL_MISFIT,
+    "cannot be multiplied": MATMUL_MISFIT,
+}
+CONV_FORMULA = (
+    "Each output is a filter times the patch under it: out[n, o, i, j] = bias[o] + the sum over c, u, v of "
+    "weight[o, c, u, v] * padded[n, c, i * stride + u * dilation, j * stride + v * dilation]."
+)
 
 
 def yours(function, *args, **kwargs):
     """``function(*args, **kwargs)`` from your module, with the library calls of this kata refused."""
     __tracebackhide__ = True
-    explanations = {
-        "view size is not compatible": "view needs a tensor laid out contiguously in memory, and a transposed or sliced "
-        "one is not: use reshape, which copies when it must.",
-        "cannot be multiplied": "The two sides of the matrix product do not fit: the weight reshaped to (out_channels, "
-        "C * kh * kw), or (groups, out_channels // groups, C // groups * kh * kw) with groups, against columns of "
-        "(N, C * kh * kw, L), or (N, groups, C // groups * kh * kw, L).",
-    }
     with by_hand(SHORTCUTS, advice=BY_HAND):
         return explained_call(
-            function, *args, call=getattr(function, "__name__", "your code"), explanations=explanations, **kwargs
+            function, *args, call=getattr(function, "__name__", "your code"), explanations=EXPLANATIONS, **kwargs
         )
 
 
@@ -524,12 +536,15 @@ def pair(value):
 
 
 def expect_int(got, expected, call, mistakes=(), hint=""):
-    """Fail unless ``got`` is the whole number ``expected``; a known wrong number gets its own advice."""
+    """Fail unless ``got`` is the whole number ``expected``; a known wrong number gets its advice (each that fits)."""
     __tracebackhide__ = True
     value = expect_number(got, call, "a whole number")
     if value != expected:
-        advice = next((text for wrong, text in mistakes if wrong == value and wrong != expected), hint)
-        pytest.fail(f"{call} returned {got!r}, expected {expected}.\n{advice}".rstrip(), pytrace=False)
+        matched = dict.fromkeys(text for wrong, text in mistakes if wrong == value and wrong != expected)
+        advice = (
+            "\n".join(matched) if len(matched) < 2 else "One of these:\n" + "\n".join(f"- {text}" for text in matched)
+        )
+        pytest.fail(f"{call} returned {got!r}, expected {expected}.\n{advice or hint}".rstrip(), pytrace=False)
     assert isinstance(got, int) or (isinstance(got, torch.Tensor) and got.dim() == 0), (
         f"{call} returned {got!r}: return a whole number (an int)."
     )
@@ -660,7 +675,7 @@ def conv_mistakes(x, weight, bias, options):
     if groups > 1 and weight.shape[0] > groups:
         per_group = weight.shape[0] // groups
         order = torch.arange(weight.shape[0]).reshape(groups, per_group).T.reshape(-1)
-        merged = F.conv2d(x, weight, bias, **options)[:, torch.argsort(order)]
+        merged = F.conv2d(x, weight, None, **options)[:, order] + bias.reshape(1, -1, 1, 1)  # bias added after
         mistakes.append(
             (
                 merged,
@@ -707,13 +722,22 @@ def pool_mistakes(x, options, kind):
     stride = kernel if options["stride"] is None else pair(options["stride"])
     padding = pair(options["padding"])
     padded = F.pad(x, (padding[1], padding[1], padding[0], padding[0]))  # zeros
+    n, channels = x.shape[:2]
+    windows = F.unfold(padded, kernel, stride=stride).reshape(n, math.prod(kernel), channels, -1).transpose(1, 2)
+    reduce = windows.amax(dim=2) if kind == "max" else windows.mean(dim=2)
+    mixed = (
+        reduce.reshape(F.max_pool2d(x, kernel, stride, padding).shape),
+        "unfold's column lists channel by channel (C, then kh * kw): reshape it to (N, C, kh * kw, L), not "
+        "(N, kh * kw, C, L), or pool each channel on its own as (N * C, 1, H, W).",
+    )
     if kind == "max":
         return [
+            mixed,
             (
                 F.max_pool2d(padded, kernel, stride),
                 "Pad with -inf for max pooling (F.pad(..., value=-math.inf)): "
                 "a zero of padding would win over negative values.",
-            )
+            ),
         ]
     include = options.get("count_include_pad", True)
     sums = F.avg_pool2d(padded, kernel, stride) * math.prod(kernel)
@@ -724,7 +748,7 @@ def pool_mistakes(x, options, kind):
         if include
         else "count_include_pad=False divides each window by the number of real values in it, not the kernel's size."
     )
-    return [(wrong_divisor, advice), (sums, "That is each window's sum: divide it to get the mean.")]
+    return [(wrong_divisor, advice), (sums, "That is each window's sum: divide it to get the mean."), mixed]
 
 
 def describe_stack(layers):
