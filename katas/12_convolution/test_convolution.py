@@ -62,7 +62,25 @@ def test_conv_output_size_raises_value_error_when_the_kernel_spans_more_than_the
         f"The kernel spans {dilation * (kernel - 1) + 1} values and the padded input holds {size + 2 * padding}: no "
         "window fits, and PyTorch refuses. Raise ValueError when the size would be below 1."
     )
-    expect_raises(ValueError, conv.conv_output_size, size, kernel, stride, padding, dilation, call=call, hint=hint)
+    span, padded = str(dilation * (kernel - 1) + 1), str(size + 2 * padding)
+    expect_raises(
+        ValueError,
+        conv.conv_output_size,
+        size,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        call=call,
+        hint=hint,
+        naming=(span, padded),
+    )
+
+
+@pytest.mark.task(1)
+def test_conv_output_size_defaults_to_stride_1_no_padding_and_no_dilation():
+    got = yours(conv.conv_output_size, 9, 4)
+    expect_int(got, 6, "conv_output_size(9, 4)", hint="Called without them, stride is 1, padding 0 and dilation 1.")
 
 
 # Task 2: Convolution as one matrix product
@@ -190,6 +208,7 @@ POOLS = {  # kernel_size, stride, padding
     "overlapping": (3, 1, 0),
     "stride-2-padding-1": (3, 2, 1),
     "pairs": ((2, 3), (1, 2), (1, 1)),
+    "padding-only-on-the-rows": ((3, 2), (2, 1), (1, 0)),
 }
 
 
@@ -222,7 +241,7 @@ def test_max_pool2d_never_takes_the_padding_even_when_every_value_is_negative():
 @pytest.mark.parametrize("count_include_pad", [True, False], ids=["count-the-padding", "count-real-values"])
 @pytest.mark.parametrize("setting", POOLS.values(), ids=POOLS)
 def test_avg_pool2d_matches_f_avg_pool2d(setting, count_include_pad):
-    x = torch.rand(2, 3, random_int(7, 9), random_int(7, 9), dtype=torch.float64) + 1
+    x = torch.rand(3, 2, random_int(7, 9), random_int(7, 9), dtype=torch.float64) + 1
     options = pool_options(setting) | {"count_include_pad": count_include_pad}
     got = yours(conv.avg_pool2d, x, **options)
     expected = F.avg_pool2d(x, **options)
@@ -257,10 +276,13 @@ def test_pooling_keeps_each_channel_apart(pool):
 @pytest.mark.parametrize("pool", ["max_pool2d", "avg_pool2d"])
 def test_pooling_refuses_a_padding_over_half_the_kernel(pool):
     x = torch.randn(1, 1, 6, 6)
-    call = f"{pool}(<1x1x6x6>, kernel_size=2, padding=2)"
-    hint = "PyTorch allows a padding of at most half the kernel (a window of padding only has no value to give)."
+    call = f"{pool}(<1x1x6x6>, kernel_size=3, padding=2)"
+    hint = (
+        "PyTorch allows a padding of at most half the kernel (a window of padding only has no value to give); "
+        "the message should give the padding and the kernel size."
+    )
     with by_hand(SHORTCUTS, advice=BY_HAND):
-        expect_raises(ValueError, getattr(conv, pool), x, 2, padding=2, call=call, hint=hint)
+        expect_raises(ValueError, getattr(conv, pool), x, 3, padding=2, call=call, hint=hint, naming=("2", "3"))
 
 
 @pytest.mark.task(3)
@@ -385,6 +407,19 @@ def test_conv2d_module_forward_is_conv2d_with_its_own_parameters_and_settings(se
 
 
 @pytest.mark.task(4)
+def test_conv2d_module_defaults_to_stride_1_no_padding_no_dilation_one_group_and_a_bias():
+    x = torch.randn(2, 3, 7, 8, dtype=torch.float64)
+    layer = yours(conv.Conv2d, 3, 1, 3)
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        layer = layer.double()
+    assert isinstance(layer.bias, nn.Parameter), "Conv2d(3, 1, 3).bias should be an nn.Parameter: bias=True by default."
+    with by_hand(SHORTCUTS, advice=BY_HAND):
+        got = explained_call(layer, x, call="Conv2d(3, 1, 3)(x)", explanations=EXPLANATIONS | {"": SETTINGS_KEPT})
+    hint = "Called without them, stride is 1, padding 0, dilation 1 and groups 1, as in nn.Conv2d."
+    expect_close(got, F.conv2d(x, layer.weight, layer.bias), "Conv2d(3, 1, 3)(x)", hint=hint)
+
+
+@pytest.mark.task(4)
 @pytest.mark.parametrize("channels", [(5, 4), (4, 5)], ids=["in-channels", "out-channels"])
 def test_conv2d_module_refuses_channels_that_groups_does_not_divide(channels):
     call = f"Conv2d({channels[0]}, {channels[1]}, 3, groups=2)"
@@ -397,6 +432,7 @@ def test_conv2d_module_refuses_channels_that_groups_does_not_divide(channels):
             groups=2,
             call=call,
             hint="Both in_channels and out_channels split into groups: each must be a multiple of groups.",
+            naming=tuple(map(str, channels)),
         )
 
 

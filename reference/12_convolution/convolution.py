@@ -32,8 +32,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     out_channels, group_channels, kh, kw = weight.shape
     if channels != group_channels * groups or out_channels % groups:
         raise ValueError(
-            f"weight {tuple(weight.shape)} with groups={groups} takes {group_channels * groups} input channels in "
-            f"{groups} groups and needs out_channels divisible by {groups}; x {tuple(x.shape)} has {channels}"
+            f"x {tuple(x.shape)} does not fit weight {tuple(weight.shape)} with groups={groups}: x needs "
+            "weight.shape[1] * groups channels, and weight.shape[0] must be a multiple of groups"
         )
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
     out_h = conv_output_size(height, kh, stride[0], padding[0], dilation[0])
