@@ -98,10 +98,10 @@ def test_embed_sends_gradient_only_to_the_rows_used_adding_up_repeats(name):
 
 
 @pytest.mark.task(1)
-@pytest.mark.parametrize("dtype", [DOUBLE, torch.float32], ids=str)
 @pytest.mark.parametrize("shape", IDS)
-def test_embed_one_hot_gives_the_same_embedding_as_the_lookup(shape, dtype):
+def test_embed_one_hot_gives_the_same_embedding_as_the_lookup(shape):
     ids, classes = token_ids(IDS[shape]())
+    dtype = torch.float32 if shape == "2-d" else DOUBLE  # float32 too: cast the one-hot to weight's dtype
     weight = torch.randn(classes, random_int(2, 5), dtype=dtype)
     got = yours(attention.embed_one_hot, weight, ids)
     call = f"embed_one_hot(<{tuple(weight.shape)} {dtype} weight>, <{shape} ids of shape {tuple(ids.shape)}>)"
@@ -136,22 +136,11 @@ def test_embed_and_embed_one_hot_take_a_non_contiguous_weight():
 
 
 @pytest.mark.task(2)
-@pytest.mark.parametrize("shape", ["1-d", "2-d"])
-def test_embedding_weight_grad_sums_the_upstream_rows_of_each_id_like_autograd(shape):
-    ids, classes = token_ids(IDS[shape](), repeats=True)
+@pytest.mark.parametrize("case", ["1-d", "2-d", "2-d-with-padding"])
+def test_embedding_weight_grad_sums_the_upstream_rows_of_each_id_and_none_into_padding(case):
+    ids, classes = token_ids(IDS[case[:3]](), repeats=True)
+    padding_idx = int(ids.reshape(-1)[0]) if case.endswith("padding") else None  # a padding id that occurs
     upstream = torch.randn(*ids.shape, random_int(2, 5), dtype=DOUBLE)
-    got = yours(attention.embedding_weight_grad, ids, upstream, classes)
-    call = f"embedding_weight_grad(<ids {ids.tolist()}>, grad_output, {classes})"
-    expected = autograd_weight_grad(ids, upstream, classes)
-    expect_close(got, expected, call, mistakes=weight_grad_mistakes(ids, upstream, classes, None))
-
-
-@pytest.mark.task(2)
-@pytest.mark.parametrize("shape", ["1-d", "2-d"])
-def test_embedding_weight_grad_leaves_the_padding_row_at_zero(shape):
-    ids, classes = token_ids(IDS[shape](), repeats=True)
-    padding_idx = int(ids.reshape(-1)[0])  # a padding id that occurs
-    upstream = torch.randn(*ids.shape, 3, dtype=DOUBLE)
     got = yours(attention.embedding_weight_grad, ids, upstream, classes, padding_idx)
     call = f"embedding_weight_grad(<ids {ids.tolist()}>, grad_output, {classes}, padding_idx={padding_idx})"
     expected = autograd_weight_grad(ids, upstream, classes, padding_idx)
@@ -168,7 +157,7 @@ def test_embedding_weight_grad_of_no_tokens_is_zeros():
 
 
 @pytest.mark.task(2)
-@pytest.mark.parametrize("padding_idx", [None, 2, -1], ids=["no-padding", "padding-2", "padding-minus-1"])
+@pytest.mark.parametrize("padding_idx", [None, -1], ids=["no-padding", "padding-minus-1"])
 def test_embedding_starts_as_a_normal_table_whose_padding_row_is_zeros(padding_idx):
     classes, dim = 300, 50  # 15000 values: their std is within 4% of 1
     module = yours(attention.Embedding, classes, dim, padding_idx)
@@ -245,7 +234,7 @@ def test_embedding_refuses_a_padding_idx_outside_the_table(padding_idx):
 # Task 3: Positions
 
 
-POSITIONS = {"10x16": (10, 16), "7x6": (7, 6), "1x2": (1, 2), "50x4": (50, 4)}
+POSITIONS = {"10x16": (10, 16), "50x6": (50, 6), "1x2": (1, 2)}
 
 
 @pytest.mark.task(3)
@@ -255,7 +244,7 @@ def test_sinusoidal_positions_follow_the_formula_sin_at_even_columns_cos_at_odd(
     got = yours(attention.sinusoidal_positions, count, dim)
     call = f"sinusoidal_positions({count}, {dim})"
     expected = sinusoidal_spec(count, dim)
-    expect_close(got, expected, call, mistakes=sinusoidal_mistakes(count, dim))
+    expect_right(got, expected, call, lambda: sinusoidal_mistakes(count, dim))
 
 
 @pytest.mark.task(3)
@@ -282,7 +271,7 @@ def test_sinusoidal_positions_give_dot_products_that_depend_only_on_the_distance
 
 
 @pytest.mark.task(3)
-@pytest.mark.parametrize("dim", [5, 1])
+@pytest.mark.parametrize("dim", [5])
 def test_sinusoidal_positions_refuse_an_odd_dim(dim):
     hint = "Each frequency fills a pair of columns, a sin and a cos: an odd dim has no partner for its last one."
     call = f"sinusoidal_positions(4, {dim})"
@@ -351,7 +340,7 @@ def test_learned_positions_refuse_a_sequence_longer_than_max_positions():
 
 
 @pytest.mark.task(4)
-@pytest.mark.parametrize("sizes", [(4, 4), (3, 5), (5, 2), (1, 1)], ids=["square", "wide", "tall", "1x1"])
+@pytest.mark.parametrize("sizes", [(4, 4), (3, 5), (5, 2)], ids=["square", "wide", "tall"])
 def test_causal_mask_lets_each_query_see_the_keys_up_to_its_own_position(sizes):
     queries, keys = sizes
     got = yours(attention.causal_mask, queries, keys)
@@ -387,21 +376,20 @@ def test_causal_mask_is_square_by_default():
     )
 
 
-SHAPES = {  # the leading dims of query, key and value
-    "unbatched": (),
-    "batched": (2,),
-    "batch-and-heads": (2, 3),
+SHAPES = {  # the leading dims of query, key and value, and their dtype
+    "unbatched": ((), DOUBLE),
+    "batched-float32": ((2,), torch.float32),
+    "batch-and-heads": ((2, 3), DOUBLE),
 }
 
 
 @pytest.mark.task(4)
-@pytest.mark.parametrize("dtype", [DOUBLE, torch.float32], ids=str)
 @pytest.mark.parametrize("leading", SHAPES)
-def test_scaled_dot_product_attention_matches_torch_without_a_mask(leading, dtype):
-    q, k, v = qkv(SHAPES[leading], dtype=dtype)
+def test_scaled_dot_product_attention_matches_torch_without_a_mask(leading):
+    q, k, v = qkv(*SHAPES[leading])
     got = yours(attention.scaled_dot_product_attention, q, k, v)
     call = f"scaled_dot_product_attention(<query {shape_of(q)}>, <key {shape_of(k)}>, <value {shape_of(v)}>)"
-    expect_close(got, F.scaled_dot_product_attention(q, k, v), call, mistakes=attention_mistakes(q, k, v))
+    expect_right(got, F.scaled_dot_product_attention(q, k, v), call, lambda: attention_mistakes(q, k, v))
 
 
 @pytest.mark.task(4)
@@ -412,7 +400,7 @@ def test_scaled_dot_product_attention_uses_the_scale_it_is_given():
     expected = F.scaled_dot_product_attention(q, k, v, scale=scale)
     call = f"scaled_dot_product_attention(query, key, value, scale={scale:.3g})"
     hint = f"With scale given, multiply the scores by it ({scale:.3g}) instead of 1 / sqrt(E)."
-    expect_close(got, expected, call, hint=hint, mistakes=attention_mistakes(q, k, v, scale=scale))
+    expect_right(got, expected, call, lambda: attention_mistakes(q, k, v, scale=scale), hint=hint)
 
 
 MASKS = {  # a bool mask's shape, for a (2, 3, L, S) attention
@@ -430,7 +418,7 @@ def test_scaled_dot_product_attention_with_a_bool_mask_lets_only_true_pairs_take
     got = yours(attention.scaled_dot_product_attention, q, k, v, mask)
     expected = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     call = f"scaled_dot_product_attention(query, key, value, <bool mask {tuple(mask.shape)}>) on {shape_of(q)} queries"
-    expect_close(got, expected, call, mistakes=attention_mistakes(q, k, v, mask=mask))
+    expect_right(got, expected, call, lambda: attention_mistakes(q, k, v, mask=mask))
 
 
 @pytest.mark.task(4)
@@ -442,7 +430,7 @@ def test_scaled_dot_product_attention_adds_a_float_mask_to_the_scaled_scores():
     expected = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     call = f"scaled_dot_product_attention(query, key, value, <float mask {tuple(mask.shape)}>)"
     hint = "A float mask is a bias: add it to the scaled scores, before the softmax."
-    expect_close(got, expected, call, hint=hint, mistakes=attention_mistakes(q, k, v, mask=mask))
+    expect_right(got, expected, call, lambda: attention_mistakes(q, k, v, mask=mask), hint=hint)
 
 
 @pytest.mark.task(4)
@@ -452,18 +440,8 @@ def test_scaled_dot_product_attention_is_causal_like_torch(sizes):
     got = yours(attention.scaled_dot_product_attention, q, k, v, is_causal=True)
     expected = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     call = f"scaled_dot_product_attention(<query {shape_of(q)}>, <key {shape_of(k)}>, value, is_causal=True)"
-    length, keys = sizes
-    mistakes = attention_mistakes(q, k, v, causal=True)
-    if keys > length:
-        bottom_right = torch.ones(length, keys, dtype=torch.bool).tril(keys - length)
-        mistakes.append(
-            (
-                F.scaled_dot_product_attention(q, k, v, attn_mask=bottom_right),
-                "torch aligns the causal mask top-left: query i sees keys 0 to i, "
-                "torch.ones(L, S, dtype=torch.bool).tril(), whatever S is.",
-            )
-        )
-    expect_close(got, expected, call, hint="is_causal=True masks with causal_mask(L, S).", mistakes=mistakes)
+    hint = "is_causal=True masks with causal_mask(L, S)."
+    expect_right(got, expected, call, lambda: causal_mistakes(q, k, v), hint=hint)
 
 
 @pytest.mark.task(4)
@@ -583,11 +561,18 @@ def test_scaled_dot_product_attention_is_causal_on_the_device_of_its_inputs(devi
 # Task 5: Multi-head attention
 
 
+MODULES = {  # self- or cross-attention, heads, bias
+    "self-1-head": ("self", 1, True),
+    "self-2-heads-no-bias": ("self", 2, False),
+    "cross-4-heads": ("cross", 4, True),
+    "cross-2-heads-no-bias": ("cross", 2, False),
+}
+
+
 @pytest.mark.task(5)
-@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
-@pytest.mark.parametrize("heads", [1, 2, 4])
-@pytest.mark.parametrize("kind", ["self", "cross"])
-def test_multi_head_attention_matches_nn_multiheadattention(kind, heads, bias):
+@pytest.mark.parametrize("case", MODULES)
+def test_multi_head_attention_matches_nn_multiheadattention(case):
+    kind, heads, bias = MODULES[case]
     mha, query, key, value = mha_inputs(heads, bias=bias, cross=kind == "cross")
     got = yours(attention.multi_head_attention, mha, query, key, value)
     expected = mha(query, key, value, need_weights=False)[0]
@@ -595,7 +580,7 @@ def test_multi_head_attention_matches_nn_multiheadattention(kind, heads, bias):
         f"multi_head_attention(<nn.MultiheadAttention({mha.embed_dim}, {heads}, bias={bias})>, "
         f"<query {shape_of(query)}>, <key {shape_of(key)}>, <value {shape_of(value)}>)"
     )
-    expect_close(got, expected, call, mistakes=mha_mistakes(mha, query, key, value))
+    expect_right(got, expected, call, lambda: mha_mistakes(mha, query, key, value))
 
 
 @pytest.mark.task(5)
@@ -606,11 +591,18 @@ def test_multi_head_attention_with_is_causal_matches_torch_with_a_causal_mask(ki
     mask = torch.ones(query.shape[1], key.shape[1], dtype=torch.bool).tril()
     expected = mha(query, key, value, attn_mask=~mask, need_weights=False)[0]  # MHA's bool mask: True = masked out
     call = f"multi_head_attention(mha, <query {shape_of(query)}>, <key {shape_of(key)}>, value, is_causal=True)"
-    mistakes = [
-        (mha(query, key, value, need_weights=False)[0], "is_causal=True: let each query see the keys up to its own."),
-        *mha_mistakes(mha, query, key, value, causal=True),
-    ]
-    expect_close(got, expected, call, mistakes=mistakes)
+    expect_right(
+        got,
+        expected,
+        call,
+        lambda: [
+            (
+                mha(query, key, value, need_weights=False)[0],
+                "is_causal=True: let each query see the keys up to its own.",
+            ),
+            *mha_mistakes(mha, query, key, value, causal=True),
+        ],
+    )
 
 
 @pytest.mark.task(5)
@@ -649,7 +641,7 @@ def test_multi_head_attention_takes_float32_and_a_batch_of_one():
     got = yours(attention.multi_head_attention, mha, query, key, value)
     expected = mha(query, key, value, need_weights=False)[0]
     call = f"multi_head_attention(<float32 module, 4 heads>, <query {shape_of(query)}>, key, value)"
-    expect_close(got, expected, call, mistakes=mha_mistakes(mha, query, key, value))
+    expect_right(got, expected, call, lambda: mha_mistakes(mha, query, key, value))
 
 
 # --- Helpers ---
@@ -694,6 +686,15 @@ def yours(function, *args, **kwargs):
         return explained_call(
             function, *args, call=getattr(function, "__name__", "your code"), explanations=EXPLANATIONS, **kwargs
         )
+
+
+def expect_right(got, expected, call, mistakes, **options):
+    """``expect_close``, with the known wrong answers (``mistakes()``) worked out only when ``got`` is wrong."""
+    __tracebackhide__ = True
+    try:
+        expect_close(got, expected, call, **options)
+    except AssertionError:
+        expect_close(got, expected, call, mistakes=mistakes(), **options)
 
 
 def shape_of(tensor):
@@ -896,6 +897,21 @@ def attention_mistakes(q, k, v, mask=None, causal=False, scale=None):
             ),
         ]
     return [(attention_variant(q, k, v, **{**same, **changes}), text) for changes, text in wrong]
+
+
+def causal_mistakes(q, k, v):
+    mistakes = attention_mistakes(q, k, v, causal=True)
+    length, keys = q.shape[-2], k.shape[-2]
+    if keys > length:
+        bottom_right = torch.ones(length, keys, dtype=torch.bool).tril(keys - length)
+        mistakes.append(
+            (
+                F.scaled_dot_product_attention(q, k, v, attn_mask=bottom_right),
+                "torch aligns the causal mask top-left: query i sees keys 0 to i, "
+                "torch.ones(L, S, dtype=torch.bool).tril(), whatever S is.",
+            )
+        )
+    return mistakes
 
 
 def fully_masked_inputs(kind):
