@@ -360,6 +360,11 @@ def test_causal_mask_lets_each_query_see_the_keys_up_to_its_own_position(sizes):
             ~expected,
             "That is the mask inverted: True marks what a query may look at, key j <= query i.",
         ),
+        (
+            torch.zeros(queries, keys).masked_fill(~expected, -math.inf),
+            "That is an additive float mask (nn.Transformer.generate_square_subsequent_mask's): return the bool mask, "
+            "True where query i may look at key j, j <= i.",
+        ),
     ]
     expect_close(got, expected, call, rtol=0, atol=0, mistakes=mistakes, hint="Keep key j for query i when j <= i.")
 
@@ -508,9 +513,7 @@ def test_scaled_dot_product_attention_back_propagates_like_torch_even_through_a_
         assert got is not None, f"{call} is None: the output must depend on {name}."
         if not bool(torch.isfinite(got).all()):
             pytest.fail(
-                f"{call} holds nan: {got.tolist()}.\nThe fully masked row's softmax is 0 / 0 = nan, and backward "
-                "multiplies by it: replacing the nan after the softmax (torch.where, nan_to_num) hides it forward "
-                "only. Give the fully masked rows finite scores (0) before the softmax, then zero their weights.",
+                f"{call} holds nan ({int(got.isnan().sum())} of its {got.numel()} values).\n" + NAN_GRADIENT,
                 pytrace=False,
             )
         expect_close(got, expected, call)
@@ -662,6 +665,11 @@ ATTENTION_SHORTCUTS = [  # and in Tasks 4 and 5
     (nn.MultiheadAttention, "forward"),
 ]
 SHORTCUTS = EMBEDDING_SHORTCUTS + ATTENTION_SHORTCUTS
+NAN_GRADIENT = (
+    "The fully masked row's softmax is 0 / 0 = nan, and backward multiplies by it: replacing the nan after the "
+    "softmax (torch.where, nan_to_num) hides it forward only. Give the fully masked rows finite scores (0) before "
+    "the softmax, then zero their weights."
+)
 ZEROED_PADDING = (
     "padding_idx only stops the gradient: the output of a padding id is its row as it is (zeros as it starts, since "
     "it never learns, but whatever it was set to). Don't multiply the output by a mask."
@@ -693,8 +701,10 @@ def expect_right(got, expected, call, mistakes, **options):
     __tracebackhide__ = True
     try:
         expect_close(got, expected, call, **options)
+        return
     except AssertionError:
-        expect_close(got, expected, call, mistakes=mistakes(), **options)
+        pass
+    expect_close(got, expected, call, mistakes=mistakes(), **options)  # outside except: no chained error
 
 
 def shape_of(tensor):
@@ -809,26 +819,25 @@ def qkv(leading, dtype=DOUBLE, sizes=None):
 
 
 def attention_variant(q, k, v, mask=None, causal=False, scale=None, **wrong):
-    """Attention as a learner might write it (the right one, fully masked rows aside, without ``wrong``)."""
-    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
-    scale = wrong.get("scale", scale)
-    scores = q @ k.transpose(-2, -1)
+    """Attention as a learner might write it (the right one without ``wrong``)."""
+    scale = wrong.get("scale", 1 / math.sqrt(q.shape[-1]) if scale is None else scale)
     if causal:
         mask = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril(wrong.get("diagonal", 0))
-    bias = torch.zeros(())
-    if mask is not None and mask.dtype == torch.bool:
-        fill = wrong.get("fill", -math.inf)
-        bias = torch.zeros(mask.shape, dtype=q.dtype).masked_fill(mask if wrong.get("inverted") else ~mask, fill)
-    elif mask is not None:
-        bias = mask
-    if wrong.get("mask_before_scale"):
-        scores = (scores + bias) * scale
-    else:
-        scores = scores * scale + (0 if wrong.get("mask_after_softmax") else bias)
-    weights = torch.softmax(scores, dim=wrong.get("dim", -1))
+    if wrong.get("inverted"):
+        mask = ~mask
+    scores = q @ k.transpose(-2, -1) * scale
+    if "dim" in wrong:  # the softmax over another dim
+        if mask is not None:
+            scores = scores.masked_fill(~mask, -math.inf) if mask.dtype == torch.bool else scores + mask
+        return torch.softmax(scores, dim=wrong["dim"]) @ v
+    if "fill" in wrong:  # masked scores set to a number
+        return torch.softmax(scores.masked_fill(~mask, wrong["fill"]), dim=-1) @ v
     if wrong.get("mask_after_softmax"):
-        weights = weights * (bias == 0) if mask is None or mask.dtype == torch.bool else weights + bias
-    return weights @ v
+        weights = torch.softmax(scores, dim=-1)
+        return (weights * mask if mask.dtype == torch.bool else weights + mask) @ v
+    if wrong.get("mask_before_scale"):
+        return torch.softmax((q @ k.transpose(-2, -1) + mask) * scale, dim=-1) @ v
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)
 
 
 def attention_mistakes(q, k, v, mask=None, causal=False, scale=None):
