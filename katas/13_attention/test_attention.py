@@ -124,6 +124,17 @@ def test_embed_one_hot_is_a_matrix_product_not_a_lookup():
 
 
 @pytest.mark.task(1)
+def test_one_hot_works_on_the_device_of_its_ids(device):
+    ids, classes = token_ids((2, 5))
+    ids = ids.to(device)
+    call = f"one_hot(<ids on {device}>, {classes})"
+    hint = "Compare with classes on the device of ids: torch.arange(num_classes, device=ids.device)."
+    got = expect_tensor(yours(attention.one_hot, ids, classes), call, hint=hint)
+    assert got.device == ids.device, f"{call} returned a tensor on {got.device}. {hint}"
+    expect_equal(got, F.one_hot(ids, classes), call, hint=hint)
+
+
+@pytest.mark.task(1)
 def test_embed_and_embed_one_hot_take_a_non_contiguous_weight():
     ids, classes = token_ids((2, 3))
     weight = torch.randn(4, classes, dtype=DOUBLE).t()  # a transposed view: (classes, 4), not contiguous
@@ -157,7 +168,18 @@ def test_embedding_weight_grad_of_no_tokens_is_zeros():
 
 
 @pytest.mark.task(2)
-@pytest.mark.parametrize("padding_idx", [None, -1], ids=["no-padding", "padding-minus-1"])
+def test_embedding_weight_grad_works_on_the_device_of_grad_output(device):
+    ids, classes = token_ids((3, 4), repeats=True)
+    ids, upstream = ids.to(device), torch.randn(3, 4, 2, device=device)
+    call = f"embedding_weight_grad(<ids and grad_output on {device}>, ...)"
+    hint = "Start from zeros on grad_output's device: torch.zeros(..., device=grad_output.device)."
+    got = expect_tensor(yours(attention.embedding_weight_grad, ids, upstream, classes), call, hint=hint)
+    assert got.device == upstream.device, f"{call} returned a tensor on {got.device}. {hint}"
+    expect_close(got, autograd_weight_grad(ids, upstream, classes), call, hint=hint)
+
+
+@pytest.mark.task(2)
+@pytest.mark.parametrize("padding_idx", [None, -300], ids=["no-padding", "padding-minus-300-row-0"])
 def test_embedding_starts_as_a_normal_table_whose_padding_row_is_zeros(padding_idx):
     classes, dim = 300, 50  # 15000 values: their std is within 4% of 1
     module = yours(attention.Embedding, classes, dim, padding_idx)
@@ -271,8 +293,8 @@ def test_sinusoidal_positions_give_dot_products_that_depend_only_on_the_distance
 
 
 @pytest.mark.task(3)
-@pytest.mark.parametrize("dim", [5])
-def test_sinusoidal_positions_refuse_an_odd_dim(dim):
+def test_sinusoidal_positions_refuse_an_odd_dim():
+    dim = 5
     hint = "Each frequency fills a pair of columns, a sin and a cos: an odd dim has no partner for its last one."
     call = f"sinusoidal_positions(4, {dim})"
     expect_raises(ValueError, attention.sinusoidal_positions, 4, dim, call=call, hint=hint, naming=(str(dim),))
@@ -316,6 +338,7 @@ def test_learned_positions_add_the_vectors_of_positions_0_to_t_minus_1(layout):
         ]
     hint = "x + self.weight[:T], T = x.shape[-2]: position t gets row t."
     expect_close(got, x + table[:length], call, hint=hint, mistakes=mistakes)
+    assert got.requires_grad, f"{call} returned a tensor cut off from self.weight: add the rows of self.weight."
     (grad,) = torch.autograd.grad(got, module.weight, torch.ones_like(x))
     expected = torch.zeros(most, dim, dtype=DOUBLE)
     expected[:length] = x.numel() / (length * dim)
@@ -740,7 +763,7 @@ def graph_names(output, unique=True):
 
 
 def autograd_weight_grad(ids, upstream, classes, padding_idx=None):
-    weight = torch.zeros(classes, upstream.shape[-1], dtype=upstream.dtype, requires_grad=True)
+    weight = torch.zeros(classes, upstream.shape[-1], dtype=upstream.dtype, device=upstream.device, requires_grad=True)
     return torch.autograd.grad(F.embedding(ids, weight, padding_idx), weight, upstream)[0]
 
 

@@ -14,7 +14,7 @@ def one_hot(ids, num_classes):
     like ``F.one_hot(ids, num_classes)``. An id outside 0 to ``num_classes - 1`` raises ``ValueError``."""
     outside = (ids < 0) | (ids >= num_classes)
     if outside.any():
-        raise ValueError(f"ids must lie in 0 to {num_classes - 1}, got {ids[outside][0].item()}")
+        raise ValueError(f"ids must lie in range({num_classes}), got {ids[outside][0].item()}")
     return (ids.unsqueeze(-1) == torch.arange(num_classes, device=ids.device)).long()
 
 
@@ -80,10 +80,10 @@ def sinusoidal_positions(num_positions, dim):
     positions from 0. An odd ``dim`` raises ``ValueError``."""
     if dim % 2:
         raise ValueError(f"dim must be even, to pair each sin with a cos; got {dim}")
-    positions = torch.arange(num_positions, dtype=torch.float64).unsqueeze(1)
-    frequencies = 10000.0 ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)
+    positions = torch.arange(num_positions).unsqueeze(1)
+    frequencies = 10000.0 ** (-torch.arange(0, dim, 2) / dim)  # float32: the 2i of each pair over dim
     angles = positions * frequencies  # (num_positions, dim / 2)
-    return torch.stack([angles.sin(), angles.cos()], dim=-1).reshape(num_positions, dim).float()
+    return torch.stack([angles.sin(), angles.cos()], dim=-1).reshape(num_positions, dim)
 
 
 class LearnedPositions(nn.Module):
@@ -124,7 +124,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
     gradient.
     """
     if is_causal and attn_mask is not None:
-        raise ValueError("give attn_mask or is_causal=True, not both")
+        raise ValueError(f"is_causal={is_causal} and an attn_mask of shape {tuple(attn_mask.shape)}: give one of them")
     if scale is None:
         scale = 1 / math.sqrt(query.shape[-1])
     scores = query @ key.transpose(-2, -1) * scale
