@@ -289,6 +289,44 @@ def convolution_pictures(module: ModuleType, on_progress: ProgressCallback | Non
     return [Picture("filters_and_feature_maps", drawing)]
 
 
+# --- Who looks at whom (the attention kata) ----------------------------------------------------------------------
+
+
+def attention_pictures(module: ModuleType, on_progress: ProgressCallback | None = None) -> list[Picture]:
+    """The attention weights of your ``scaled_dot_product_attention`` (Task 4) for a short sentence, embedded by your
+    ``embed`` (Task 1) plus your ``sinusoidal_positions`` (Task 3), as a heat map; then your ``causal_mask`` beside
+    the weights it leaves. The weights come out of attention itself: with the identity as the values, each query's
+    output is its row of weights."""
+    words = ["the", "cat", "sat", "on", "the", "mat"]
+    vocabulary = sorted(set(words))
+    ids = torch.tensor([vocabulary.index(word) for word in words])
+    dim = 16
+    table = torch.randn(len(vocabulary), dim, generator=torch.Generator().manual_seed(0))
+    x = module.embed(table, ids) + module.sinusoidal_positions(len(words), dim)
+    identity = torch.eye(len(words))
+    weights = module.scaled_dot_product_attention(x, x, identity)
+    mask = module.causal_mask(len(words))
+    causal = module.scaled_dot_product_attention(x, x, identity, is_causal=True)
+
+    def heat_map(axes, values, title, colour_map="viridis", limits=(0.0, 1.0)):
+        image = axes.imshow(values.detach().float(), cmap=colour_map, vmin=limits[0], vmax=limits[1])
+        axes.set_xticks(range(len(words)), words, rotation=45)
+        axes.set_yticks(range(len(words)), words)
+        axes.set(xlabel="key (looked at)", ylabel="query (looking)", title=title)
+        return image
+
+    attention_map = figure(5.5, 4.5)
+    axes = attention_map.add_subplot()
+    image = heat_map(axes, weights, "Who looks at whom: each row of weights sums to 1")
+    attention_map.colorbar(image, ax=axes, label="weight")
+    causal_figure = figure(10, 4.5)
+    left, right = causal_figure.subplots(1, 2)
+    heat_map(left, mask.float(), "causal_mask(6): True (light) = may look", colour_map="gray")
+    image = heat_map(right, causal, "Causal attention: nothing above the diagonal")
+    causal_figure.colorbar(image, ax=right, label="weight")
+    return [Picture("attention_map", attention_map), Picture("causal_mask", causal_figure)]
+
+
 PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps its pictures when renumbered
     "autograd": autograd_pictures,
     "vjp": vjp_pictures,
@@ -296,6 +334,7 @@ PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps 
     "custom_autograd": custom_autograd_pictures,
     "normalization": normalization_pictures,
     "convolution": convolution_pictures,
+    "attention": attention_pictures,
     "mnist": mnist_pictures,
 }
 
