@@ -5,7 +5,7 @@ import re
 import pytest
 import torch
 
-from katas.testing import expect_close, expect_equal
+from katas.testing import expect_close, expect_equal, expect_raises
 from katas.testing.assertions import _preview
 
 
@@ -112,3 +112,30 @@ def test_mistakes_replace_the_hint_only_for_the_known_wrong_answer():
     assert failure_of(expect_close, torch.tensor([0.0, 4.0]), expected, "f(x)", hint="h", mistakes=mistakes).endswith(
         "\nh"
     )
+
+
+def test_mistakes_given_as_a_function_are_worked_out_only_for_a_wrong_answer():
+    expected = torch.tensor([1.0, 2.0])
+    asked = []
+
+    def mistakes():
+        asked.append(True)
+        return [(torch.tensor([2.0, 4.0]), "doubled")]
+
+    expect_close(expected.clone(), expected, "f(x)", mistakes=mistakes)
+    assert not asked
+    assert failure_of(expect_close, torch.tensor([2.0, 4.0]), expected, "f(x)", mistakes=mistakes).endswith("\ndoubled")
+    assert failure_of(expect_close, expected.double(), expected, "f(x)", mistakes=mistakes)  # a dtype is wrong too
+
+
+def test_expect_raises_fails_with_its_own_message_alone_when_the_wrong_error_comes():
+    def wrong_kind():
+        raise RuntimeError("torch's own words")
+
+    with pytest.raises(pytest.fail.Exception) as failure:
+        expect_raises(ValueError, wrong_kind, call="f()", hint="raise ValueError")
+    assert (
+        str(failure.value)
+        == "f() should raise ValueError, but it raised RuntimeError: torch's own words\nraise ValueError"
+    )
+    assert failure.value.__context__ is None, "pytest would print torch's error first, then 'During handling...'"

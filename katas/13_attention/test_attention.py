@@ -266,7 +266,7 @@ def test_sinusoidal_positions_follow_the_formula_sin_at_even_columns_cos_at_odd(
     got = yours(attention.sinusoidal_positions, count, dim)
     call = f"sinusoidal_positions({count}, {dim})"
     expected = sinusoidal_spec(count, dim)
-    expect_right(got, expected, call, lambda: sinusoidal_mistakes(count, dim))
+    expect_close(got, expected, call, mistakes=lambda: sinusoidal_mistakes(count, dim))
 
 
 @pytest.mark.task(3)
@@ -417,7 +417,7 @@ def test_scaled_dot_product_attention_matches_torch_without_a_mask(leading):
     q, k, v = qkv(*SHAPES[leading])
     got = yours(attention.scaled_dot_product_attention, q, k, v)
     call = f"scaled_dot_product_attention(<query {shape_of(q)}>, <key {shape_of(k)}>, <value {shape_of(v)}>)"
-    expect_right(got, F.scaled_dot_product_attention(q, k, v), call, lambda: attention_mistakes(q, k, v))
+    expect_close(got, F.scaled_dot_product_attention(q, k, v), call, mistakes=lambda: attention_mistakes(q, k, v))
 
 
 @pytest.mark.task(4)
@@ -428,7 +428,7 @@ def test_scaled_dot_product_attention_uses_the_scale_it_is_given():
     expected = F.scaled_dot_product_attention(q, k, v, scale=scale)
     call = f"scaled_dot_product_attention(query, key, value, scale={scale:.3g})"
     hint = f"With scale given, multiply the scores by it ({scale:.3g}) instead of 1 / sqrt(E)."
-    expect_right(got, expected, call, lambda: attention_mistakes(q, k, v, scale=scale), hint=hint)
+    expect_close(got, expected, call, mistakes=lambda: attention_mistakes(q, k, v, scale=scale), hint=hint)
 
 
 MASKS = {  # a bool mask's shape, for a (2, 3, L, S) attention
@@ -446,7 +446,7 @@ def test_scaled_dot_product_attention_with_a_bool_mask_lets_only_true_pairs_take
     got = yours(attention.scaled_dot_product_attention, q, k, v, mask)
     expected = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     call = f"scaled_dot_product_attention(query, key, value, <bool mask {tuple(mask.shape)}>) on {shape_of(q)} queries"
-    expect_right(got, expected, call, lambda: attention_mistakes(q, k, v, mask=mask))
+    expect_close(got, expected, call, mistakes=lambda: attention_mistakes(q, k, v, mask=mask))
 
 
 @pytest.mark.task(4)
@@ -458,7 +458,7 @@ def test_scaled_dot_product_attention_adds_a_float_mask_to_the_scaled_scores():
     expected = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     call = f"scaled_dot_product_attention(query, key, value, <float mask {tuple(mask.shape)}>)"
     hint = "A float mask is a bias: add it to the scaled scores, before the softmax."
-    expect_right(got, expected, call, lambda: attention_mistakes(q, k, v, mask=mask), hint=hint)
+    expect_close(got, expected, call, mistakes=lambda: attention_mistakes(q, k, v, mask=mask), hint=hint)
 
 
 @pytest.mark.task(4)
@@ -469,7 +469,7 @@ def test_scaled_dot_product_attention_is_causal_like_torch(sizes):
     expected = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     call = f"scaled_dot_product_attention(<query {shape_of(q)}>, <key {shape_of(k)}>, value, is_causal=True)"
     hint = "is_causal=True masks with causal_mask(L, S)."
-    expect_right(got, expected, call, lambda: causal_mistakes(q, k, v), hint=hint)
+    expect_close(got, expected, call, mistakes=lambda: causal_mistakes(q, k, v), hint=hint)
 
 
 @pytest.mark.task(4)
@@ -603,7 +603,7 @@ def test_multi_head_attention_matches_nn_multiheadattention(case):
         f"multi_head_attention(<nn.MultiheadAttention({mha.embed_dim}, {heads}, bias={bias})>, "
         f"<query {shape_of(query)}>, <key {shape_of(key)}>, <value {shape_of(value)}>)"
     )
-    expect_right(got, expected, call, lambda: mha_mistakes(mha, query, key, value))
+    expect_close(got, expected, call, mistakes=lambda: mha_mistakes(mha, query, key, value))
 
 
 @pytest.mark.task(5)
@@ -614,11 +614,11 @@ def test_multi_head_attention_with_is_causal_matches_torch_with_a_causal_mask(ki
     mask = torch.ones(query.shape[1], key.shape[1], dtype=torch.bool).tril()
     expected = mha(query, key, value, attn_mask=~mask, need_weights=False)[0]  # MHA's bool mask: True = masked out
     call = f"multi_head_attention(mha, <query {shape_of(query)}>, <key {shape_of(key)}>, value, is_causal=True)"
-    expect_right(
+    expect_close(
         got,
         expected,
         call,
-        lambda: [
+        mistakes=lambda: [
             (
                 mha(query, key, value, need_weights=False)[0],
                 "is_causal=True: let each query see the keys up to its own.",
@@ -664,7 +664,7 @@ def test_multi_head_attention_takes_float32_and_a_batch_of_one():
     got = yours(attention.multi_head_attention, mha, query, key, value)
     expected = mha(query, key, value, need_weights=False)[0]
     call = f"multi_head_attention(<float32 module, 4 heads>, <query {shape_of(query)}>, key, value)"
-    expect_right(got, expected, call, lambda: mha_mistakes(mha, query, key, value))
+    expect_close(got, expected, call, mistakes=lambda: mha_mistakes(mha, query, key, value))
 
 
 # --- Helpers ---
@@ -714,17 +714,6 @@ def yours(function, *args, **kwargs):
         return explained_call(
             function, *args, call=getattr(function, "__name__", "your code"), explanations=EXPLANATIONS, **kwargs
         )
-
-
-def expect_right(got, expected, call, mistakes, **options):
-    """``expect_close``, with the known wrong answers (``mistakes()``) worked out only when ``got`` is wrong."""
-    __tracebackhide__ = True
-    try:
-        expect_close(got, expected, call, **options)
-        return
-    except AssertionError:
-        pass
-    expect_close(got, expected, call, mistakes=mistakes(), **options)  # outside except: no chained error
 
 
 def shape_of(tensor):

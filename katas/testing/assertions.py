@@ -7,7 +7,7 @@ an optional ``hint`` ends the message with what to look at.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 import torch
@@ -76,14 +76,19 @@ def expect_close(
     rtol: float | None = None,
     atol: float | None = None,
     hint: str = "",
-    mistakes: Sequence[tuple[torch.Tensor, str]] = (),
+    mistakes: Sequence[tuple[torch.Tensor, str]] | Callable[[], Sequence[tuple[torch.Tensor, str]]] = (),
 ) -> None:
     """Fail unless ``actual`` matches ``expected`` in shape, dtype (optionally) and values.
 
     ``mistakes`` are known wrong answers, each with what it tells the learner: when ``actual`` equals one
     (within the same tolerances, nan where it holds nan; dtypes aside), its explanation replaces ``hint``.
+    Pass a function that returns them to work them out only when ``actual`` is wrong.
     """
     __tracebackhide__ = True
+    if callable(mistakes):
+        if _close(actual, expected, check_dtype, rtol, atol):
+            return
+        mistakes = mistakes()
     hint = next((text for wrong, text in mistakes if _matches(actual, wrong, rtol, atol)), hint)
     expect_shape(actual, expected.shape, call, hint)
     if check_dtype:
@@ -104,6 +109,21 @@ def expect_equal(actual: object, expected: torch.Tensor, call: str, hint: str = 
     """Fail unless ``actual`` equals ``expected`` exactly (shape, dtype and every value)."""
     __tracebackhide__ = True
     expect_close(actual, expected, call, rtol=0, atol=0, hint=hint)
+
+
+def _close(actual: object, expected: torch.Tensor, check_dtype: bool, rtol: float | None, atol: float | None) -> bool:
+    """Whether ``actual`` passes :func:`expect_close` as it is."""
+    if not isinstance(actual, torch.Tensor) or actual.shape != expected.shape:
+        return False
+    if check_dtype and actual.dtype != expected.dtype:
+        return False
+    try:
+        torch.testing.assert_close(
+            actual.detach().cpu(), expected.detach().cpu(), rtol=rtol, atol=atol, check_dtype=False
+        )
+    except AssertionError:
+        return False
+    return True
 
 
 def _matches(actual: object, wrong: torch.Tensor, rtol: float | None, atol: float | None) -> bool:

@@ -47,6 +47,7 @@ def expect_raises(
     """Fail unless ``function(*args, **kwargs)`` raises ``exception`` with a message that contains each of ``naming``
     (what the lesson says the message should name, e.g. the clashing shapes); the exception raised."""
     __tracebackhide__ = True
+    raised = None
     try:
         result = function(*args, **kwargs)
     except NotImplementedError:
@@ -55,12 +56,10 @@ def expect_raises(
         raised = error
     except Exception as error:  # the wrong kind of error is the failure
         wrong = f"raised {type(error).__name__}: {error}"
-        pytest.fail(f"{call} should raise {exception.__name__}, but it {wrong}\n{hint}".rstrip(), pytrace=False)
     else:
-        pytest.fail(
-            f"{call} should raise {exception.__name__}, but it returned {result!r:.120}.\n{hint}".rstrip(),
-            pytrace=False,
-        )
+        wrong = f"returned {result!r:.120}."
+    if raised is None:  # failing here, outside the except, shows no chained error
+        pytest.fail(f"{call} should raise {exception.__name__}, but it {wrong}\n{hint}".rstrip(), pytrace=False)
     message, kind = str(raised), type(raised).__name__
     assert message, f"{call} raised {kind} without a message: say what is wrong. {hint}".rstrip()
     missing = [text for text in naming if text not in message]
