@@ -241,7 +241,7 @@ def test_max_pool2d_never_takes_the_padding_even_when_every_value_is_negative():
 @pytest.mark.parametrize("count_include_pad", [True, False], ids=["count-the-padding", "count-real-values"])
 @pytest.mark.parametrize("setting", POOLS.values(), ids=POOLS)
 def test_avg_pool2d_matches_f_avg_pool2d(setting, count_include_pad):
-    x = torch.rand(3, 2, random_int(7, 9), random_int(7, 9), dtype=torch.float64) + 1
+    x = torch.rand(3, 3, random_int(7, 9), random_int(7, 9), dtype=torch.float64) + 1  # N, C > 2
     options = pool_options(setting) | {"count_include_pad": count_include_pad}
     got = yours(conv.avg_pool2d, x, **options)
     expected = F.avg_pool2d(x, **options)

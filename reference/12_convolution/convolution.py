@@ -31,10 +31,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     n, channels, height, width = x.shape
     out_channels, group_channels, kh, kw = weight.shape
     if channels != group_channels * groups or out_channels % groups:
-        raise ValueError(
-            f"x {tuple(x.shape)} does not fit weight {tuple(weight.shape)} with groups={groups}: x needs "
-            "weight.shape[1] * groups channels, and weight.shape[0] must be a multiple of groups"
-        )
+        raise ValueError(f"x {tuple(x.shape)} does not fit weight {tuple(weight.shape)} with groups={groups}")
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
     out_h = conv_output_size(height, kh, stride[0], padding[0], dilation[0])
     out_w = conv_output_size(width, kw, stride[1], padding[1], dilation[1])
