@@ -804,10 +804,10 @@ def describe_layer(layer):
     return f"{type(layer).__name__}({', '.join(settings)})"
 
 
-def receptive_variant(layers, dilation=True, stride=True, jump_first=False):
+def receptive_variant(layers, dilation=True, stride=True, jump_first=False, pools=True):
     size, jump = 1, 1
     for layer in layers:
-        if isinstance(layer, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d):
+        if isinstance(layer, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d) and (pools or isinstance(layer, nn.Conv2d)):
             k, s = pair(layer.kernel_size)[0], pair(layer.stride)[0]
             d = pair(getattr(layer, "dilation", 1))[0] if dilation else 1
             if jump_first and stride:
@@ -820,6 +820,10 @@ def receptive_variant(layers, dilation=True, stride=True, jump_first=False):
 
 def receptive_mistakes(layers):
     return [
+        (
+            receptive_variant(layers, pools=False),
+            "Pooling layers widen the field as convolutions do: count nn.MaxPool2d and nn.AvgPool2d too.",
+        ),
         (
             receptive_variant(layers, dilation=False),
             "A dilated kernel spans d * (k - 1) + 1: count each layer's dilation.",
