@@ -462,3 +462,33 @@ def test_a_test_for_two_gpus_skips_with_how_many_it_needs(kata):
     if torch.cuda.device_count() < 2:
         assert (test.outcome, test.skip_kind) == ("skipped", "gpu"), test
         assert "needs 2 CUDA GPUs" in test.message, test.message
+
+
+# --- Threads -------------------------------------------------------------------------------------
+
+
+def test_a_test_computes_on_one_thread_and_one_that_trains_or_times_on_all_of_them(kata, monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)  # the machine's count, as the fixture reads it
+    threads = []
+    monkeypatch.setattr(torch, "set_num_threads", threads.append)
+    write(
+        kata,
+        "katas/00_demo/test_threads.py",
+        """
+        import pytest
+
+
+        @pytest.mark.task(1)
+        def test_small():
+            pass
+
+
+        @pytest.mark.task(1)
+        @pytest.mark.slow("minutes")
+        def test_training():
+            pass
+        """,
+    )
+    outcome, _ = run(kata, "--reference", "-k", "small or training")
+    outcome.assert_outcomes(passed=2)
+    assert threads == [1, 2, 2], f"torch.set_num_threads was called with {threads}"

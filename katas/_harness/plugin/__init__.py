@@ -4,6 +4,7 @@
 - :mod:`.header`: plain pytest's header says which code is tested, without the plugins' default settings
 - :mod:`.gpu`: ``@pytest.mark.gpu`` tests skip, with a reason, where there is no GPU; the ``gpu`` and ``device`` fixtures
 - :mod:`.seeding`: every test starts from a seed of its own and from torch's defaults
+- :mod:`.threads`: torch computes on one thread, but where a test trains or times
 - :mod:`.timeouts`: a test that hangs is stopped with the line of the learner's code it was running
 - :mod:`.stubs`: a stub's NotImplementedError is reported in one line, "not written yet"
 - :mod:`.imports`: ``torch`` (or ``nn``, ``F``, ``np``) used but not imported: one line naming the import to add
@@ -19,6 +20,7 @@ MODULES = [
     "header",
     "gpu",
     "seeding",
+    "threads",
     "timeouts",
     "stubs",
     "imports",
