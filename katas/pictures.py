@@ -269,19 +269,19 @@ def convolution_pictures(module: ModuleType, on_progress: ProgressCallback | Non
         pooled = module.max_pool2d(maps.pow(2).sum(0, keepdim=True).sqrt().unsqueeze(0), 2)[0, 0]
     drawing = figure(9, 6)
     grid = drawing.subplots(2, 3)
-    grid[0, 0].imshow(image[0, 0], cmap="gray")
+    grid[0, 0].imshow(image[0, 0].numpy(), cmap="gray")
     grid[0, 0].set_title("the image (48 x 48)")
     for column, (name, taps) in enumerate(SOBEL.items(), start=1):
         axes = grid[0, column]
-        axes.imshow(torch.tensor(taps), cmap="coolwarm", vmin=-2, vmax=2)
+        axes.imshow(torch.tensor(taps).numpy(), cmap="coolwarm", vmin=-2, vmax=2)
         for (row, col), tap in zip(((r, c) for r in range(3) for c in range(3)), torch.tensor(taps).flatten()):
             axes.text(col, row, f"{tap:g}", ha="center", va="center")
         axes.set_title(f"filter {name}")
         feature = grid[1, column - 1]
         strongest = float(maps.abs().max())
-        feature.imshow(maps[column - 1], cmap="coolwarm", vmin=-strongest, vmax=strongest)
+        feature.imshow(maps[column - 1].numpy(), cmap="coolwarm", vmin=-strongest, vmax=strongest)
         feature.set_title(f"conv2d with {name.split(':')[0]}")
-    grid[1, 2].imshow(pooled, cmap="magma")
+    grid[1, 2].imshow(pooled.numpy(), cmap="magma")
     grid[1, 2].set_title("max_pool2d(2) of both: 24 x 24")
     for axes in grid.flat:
         axes.axis("off")
@@ -309,7 +309,7 @@ def attention_pictures(module: ModuleType, on_progress: ProgressCallback | None 
     causal = module.scaled_dot_product_attention(x, x, identity, is_causal=True)
 
     def heat_map(axes, values, title, colour_map="viridis", limits=(0.0, 1.0)):
-        image = axes.imshow(values.detach().float(), cmap=colour_map, vmin=limits[0], vmax=limits[1])
+        image = axes.imshow(values.detach().float().numpy(), cmap=colour_map, vmin=limits[0], vmax=limits[1])
         axes.set_xticks(range(len(words)), words, rotation=45)
         axes.set_yticks(range(len(words)), words)
         axes.set(xlabel="key (looked at)", ylabel="query (looking)", title=title)

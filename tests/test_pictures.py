@@ -123,6 +123,20 @@ def test_the_straight_through_estimator_is_a_600_by_400_png(tmp_path):
     assert png_size(path) == (600, 400)
 
 
+def test_two_hand_set_filters_and_their_feature_maps_are_a_900_by_600_png(tmp_path):
+    found = pictures.pictures(find_kata("convolution", INSTALLED_ROOT), reference=True)
+    assert [picture.name for picture in found] == ["filters_and_feature_maps"], found
+    (path,) = pictures.save(found, tmp_path)
+    assert png_size(path) == (900, 600)
+
+
+def test_the_attention_map_and_the_causal_mask_are_pngs(tmp_path):
+    found = pictures.pictures(find_kata("attention", INSTALLED_ROOT), reference=True)
+    paths = pictures.save(found, tmp_path)
+    assert [path.name for path in paths] == ["attention_map.png", "causal_mask.png"]
+    assert [png_size(path) for path in paths] == [(550, 450), (1000, 450)]
+
+
 def test_a_function_still_to_write_gives_a_note_not_an_error():
     (note,) = pictures.pictures(find_kata("05", INSTALLED_ROOT))  # the untouched stub
     assert note.drawing.startswith("No picture yet: Task 1: write init_parameters"), note.drawing
