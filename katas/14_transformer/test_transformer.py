@@ -543,6 +543,8 @@ def test_a_trained_tinygpt_sorts_99_percent_of_digit_sequences_it_has_never_seen
 
 # Task 4: A KV cache
 
+CHUNKS = {"token-by-token": [1] * 8, "prompt-then-tokens": [4, 1, 1, 1, 1], "uneven-chunks": [2, 3, 1, 2]}
+
 
 @pytest.mark.task(4)
 def test_a_new_kv_cache_holds_no_positions():
@@ -611,13 +613,11 @@ def test_attention_with_a_cache_attends_to_every_cached_position():
 
 
 @pytest.mark.task(4)
-@pytest.mark.parametrize("chunks", ["token-by-token", "prompt-then-tokens", "uneven-chunks"])
+@pytest.mark.parametrize("chunks", CHUNKS)
 def test_tinygpt_decoding_with_a_cache_gives_the_logits_of_one_full_forward_pass(chunks):
     vocab, max_len, d_model, n_layers, n_heads, d_ff = config(max_len=8)
     model = float64(yours(gpt.TinyGPT, vocab, max_len, d_model, n_layers, n_heads, d_ff))
-    pieces_of = {"token-by-token": [1] * 8, "prompt-then-tokens": [4, 1, 1, 1, 1], "uneven-chunks": [2, 3, 1, 2]}[
-        chunks
-    ]
+    pieces_of = CHUNKS[chunks]
     tokens = torch.randint(vocab, (random_int(1, 3), 8))
     cache = yours(gpt.KVCache, call="KVCache()")
     with torch.no_grad():
@@ -626,6 +626,7 @@ def test_tinygpt_decoding_with_a_cache_gives_the_logits_of_one_full_forward_pass
             call = f"model(tokens[:, {start}:{start + size}], cache)"
             pieces.append(expect_tensor(yours(model, tokens[:, start : start + size], cache, call=call), call))
             start += size
+            expect_cache_length(cache, start, n_layers, call)
         got = torch.cat(pieces, dim=1)
         expected = yours(model, tokens, call="model(tokens)")
     mistakes = [(decode_variant(model, tokens, pieces_of, **variant), advice) for variant, advice in DECODE_MISTAKES]
@@ -933,6 +934,10 @@ def yours(function, *args, call=None, **kwargs):
         "index out of range in self": "An nn.Embedding got an index past its size: token ids go up to vocab_size - "
         "1, positions up to max_len - 1.",
         "Expected tensor for argument #1 'indices'": "nn.Embedding takes int64 indices: positions from torch.arange.",
+        "'NoneType' object has no attribute 'length'": "Without a cache (cache=None) the positions start at 0: "
+        "start = 0 if cache is None else cache.length().",
+        "'NoneType' object has no attribute 'update'": "Only with a cache: if cache is not None: k, v = "
+        "cache.update(layer, k, v).",
         "mat1 and mat2 shapes cannot be multiplied": "A Linear got inputs of the wrong width: check the sizes in the "
         "lesson's layout.",
         "must match the size of tensor": "Two tensors of different sizes met: with a cache, do the keys and the "
@@ -1123,6 +1128,21 @@ def decode_variant(model, tokens, chunks, positions="continue", **variant):
             outs.append(model.head(model.ln_f(x)))
             start += size
         return torch.cat(outs, dim=1)
+
+
+def expect_cache_length(cache, positions, n_layers, call):
+    """Fail unless ``cache`` holds ``positions`` positions after ``call``, saying why it might not."""
+    __tracebackhide__ = True
+    length = yours(cache.length, call="cache.length()")
+    advice = {
+        0: "The cache stayed empty: does each block pass cache and layer on to its attention "
+        "(self.attn(self.ln1(x), cache, layer)), and does the model pass them to each block?",
+        n_layers * positions: f"Every one of the {n_layers} blocks stored its keys as layer 0's: give each block its "
+        "own index, for layer, block in enumerate(self.blocks).",
+    }.get(length, "cache.length() counts the positions of layer 0.")
+    assert length == positions, (
+        f"After {call}, the cache holds {length!r} positions; the model has read {positions}. {advice}"
+    )
 
 
 def first_difference(got, expected):
