@@ -241,6 +241,27 @@ def test_tinygpt_predictions_at_a_position_depend_only_on_the_tokens_up_to_it():
 
 
 @pytest.mark.task(2)
+def test_tinygpt_and_parameter_count_default_to_a_small_model_of_64_wide_2_layers_and_4_heads():
+    vocab, max_len = random_int(5, 12), random_int(6, 12)
+    model = yours(gpt.TinyGPT, vocab, max_len, call=f"TinyGPT({vocab}, {max_len})")
+    call = f"TinyGPT({vocab}, {max_len}) (its defaults)"
+    got = (model.tok_emb.weight.shape[1], len(model.blocks), model.blocks[0].attn.n_heads)
+    assert got == (64, 2, 4), (
+        f"{call} has d_model={got[0]}, {got[1]} blocks and {got[2]} heads: the defaults are d_model=64, n_layers=2, "
+        "n_heads=4."
+    )
+    assert model.blocks[0].mlp[0].out_features == 256 and model.head.weight is not model.tok_emb.weight, (
+        f"{call} should have d_ff = 4 * 64 = 256 and an untied head (tie_weights=False)."
+    )
+    count = yours(gpt.parameter_count, vocab, max_len, call=f"parameter_count({vocab}, {max_len})")
+    expected = count_formula(vocab, max_len, 64, 2, None, False)
+    assert count == expected, (
+        f"parameter_count({vocab}, {max_len}) returned {count!r}; with the defaults (d_model=64, n_layers=2, "
+        f"d_ff=None, tie_weights=False), like TinyGPT's, the model has {expected}."
+    )
+
+
+@pytest.mark.task(2)
 def test_tinygpt_refuses_more_positions_than_max_len():
     vocab, max_len, d_model, n_layers, n_heads, d_ff = config()
     model = yours(gpt.TinyGPT, vocab, max_len, d_model, n_layers, n_heads, d_ff)
@@ -314,14 +335,28 @@ def test_parameter_count_counts_every_trained_number_once(d_ff, tie_weights):
     )
 
 
+@pytest.mark.task(2)
+def test_tinygpt_runs_on_the_device_of_its_weights_and_tokens(device):
+    vocab, max_len, d_model, n_layers, n_heads, d_ff = config()
+    model = yours(gpt.TinyGPT, vocab, max_len, d_model, n_layers, n_heads, d_ff).to(device)
+    tokens = torch.randint(vocab, (2, max_len), device=device)
+    call = f"TinyGPT(...) on {device}, on tokens on {device}"
+    logits = expect_tensor(yours(model, tokens, call=call), call)
+    assert logits.device.type == device.type, (
+        f"{call} returned logits on {logits.device}. Make every new tensor where the tokens are: "
+        "torch.arange(..., device=tokens.device)."
+    )
+
+
 # Task 3: Training on a task whose answer is known
 
 
 @pytest.mark.task(3)
-@pytest.mark.parametrize("kind", ["batch", "one-row", "one-digit", "non-contiguous"])
+@pytest.mark.parametrize("kind", ["batch", "one-row", "one-digit", "non-contiguous", "int32"])
 def test_make_sequences_puts_the_digits_sep_and_the_sorted_digits_in_a_row(kind):
     rows, n = {"batch": (random_int(3, 6), random_int(3, 6)), "one-row": (1, 5), "one-digit": (4, 1)}.get(kind, (4, 5))
     digits = torch.randint(10, (rows, n)) if kind != "non-contiguous" else torch.randint(10, (n, rows)).t()
+    digits = digits.int() if kind == "int32" else digits
     before = digits.clone()
     call = f"make_sequences(<{kind} digits of shape {tuple(digits.shape)}>)"
     got = yours(gpt.make_sequences, digits, call=call)
@@ -336,8 +371,21 @@ def test_make_sequences_puts_the_digits_sep_and_the_sorted_digits_in_a_row(kind)
         (torch.cat([digits, separator, digits.sort(dim=1).indices], 1), SORT_INDICES),
         (torch.cat([digits, digits.sort(dim=1).values], 1), f"Put SEP ({SEP}) between the digits and the answer."),
     ]
-    expect_close(got, expected, call, mistakes=mistakes)
+    hint = "The result keeps the digits' dtype: make SEP's column with torch.full(..., dtype=digits.dtype)."
+    expect_close(got, expected, call, hint=hint, mistakes=mistakes)
     expect_equal(digits, before, f"the digits after {call}", hint="Leave the digits you are given as they are.")
+
+
+@pytest.mark.task(3)
+def test_make_sequences_works_on_the_device_of_the_digits(device):
+    digits = torch.randint(10, (3, 4), device=device)
+    call = f"make_sequences(<digits on {device}>)"
+    got = expect_tensor(yours(gpt.make_sequences, digits, call=call), call)
+    assert got.device.type == device.type, (
+        f"{call} returned a tensor on {got.device}: make SEP's column where the digits are, "
+        "torch.full(..., device=digits.device)."
+    )
+    expect_equal(got.cpu(), sequences_of(digits.cpu()), call)
 
 
 @pytest.mark.task(3)
@@ -598,9 +646,10 @@ def test_attention_with_a_cache_attends_to_every_cached_position():
     with torch.no_grad():
         pieces, start = [], 0
         for size in chunks:
-            call = f"CausalSelfAttention({d_model}, {n_heads})(x[:, {start}:{start + size}], cache, 0)"
-            pieces.append(expect_tensor(yours(attn, x[:, start : start + size], cache, 0, call=call), call))
+            call = f"CausalSelfAttention({d_model}, {n_heads})(x[:, {start}:{start + size}], cache)"
+            pieces.append(expect_tensor(yours(attn, x[:, start : start + size], cache, call=call), call))
             start += size
+            expect_cache_length(cache, start, 1, call + " (layer=0 by default)")
         got = torch.cat(pieces, dim=1)
         expected = yours(attn, x, call="CausalSelfAttention(...)(x)")
     mistakes = [(attention_in_chunks(attn, x, chunks, **variant), advice) for variant, advice in CACHE_MISTAKES]
@@ -656,6 +705,28 @@ def test_tinygpt_refuses_to_go_past_max_len_through_the_cache():
             hint="Positions continue from cache.length(): check start + T against max_len, naming max_len.",
             naming=(str(max_len),),
         )
+
+
+@pytest.mark.task(4)
+def test_decoding_with_a_cache_works_on_the_device_of_the_model(device):
+    vocab, max_len, d_model, n_layers, n_heads, d_ff = config(max_len=6)
+    model = yours(gpt.TinyGPT, vocab, max_len, d_model, n_layers, n_heads, d_ff).to(device)
+    tokens = torch.randint(vocab, (2, 6), device=device)
+    cache = yours(gpt.KVCache, call="KVCache()")
+    call = f"TinyGPT(...) on {device}, fed 4 tokens then 2 through a KVCache"
+    with torch.no_grad():
+        first = yours(model, tokens[:, :4], cache, call=call)
+        second = yours(model, tokens[:, 4:], cache, call=call)
+        expected = model(tokens)
+    got = expect_tensor(torch.cat([first, second], dim=1), call)
+    expect_close(
+        got.cpu(),
+        expected.cpu(),
+        call,
+        rtol=1e-4,
+        atol=1e-5,
+        hint="Make the mask where the inputs are: torch.ones(..., device=x.device).",
+    )
 
 
 # Task 5: Generation
@@ -846,6 +917,18 @@ def test_generate_stops_once_every_row_has_produced_the_stop_token(case):
         elif case == "max-first":
             advice = f"No row produces {stop} here: generate exactly max_new_tokens={new} tokens."
     expect_equal(got, expected, call, hint=advice)
+
+
+@pytest.mark.task(5)
+def test_generate_works_on_the_device_of_the_model_and_prompt(device):
+    vocab, max_len, d_model, n_layers, n_heads, d_ff = config(max_len=8)
+    model = yours(gpt.TinyGPT, vocab, max_len, d_model, n_layers, n_heads, d_ff).to(device)
+    prompt = torch.randint(vocab, (2, 3), device=device)
+    call = f"generate(<TinyGPT on {device}>, <prompt on {device}>, 4, stop_token={vocab - 1})"
+    got = expect_tensor(yours(gpt.generate, model, prompt, 4, stop_token=vocab - 1, call=call), call)
+    assert got.device.type == device.type, (
+        f"{call} returned tokens on {got.device}: keep every tensor where the prompt is (device=prompt.device)."
+    )
 
 
 @pytest.mark.task(5)
@@ -1179,7 +1262,8 @@ def _layout(vocab, max_len, d_model, n_layers, d_ff, tie_weights):
 
 def sequences_of(digits):
     """The lesson's sequences: digits, SEP, the digits sorted."""
-    return torch.cat([digits, torch.full((len(digits), 1), SEP), digits.sort(dim=1).values], dim=1)
+    separator = torch.full((len(digits), 1), SEP, dtype=digits.dtype, device=digits.device)
+    return torch.cat([digits, separator, digits.sort(dim=1).values], dim=1)
 
 
 def cross_entropy(logits, targets, reduction="mean"):
