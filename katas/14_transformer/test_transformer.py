@@ -271,8 +271,9 @@ def test_tinygpt_refuses_more_positions_than_max_len():
         model,
         tokens,
         call=f"TinyGPT(..., max_len={max_len})(<tokens of shape {tuple(tokens.shape)}>)",
-        hint=f"The model has position embeddings for {max_len} positions only: raise ValueError naming max_len.",
-        naming=(str(max_len),),
+        hint=f"The model has position embeddings for {max_len} positions only: raise ValueError naming how many "
+        "positions were asked for and max_len.",
+        naming=(str(max_len + 1), str(max_len)),
     )
 
 
@@ -514,6 +515,24 @@ def test_train_steps_adamw_on_the_answer_loss_with_a_linearly_falling_learning_r
 
 
 @pytest.mark.task(3)
+def test_train_defaults_to_batches_of_64_and_a_learning_rate_of_0_003():
+    sequences, p = probe_sequences(100)
+    probe = Probe(VOCAB, sequences.shape[1])
+    start = copy.deepcopy(probe)
+    call = "train(model, <100 sequences>, 4, steps=2) (its defaults)"
+    yours(gpt.train, probe, sequences, p, 2, call=call)
+    sizes_seen = [len(read) for read in probe.reads]
+    assert sizes_seen == [64, 64], f"{call} gave the model batches of {sizes_seen} rows: batch_size=64 by default."
+    batches = [sequences[rows_of(read, sequences)] for read in probe.reads]
+    expect_close(
+        parameters_of(probe),
+        replay(start, batches, p, 3e-3)[0],
+        f"the model's weights after {call}",
+        hint="Called without it, lr is 3e-3.",
+    )
+
+
+@pytest.mark.task(3)
 def test_train_draws_its_batches_with_the_generator_it_is_given():
     sequences, p = probe_sequences(random_int(20, 30))
     batch_size = random_int(3, 5)
@@ -662,6 +681,23 @@ def test_attention_with_a_cache_attends_to_every_cached_position():
 
 
 @pytest.mark.task(4)
+def test_block_passes_its_cache_and_its_layer_on_to_its_attention():
+    d_model, n_heads = sizes()
+    block = float64(yours(gpt.Block, d_model, n_heads))
+    x = torch.randn(2, 3, d_model, dtype=torch.float64)
+    first, second = yours(gpt.KVCache, call="KVCache()"), yours(gpt.KVCache, call="KVCache()")
+    with torch.no_grad():
+        yours(block, x, first, call="block(x, cache)")
+        yours(block, x, second, 1, call="block(x, cache, 1)")
+    expect_cache_length(first, 3, 1, "block(<3 positions>, cache) (layer=0 by default)")
+    length = yours(second.length, call="cache.length()")
+    assert length == 0, (
+        f"After block(<3 positions>, cache, 1), cache.length() is {length!r}: the keys went to layer 0, whose count "
+        "length() gives; pass layer on to the attention: self.attn(self.ln1(x), cache, layer)."
+    )
+
+
+@pytest.mark.task(4)
 @pytest.mark.parametrize("chunks", CHUNKS)
 def test_tinygpt_decoding_with_a_cache_gives_the_logits_of_one_full_forward_pass(chunks):
     vocab, max_len, d_model, n_layers, n_heads, d_ff = config(max_len=8)
@@ -702,8 +738,8 @@ def test_tinygpt_refuses_to_go_past_max_len_through_the_cache():
             torch.randint(vocab, (2, 1)),
             cache,
             call=f"model(<a token at position {max_len}>, cache) with max_len={max_len}",
-            hint="Positions continue from cache.length(): check start + T against max_len, naming max_len.",
-            naming=(str(max_len),),
+            hint="Positions continue from cache.length(): check start + T against max_len, naming both.",
+            naming=(str(max_len + 1), str(max_len)),
         )
 
 

@@ -87,7 +87,7 @@ class TinyGPT(nn.Module):
         start = 0 if cache is None else cache.length()
         end = start + tokens.shape[1]
         if end > self.max_len:
-            raise ValueError(f"positions {start} to {end - 1}: this model has only max_len={self.max_len} positions")
+            raise ValueError(f"{end} positions, but this model has max_len={self.max_len}")
         x = self.tok_emb(tokens) + self.pos_emb(torch.arange(start, end, device=tokens.device))
         for layer, block in enumerate(self.blocks):
             x = block(x, cache, layer)
