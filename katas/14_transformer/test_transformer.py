@@ -353,9 +353,14 @@ def test_tinygpt_runs_on_the_device_of_its_weights_and_tokens(device):
 
 
 @pytest.mark.task(3)
-@pytest.mark.parametrize("kind", ["batch", "one-row", "one-digit", "non-contiguous", "int32"])
+@pytest.mark.parametrize("kind", ["batch", "one-row", "no-rows", "one-digit", "non-contiguous", "int32"])
 def test_make_sequences_puts_the_digits_sep_and_the_sorted_digits_in_a_row(kind):
-    rows, n = {"batch": (random_int(3, 6), random_int(3, 6)), "one-row": (1, 5), "one-digit": (4, 1)}.get(kind, (4, 5))
+    rows, n = {
+        "batch": (random_int(3, 6), random_int(3, 6)),
+        "one-row": (1, 5),
+        "no-rows": (0, 4),
+        "one-digit": (4, 1),
+    }.get(kind, (4, 5))
     digits = torch.randint(10, (rows, n)) if kind != "non-contiguous" else torch.randint(10, (n, rows)).t()
     digits = digits.int() if kind == "int32" else digits
     before = digits.clone()
