@@ -327,6 +327,71 @@ def attention_pictures(module: ModuleType, on_progress: ProgressCallback | None 
     return [Picture("attention_map", attention_map), Picture("causal_mask", causal_figure)]
 
 
+# --- A small transformer learning to sort (the transformer kata) ------------------------------------------------
+
+SORT_DIGITS, SORT_SEP = 6, 10  # the kata's task: sort 6 digits; 10 separates a prompt from its answer
+
+
+def transformer_pictures(
+    module: ModuleType, on_progress: ProgressCallback | None = None, steps: int = 300
+) -> list[Picture]:
+    """Your ``TinyGPT`` trained by your ``train`` for ``steps`` steps (the kata's test trains 500) on sorting 6 digits:
+    its loss per step, and what your ``generate`` makes of prompts it never saw, greedy and at temperature 3."""
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(2024)
+    codes = torch.randint(10**SORT_DIGITS, (30_000,), generator=generator).unique()  # distinct: none seen twice
+    codes = codes[torch.randperm(len(codes), generator=generator)]
+    digits = codes.unsqueeze(1) // 10 ** torch.arange(SORT_DIGITS - 1, -1, -1) % 10
+    held_out, seen = digits[:500], digits[500:20_500]
+    model = module.TinyGPT(SORT_SEP + 1, 2 * SORT_DIGITS)
+    losses: list[float] = []
+
+    def on_step(loss: float) -> None:
+        losses.append(loss)
+        if on_progress is not None:
+            on_progress([Progress(loss=float(loss))])
+
+    if on_progress is not None:
+        on_progress([Progress(epochs=1, batches=steps)])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # matrices this small: one thread is fastest, and a busy machine cannot stall it
+    try:
+        module.train(model, module.make_sequences(seen), SORT_DIGITS + 1, steps, 64, 1e-2, generator, on_step)
+        prompts = module.make_sequences(held_out)[:, : SORT_DIGITS + 1]
+        greedy = module.generate(model, prompts, SORT_DIGITS)[:, SORT_DIGITS + 1 :]
+        sampled = module.generate(model, prompts[:4], SORT_DIGITS, 3.0, torch.Generator().manual_seed(0))
+    finally:
+        torch.set_num_threads(threads)
+    right = (greedy == held_out.sort(dim=1).values).all(dim=1)
+
+    curve = figure()
+    axes = curve.add_subplot()
+    axes.plot(losses)
+    axes.set(
+        xlabel="step",
+        ylabel="loss on the answer tokens (cross-entropy)",
+        yscale="log",
+        title=f"Training to sort 6 digits, {steps} steps (the test trains 500)",
+    )
+
+    def spelled(tokens: torch.Tensor) -> str:
+        return " ".join(str(token) for token in tokens.tolist())
+
+    samples = figure(7, 4.6)
+    axes = samples.add_subplot()
+    axes.axis("off")
+    axes.set_title(
+        f"Prompts it never saw: {right.double().mean().item():.1%} of {len(right)} sorted right by greedy decoding",
+        fontsize=10,
+    )
+    lines = [(f"{spelled(held_out[i])}  →  {spelled(greedy[i])}", "green" if right[i] else "red") for i in range(8)]
+    lines.append(("At temperature 3 (flatter: its doubts show; a generator seeded 0):", "black"))
+    lines += [(f"{spelled(held_out[i])}  →  {spelled(sampled[i, SORT_DIGITS + 1 :])}", "gray") for i in range(4)]
+    for row, (text, color) in enumerate(lines):
+        axes.text(0.02, 1 - (row + 0.5) / len(lines), text, family="monospace", fontsize=11, color=color, va="center")
+    return [Picture("loss_curve", curve), Picture("sorted_by_your_model", samples)]
+
+
 PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps its pictures when renumbered
     "autograd": autograd_pictures,
     "vjp": vjp_pictures,
@@ -335,6 +400,7 @@ PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps 
     "normalization": normalization_pictures,
     "convolution": convolution_pictures,
     "attention": attention_pictures,
+    "transformer": transformer_pictures,
     "mnist": mnist_pictures,
 }
 
