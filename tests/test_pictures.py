@@ -137,6 +137,13 @@ def test_the_attention_map_and_the_causal_mask_are_pngs(tmp_path):
     assert [png_size(path) for path in paths] == [(550, 450), (1000, 450)]
 
 
+def test_the_transformer_loss_curve_and_its_sorted_samples_are_pngs(tmp_path):
+    found = pictures.pictures(find_kata("transformer", INSTALLED_ROOT), reference=True)
+    paths = pictures.save(found, tmp_path)
+    assert [path.name for path in paths] == ["loss_curve.png", "sorted_by_your_model.png"]
+    assert [png_size(path) for path in paths] == [(600, 400), (700, 460)]
+
+
 def test_a_function_still_to_write_gives_a_note_not_an_error():
     (note,) = pictures.pictures(find_kata("05", INSTALLED_ROOT))  # the untouched stub
     assert note.drawing.startswith("No picture yet: Task 1: write init_parameters"), note.drawing
