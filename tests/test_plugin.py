@@ -340,11 +340,14 @@ def test_passes():
 """
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
-def test_the_collector_records_whole_messages_printed_output_and_where(kata, workers):
+@pytest.mark.parametrize(
+    "options", [[], ["-n", "2"], ["--tb=no"]], ids=["one-process", "xdist", "no-tracebacks-as-the-katas-command"]
+)
+def test_the_collector_records_whole_messages_printed_output_and_where(kata, options):
     write(kata, "katas/00_demo/test_demo.py", LOUD_TESTS)
     path = kata.path / "results.json"
-    outcome = (kata.runpytest_subprocess if workers else kata.runpytest)("katas", f"--katas-results={path}", *workers)
+    xdist = "-n" in options
+    outcome = (kata.runpytest_subprocess if xdist else kata.runpytest)("katas", f"--katas-results={path}", *options)
     document = json.loads(path.read_text())
     assert (document["schema"], document["version"], document["exit_status"]) == ("torch-katas/results", 1, 1)
     tests = by_name(results.load(path))
@@ -367,6 +370,51 @@ def test_verdicts_keep_the_lessons_order_whatever_order_the_tests_ran_in(kata):
     _, found = run(kata)
     assert [test.name for test in found.tests] == ["test_count_counts_up_to_n", "test_loop_ends"]
     assert found.kata_result("00_demo").first_failure.name == "test_count_counts_up_to_n"
+
+
+SEVEN_TESTS = """
+import pytest
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize("n", range(7))
+def test_number(n):
+    assert n % 3, f"{n} is a multiple of 3"
+"""
+
+
+def test_shares_run_every_nth_test_and_merge_back_into_the_whole_runs_verdicts(kata):
+    write(kata, "katas/00_demo/test_demo.py", SEVEN_TESTS)
+    whole = run(kata)[1]
+    shares = [run(kata, f"--katas-share={index}/3")[1] for index in range(3)]
+    assert [[test.name for test in share.tests] for share in shares] == [
+        ["test_number[0]", "test_number[3]", "test_number[6]"],
+        ["test_number[1]", "test_number[4]"],
+        ["test_number[2]", "test_number[5]"],
+    ]
+    assert [share.exit_status for share in shares] == [1, 0, 0]
+    merged = results.merged(shares)
+    assert [(test.id, test.outcome, test.message) for test in merged.tests] == [
+        (test.id, test.outcome, test.message) for test in whole.tests
+    ]
+    assert merged.exit_status == whole.exit_status == 1
+
+
+def test_a_share_with_no_test_leaves_the_merged_exit_status_alone_and_a_collection_error_is_kept_once(kata):
+    write(kata, "katas/00_demo/test_demo.py", "import no_such_module\n")
+    shares = [run(kata, f"--katas-share={index}/2")[1] for index in range(2)]
+    (error,) = results.merged(shares).tests
+    assert error.outcome == "error" and "no_such_module" in error.message
+    passing, empty = (results.RunResults(False, status, []) for status in (0, 5))
+    assert results.merged([passing, empty]).exit_status == 0
+    assert results.merged([empty, empty]).exit_status == 5
+
+
+@pytest.mark.parametrize("share", ["2/2", "-1/2", "half"])
+def test_a_share_must_be_i_of_n(kata, share):
+    outcome = kata.runpytest("katas", f"--katas-share={share}")
+    assert outcome.ret == pytest.ExitCode.USAGE_ERROR
+    assert "I/N" in outcome.stderr.str()
 
 
 def test_a_test_file_that_cannot_be_collected_is_an_error_of_its_kata(kata):

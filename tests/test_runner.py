@@ -25,3 +25,15 @@ def test_a_forked_run_starts_processes_the_way_plain_pytest_does(clone: Path):  
     )
     (found,) = [test for test in run_katas([kata], warm=WarmRunner()).tests if "test_processes" in test.id]
     assert found.outcome == "passed", found.message
+
+
+def test_a_warm_run_in_shares_gives_a_plain_runs_verdicts_in_the_lessons_order(clone: Path):  # noqa: F811
+    kata = find_kata("01", clone)
+    warm = WarmRunner()
+    warm.shares = 2  # as on a machine of two cores or more, whatever this one has
+    plain, shared = run_katas([kata]), run_katas([kata], warm=warm)
+    assert len(plain.tests) > 10
+    assert [(test.id, test.outcome, test.message) for test in shared.tests] == [
+        (test.id, test.outcome, test.message) for test in plain.tests
+    ]
+    assert shared.exit_status == plain.exit_status == 1

@@ -2,10 +2,12 @@
 
     python tools/watch_benchmark.py                 # every kata but the MNIST capstone, 5 warm runs of each state
     python tools/watch_benchmark.py --katas 03 08 --repeat 20 --cold
+    python tools/watch_benchmark.py --katas 11 --shares 1          # as on a machine of one core
 
 "stub" is the untouched stub (every test fails at once); "solved" is the reference copied into the stub (a
 learner about to pass: every test runs for real). Each run is what `katas watch` does after a save, forked from
-the warm forkserver: pytest, the results JSON, reading it back (watchfiles' 50 ms debounce comes on top).
+the warm forkserver in shares run at once: pytest, the results JSON, reading them back and merging them
+(watchfiles' 50 ms debounce comes on top).
 It works on a copy of the repository in a temporary folder; the checkout is never touched.
 """
 
@@ -34,6 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--katas", nargs="*", help="the katas to time (default: all but those in TRAINING_KATAS)")
     parser.add_argument("--repeat", type=int, default=5, help="warm runs of each kata in each state (default 5)")
     parser.add_argument("--cold", action="store_true", help="also time a cold `pytest` subprocess per state")
+    parser.add_argument(
+        "--shares", type=int, help="processes per run (default: as watch mode, one per core, two at most)"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as folder:
@@ -41,9 +46,10 @@ def main(argv: list[str] | None = None) -> None:
         chosen = [find_kata(name, root) for name in args.katas or []]
         katas = chosen or [kata for kata in load_curriculum(root) if kata.topic not in TRAINING_KATAS]
         warm = WarmRunner()
+        warm.shares = args.shares or warm.shares
         print(f"starting the forkserver took {timed(warm.warm_up):.2f} s, once")
         header = f"{'kata':18} {'stub':>8} {'solved':>8}" + ("   cold stub  cold solved" if args.cold else "")
-        print(f"median of {args.repeat} warm runs per state, in seconds\n{header}")
+        print(f"median of {args.repeat} warm runs per state in {warm.shares} share(s), in seconds\n{header}")
         solved_medians = {}
         for kata in katas:
             original = kata.stub_path.read_text(encoding="utf-8")

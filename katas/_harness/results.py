@@ -11,7 +11,7 @@ Schema (``"schema": "torch-katas/results"``, ``"version": 1``)::
       "version": 1,
       "reference": false,              # true when the run tested reference/ instead of the learner's code
       "exit_status": 1,                # pytest's exit status
-      "tests": [                       # every test that ran, in the order it finished
+      "tests": [                       # every test that ran, in the order pytest collected them (the lesson's)
         {
           "id": "katas/03_autograd/test_autograd.py::test_gets_grad[leaf]",   # pytest's node id
           "kata": "03_autograd",       # the kata folder, or null for a test outside the katas
@@ -30,7 +30,9 @@ Schema (``"schema": "torch-katas/results"``, ``"version": 1``)::
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -157,6 +159,26 @@ def load(path: Path) -> RunResults:
         raise UnreadableResults(f"{path} is not a {SCHEMA} document of version {VERSION}")
     tests = [TestResult(**test) for test in document["tests"]]
     return RunResults(reference=document["reference"], exit_status=document["exit_status"], tests=tests)
+
+
+NO_TESTS_COLLECTED = 5  # pytest's exit status when it ran nothing: a share of a run may have no test
+
+
+def merged(shares: Sequence[RunResults]) -> RunResults:
+    """One run's results from those of its shares, where share I ran the tests at positions I, I+N, ... of the
+    collection (``--katas-share``, :mod:`katas._harness.plugin.shares`): back in the collection's order.
+
+    What every share reports (a test file that cannot be collected) is kept once, after the tests.
+    """
+    seen: set[str] = set()
+    columns = []
+    for share in shares:
+        columns.append([test for test in share.tests if test.id not in seen])
+        seen.update(test.id for test in share.tests)
+    tests = [test for row in itertools.zip_longest(*columns) for test in row if test is not None]
+    statuses = [share.exit_status for share in shares]
+    exit_status = max((status for status in statuses if status != NO_TESTS_COLLECTED), default=NO_TESTS_COLLECTED)
+    return RunResults(reference=shares[0].reference, exit_status=exit_status, tests=tests)
 
 
 def write(path: Path, results: RunResults) -> None:

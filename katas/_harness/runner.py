@@ -1,8 +1,9 @@
 """Run katas' tests with pytest and read the verdicts from the collector's JSON (katas._harness.results).
 
-:func:`run_katas` starts pytest in a fresh subprocess. Watch mode passes a :class:`WarmRunner`: each run is a
-process forked from a forkserver that imported torch and pytest once, so only the learner's module is read
-afresh; the next run's process is forked ahead of time and waits for its arguments. The forkserver is a
+:func:`run_katas` starts pytest in a fresh subprocess. Watch mode passes a :class:`WarmRunner`: each run is
+forked from a forkserver that imported torch and pytest once, so only the learner's module is read afresh, and
+is split into shares of its tests (one process per core, two at most) whose verdicts are merged; the next run's
+processes are forked ahead of time and wait for their arguments. The forkserver is a
 fresh interpreter started before any run, so no fork ever copies a process in which other threads run
 (watch mode's keyboard reader, rich's refresh thread). Where there is no forkserver (Windows), a
 WarmRunner runs subprocesses.
@@ -35,9 +36,15 @@ class RunFailed(RuntimeError):
     """pytest ended without writing its results."""
 
 
-def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path, reference: bool = False) -> list[str]:
+def pytest_args(
+    katas: Sequence[Kata],
+    results_path: Path,
+    progress_path: Path,
+    reference: bool = False,
+    share: tuple[int, int] | None = None,
+) -> list[str]:
     """Test the learner's code in ``katas`` (or the reference solutions); every verdict into ``results_path``,
-    training progress to ``progress_path``.
+    training progress to ``progress_path``; only the tests of ``share`` (I, N), if given (see plugin.shares).
 
     Runs start with PLUGINS_ENVIRONMENT: only the plugins the katas use are loaded, by name.
     """
@@ -46,20 +53,29 @@ def pytest_args(katas: Sequence[Kata], results_path: Path, progress_path: Path, 
     return [
         *folders,
         *(option for plugin in plugins for option in ("-p", plugin)),
+        *(option for plugin in UNUSED_PLUGINS for option in ("-p", f"no:{plugin}")),
         "--reference" if reference else "--no-reference",
         f"--katas-results={results_path}",
         f"--katas-progress={progress_path}",
+        *([f"--katas-share={share[0]}/{share[1]}"] if share else []),
         "-q",
-        "--tb=line",  # the verdicts come whole from the results; pytest's long tracebacks would take most of the time
-        "-p",
-        "no:cacheprovider",  # the run writes nothing into the learner's repository but the results
-        "-p",
-        "no:logging",  # log capture adds and removes handlers around every test phase
+        "--tb=no",  # the verdicts come whole from the results: pytest need not format tracebacks (plugin.briefs)
     ]
 
 
+# pytest's own plugins that a run's verdicts do without, and that would otherwise act around every test or fixture:
+# the run writes nothing into the learner's repository but the results; log capture adds and removes handlers around
+# every test phase; warnings of unraisable exceptions (and of exceptions in threads) are shown by nothing; the
+# others serve options a run never passes.
+UNUSED_PLUGINS = ["cacheprovider", "logging", "unraisableexception", "threadexception", "setuponly", "setupplan"]
+
 # Finding installed plugins costs a run about 30 ms; pytest-benchmark alone runs git six times as it starts.
 PLUGINS_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def usable_cores() -> int:
+    """How many cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def uses_benchmarks(kata: Kata) -> bool:
@@ -98,7 +114,11 @@ def record(run: Run) -> State:
 
 
 class Run:
-    """One pytest run over ``katas``, started at once: poll :meth:`done`, then read :meth:`results`; or cancel it."""
+    """One pytest run over ``katas``, started at once: poll :meth:`done`, then read :meth:`results`; or cancel it.
+
+    Forked by a :class:`WarmRunner`, the run is split into one share of the tests per process it asks for (a core
+    each); their verdicts are merged back in the lesson's order.
+    """
 
     def __init__(
         self,
@@ -110,11 +130,20 @@ class Run:
         self.katas, self.on_progress = list(katas), on_progress
         self.digests = {kata.folder: file_digest(kata.stub_path) for kata in katas}  # the files this run judges
         self.folder = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)  # pytest may still be ending (see done)
-        folder = Path(self.folder.name)
-        self.results_path, feed, self.log = folder / "results.json", folder / "progress.feed", folder / "pytest.log"
-        args, root = pytest_args(katas, self.results_path, feed, reference), katas[0].root
-        self.process = warm.start(args, root, self.log) if warm else _start_subprocess(args, root, self.log)
-        self.feed = FeedReader(feed)
+        count = warm.shares if warm else 1
+        self.shares = [_Share(Path(self.folder.name), index) for index in range(count)]
+        root = katas[0].root
+        runs = [
+            (
+                pytest_args(katas, share.results_path, share.feed.path, reference, (index, count) if warm else None),
+                root,
+                share.log,
+            )
+            for index, share in enumerate(self.shares)
+        ]
+        processes = warm.start(runs) if warm else [_start_subprocess(*run) for run in runs]
+        for share, process in zip(self.shares, processes):
+            share.process = process
 
     def done(self, timeout: float = 0.0) -> bool:
         """Whether the verdicts are in, waiting up to ``timeout`` seconds; passes on training progress meanwhile.
@@ -122,8 +151,10 @@ class Run:
         They are in once pytest has written its results, while its process may still be ending (a fresh
         interpreter that imported torch takes about 0.7 s to exit; a forked run about 15 ms), or once it has ended.
         """
-        finished = self.process.done(timeout) or self.results_path.exists()
-        news = self.feed.read() if self.on_progress else []
+        finished = True
+        for share in self.shares:
+            finished = (share.process.done(timeout if finished else 0.0) or share.results_path.exists()) and finished
+        news = [line for share in self.shares for line in share.feed.read()] if self.on_progress else []
         if news:
             self.on_progress(news)
         return finished
@@ -133,17 +164,30 @@ class Run:
         while not self.done(POLL_SECONDS):
             pass
         try:
-            if not self.results_path.exists():
-                output = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
-                raise RunFailed(f"pytest wrote no results; its output ends:\n{output[-3000:]}")
-            return results.load(self.results_path)
+            return results.merged([share.results() for share in self.shares])
         finally:
             self.folder.cleanup()
 
     def cancel(self) -> None:
         """Stop the run at once (the learner saved again) and remove its files."""
-        self.process.kill()
+        for share in self.shares:
+            share.process.kill()
         self.folder.cleanup()
+
+
+class _Share:
+    """The files of one pytest process of a run: its results, progress feed and output."""
+
+    def __init__(self, folder: Path, index: int) -> None:
+        self.results_path, self.log = folder / f"results-{index}.json", folder / f"pytest-{index}.log"
+        self.feed = FeedReader(folder / f"progress-{index}.feed")
+        self.process: _Subprocess | _Forked | None = None
+
+    def results(self) -> RunResults:
+        if not self.results_path.exists():
+            output = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+            raise RunFailed(f"pytest wrote no results; its output ends:\n{output[-3000:]}")
+        return results.load(self.results_path)
 
 
 class _Subprocess:
@@ -169,35 +213,45 @@ def _start_subprocess(args: list[str], root: Path, log: Path) -> _Subprocess:
 
 
 class WarmRunner:
-    """Runs pytest in processes forked from a warm forkserver (see the module's docstring)."""
+    """Runs pytest in processes forked from a warm forkserver (see the module's docstring), one per share of a run:
+    as many shares as the cores this process may use, at most MAX_SHARES."""
+
+    MAX_SHARES = 2  # each share collects the whole kata again (about 0.1 s): more gain little on a kata's 50-100 tests
 
     def __init__(self) -> None:
         self.context = None
-        self.spare = None  # a child started ahead of time, waiting for the next run's arguments
+        self.spares: list = []  # children started ahead of time, waiting for the next run's arguments
+        self.shares = min(self.MAX_SHARES, usable_cores())
         if "forkserver" in multiprocessing.get_all_start_methods():
             self.context = multiprocessing.get_context("forkserver")
             self.context.set_forkserver_preload(["katas._harness.warm"])
             atexit.register(self.close)  # before multiprocessing's own exit handler, which waits for the children
 
     def warm_up(self) -> None:
-        """Start the forkserver (it imports everything now, rather than on the first run) and a first child."""
+        """Start the forkserver (it imports everything now, rather than on the first run) and the first children."""
         if self.context is not None:
-            self.spare = self._child()
+            while len(self.spares) < self.shares:
+                self.spares.append(self._child())
 
     def close(self) -> None:
-        """Let the waiting child go: it ends when its orders' pipe closes."""
-        if self.spare is not None:
-            self.spare[1].close()
-            self.spare = None
+        """Let the waiting children go: each ends when its orders' pipe closes."""
+        for _, orders in self.spares:
+            orders.close()
+        self.spares = []
 
-    def start(self, args: list[str], root: Path, log: Path):
+    def start(self, runs: list[tuple[list[str], Path, Path]]) -> list:
+        """Start a pytest process for each ``(args, root, log)`` of ``runs``, all at once."""
         if self.context is None:
-            return _start_subprocess(args, root, log)
-        process, orders = self.spare or self._child()
-        orders.send((args, root, log))
-        orders.close()
-        self.spare = self._child()  # forked now, while this run goes on: the next save need not wait for it
-        return _Forked(process)
+            return [_start_subprocess(*run) for run in runs]
+        started = []
+        for run in runs:
+            process, orders = self.spares.pop(0) if self.spares else self._child()
+            orders.send(run)
+            orders.close()
+            started.append(_Forked(process))
+        while len(self.spares) < self.shares:  # forked now, while this run goes on: the next save need not wait
+            self.spares.append(self._child())
+        return started
 
     def _child(self):
         """A child forked from the forkserver, waiting to be sent a run's arguments."""

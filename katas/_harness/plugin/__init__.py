@@ -12,6 +12,8 @@
 - :mod:`.skips`: why a test skipped (no GPU, no data); the reference run may skip for no other reason
 - :mod:`.progress`: the ``training_progress`` fixture, which reports a long training run to the ``katas`` command
 - :mod:`.workers`: under pytest-xdist, the tests of a file share one worker (``--dist loadfile``)
+- :mod:`.shares`: ``--katas-share=I/N`` runs one share of the tests, for runs in several processes at once
+- :mod:`.briefs`: under ``--tb=no``, a failure's report is its exception, without the traceback nobody will see
 - :mod:`.collector`: every verdict, whole, into one JSON document (``--katas-results``)
 """
 
@@ -28,6 +30,8 @@ MODULES = [
     "skips",
     "progress",
     "workers",
+    "shares",
+    "briefs",
     "collector",
 ]
 pytest_plugins = [f"katas._harness.plugin.{module}" for module in MODULES]
