@@ -230,6 +230,101 @@ def test_an_edited_test_file_or_a_new_conftest_invalidates_the_grade_naming_the_
     assert test_file in reported["tests"][0]["message"], reported["tests"][0]["message"]
 
 
+# What the issue found: 18 lines appended to a stub reached pytest through its running config and forged passes.
+FORGING_PASSES = """
+
+import gc as _gc
+
+import pytest as _pytest
+
+
+class _EveryTestPasses:
+    @_pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        report.outcome, report.longrepr = "passed", None
+        return report
+
+
+for _config in [thing for thing in _gc.get_objects() if isinstance(thing, _pytest.Config)]:
+    _config.pluginmanager.register(_EveryTestPasses())
+"""
+# What the issue found: os._exit in one stub ended the one process that graded every kata. Spelled here so that no
+# check of the source sees it: only the process of its own kata can stop it.
+ENDING_THE_PROCESS = """
+
+import os as _os
+
+getattr(_os, "_" + "exit")(0)
+"""
+
+
+def test_a_stub_that_forges_verdicts_or_ends_its_process_costs_its_own_kata_and_the_grade_says_what_happened(learner):
+    shutil.copy(SOLVED.reference_path, learner / SOLVED.shown(SOLVED.stub_path))
+    for kata, attack in ((KATAS[0], FORGING_PASSES), (KATAS[2], ENDING_THE_PROCESS)):
+        with (learner / kata.shown(kata.stub_path)).open("a", encoding="utf-8") as stub:
+            stub.write(attack)
+    grade = grade_in(learner, "00", "01", "02")
+    assert grade["valid"], grade["problems"]
+    katas = {kata["kata"]: kata for kata in grade["katas"]}
+    forged, solved, ended = katas["00_tensors"], katas[SOLVED.folder], katas["02_unsqueeze"]
+    assert forged["points"] == 0 and "reaches into the grader" in forged["problem"], forged["problem"]
+    assert "imports gc" in forged["problem"] and "imports pytest" in forged["problem"], forged["problem"]
+    assert ended["points"] == 0 and "ended before writing its verdicts" in ended["problem"], ended["problem"]
+    assert solved["points"] == solved["max_points"] > 0 and solved["problem"] is None, solved
+    assert {task["status"] for task in forged["tasks"] + ended["tasks"]} == {NOT_EARNED}
+    output = katas_in(learner, "grade", "00", "02")
+    assert "reaches into the grader" in output and "ended before writing its verdicts" in output, output
+
+
+# A learner's shortcut the kata's own tests let through: one batch is returned as it is, not as a new tensor.
+ALIASING_JOIN = """
+
+def join_batches(batches):
+    return batches[0] if len(batches) == 1 else torch.cat(batches)
+"""
+HELD_OUT_TEST = """
+import pytest
+import torch
+
+from katas.testing import kata_module
+
+stack = kata_module(__file__)
+
+
+@pytest.mark.task(2)
+def test_join_batches_of_one_batch_gives_a_tensor_of_its_own():
+    batch = torch.zeros(3, 2)
+    stack.join_batches([batch]).add_(1)
+    assert torch.equal(batch, torch.zeros(3, 2)), "join_batches([batch]) returned batch itself: changing it changed batch"
+"""
+
+
+def test_held_out_tests_count_for_their_task_and_catch_a_wrong_answer_the_kata_s_own_tests_pass(learner, tmp_path):
+    stub = learner / SOLVED.shown(SOLVED.stub_path)
+    stub.write_text(SOLVED.reference_path.read_text(encoding="utf-8") + ALIASING_JOIN, encoding="utf-8")
+    held_out = tmp_path / "held-out" / SOLVED.folder
+    held_out.mkdir(parents=True)
+    (held_out / "test_held_out.py").write_text(HELD_OUT_TEST, encoding="utf-8")
+    full = sum(SOLVED.task_points().values())
+    assert grade_in(learner, "01")["points"] == full, "the kata's own tests let the shortcut through"
+
+    grade = grade_in(learner, "01", "--extra-tests", str(tmp_path / "held-out"))
+    assert grade["valid"] and grade["points"] == full - 1, grade["points"]
+    (task,) = [task for task in grade["katas"][0]["tasks"] if task["task"] == 2]
+    assert task["status"] == NOT_EARNED and task["first_failure"] is None, "a held-out test is never shown"
+    assert task["failed"] == 0 and [test["outcome"] for test in task["hidden"]] == ["failed"], task
+    assert "held_out" not in katas_in(learner, "grade", "01", "--extra-tests", str(tmp_path / "held-out"))
+    assert (
+        git(learner, "status", "--porcelain", "--", "katas/01_stack_vs_cat")
+        == " M katas/01_stack_vs_cat/stack_vs_cat.py\n"
+    )
+
+    (tmp_path / "held-out" / "99_typo").mkdir()
+    output = katas_in(learner, "grade", "01", "--extra-tests", str(tmp_path / "held-out"), expect=2)
+    assert "99_typo" in output and "not katas of the curriculum" in output, output
+
+
 def test_line_ends_are_not_tampering(learner):
     test_file = next(SOLVED.path.glob("test_*.py")).relative_to(INSTALLED_ROOT)
     path = learner / test_file

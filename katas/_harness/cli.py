@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
 
-from katas._harness import actions, classroom, junit, manifest, report
+from katas._harness import actions, classroom, grading, junit, manifest, report
 from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
 from katas._harness.grade import grade_katas
 from katas._harness.medium import TERMINAL
 from katas._harness.release import ReleaseRefused, write_release
-from katas._harness.runner import Run, RunFailed, run_and_record, run_katas
+from katas._harness.runner import Run, RunFailed, run_and_record
 from katas._harness.scaffold import NewKataRefused, new_kata
 from katas._harness.state import PASSED, State
 from katas._harness.stubs import StubUnavailable, original_stub
@@ -130,9 +130,14 @@ def verify(console: Console, args: argparse.Namespace) -> int:
 
 def grade(console: Console, args: argparse.Namespace) -> int:
     katas = [find_kata(name, args.root) for name in args.katas] or list(load_curriculum(args.root))
-    with report.running(console, "pytest on every kata to grade" if not args.katas else "pytest to grade") as feed:
-        run = run_katas(katas, on_progress=feed)
-    graded = grade_katas(katas, run, manifest.check(args.root, args.manifest))
+    tamper_check = manifest.check(args.root, args.manifest)  # before any learner's code runs
+    try:
+        with report.running(console, "pytest on each kata in turn, to grade") as feed:
+            run = grading.run_for_grading(katas, args.extra_tests, feed)
+    except grading.HeldOutTestsRefused as refused:
+        console.print(Text(f"katas grade: {refused}", style="red"))
+        return 2
+    graded = grade_katas(katas, run.results, tamper_check, grading.provenance(args.root), run.problems, run.hidden)
     if args.json:
         args.json.write_text(graded.to_json(), encoding="utf-8")
     if args.junit:
@@ -234,6 +239,12 @@ def parser() -> argparse.ArgumentParser:
         "--classroom", type=Path, metavar="FILE", help="append each kata's GitHub Classroom result ($GITHUB_OUTPUT)"
     )
     command.add_argument("--manifest", type=Path, metavar="FILE", help="check against this manifest, not the own")
+    command.add_argument(
+        "--extra-tests",
+        type=Path,
+        metavar="DIR",
+        help="also run your held-out tests: DIR/<kata folder>/test_*.py, with task marks like the kata's own",
+    )
     command.set_defaults(handler=grade)
     command = commands.add_parser("new", help="for authors: a new kata from a template, after another one")
     command.add_argument(

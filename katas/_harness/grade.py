@@ -4,26 +4,35 @@ A task earns its points (``points`` in ``katas/curriculum.toml``, 1 unless state
 counts passes. A test skipped for want of a GPU does not count: a task whose every test needs a GPU is not graded
 on a machine without one (it earns nothing and costs nothing). A test skipped because its dataset is missing is
 not a pass: its task earns nothing, and says so. A test file that cannot even be collected fails every task of
-its kata. A grade is valid when the tamper check found nothing (see :mod:`katas._harness.manifest`) and pytest
-ran to the end; an invalid grade keeps the points the run earned, with the problems that make them untrustworthy.
+its kata. A teacher's held-out tests (``katas grade --extra-tests``) count for their task like its own tests, and
+are kept apart: a learner is never shown one. A kata whose own grading process could not be trusted or did not
+finish (see :mod:`katas._harness.grading`) earns nothing, and says why. A grade is valid when the tamper check found
+nothing (see :mod:`katas._harness.manifest`); an invalid grade keeps the points the run earned, with the problems
+that make them untrustworthy.
 
-Schema (``"schema": "torch-katas/grade"``, ``"version": 1``)::
+Schema (``"schema": "torch-katas/grade"``, ``"version": 2``)::
 
     {
-      "schema": "torch-katas/grade", "version": 1,
+      "schema": "torch-katas/grade", "version": 2,
       "valid": true,                   # false: see "problems"
       "problems": [],                  # e.g. "katas/00_tensors/test_tensors.py differs from the release (...)"
       "points": 13, "max_points": 99,  # over the katas graded; a task that needs a GPU absent here is in neither
+      "graded": {                      # what was graded, when, with what (null where git does not say)
+        "commit": "<sha of HEAD>", "commit_date": "2026-12-07T18:00:00+01:00", "uncommitted_changes": false,
+        "graded_at": "2026-12-07T17:05:00+00:00", "python": "3.11.7", "torch": "2.9.1"
+      },
       "katas": [
         {
           "kata": "00_tensors", "title": "...", "points": 8, "max_points": 8,
+          "problem": null,             # else what stopped its grading: it exited, hung, or reached into the grader
           "tasks": [
             {
               "task": 1, "title": "Creating tensors",
               "status": "earned",      # "earned", "not earned", "data missing" or "needs a GPU" (not graded here)
               "points": 1, "max_points": 1,
-              "passed": 5, "failed": 0, "skipped": 0,   # skipped: the tests that needed a GPU
-              "first_failure": null    # else the first failing test, as in the results document
+              "passed": 5, "failed": 0, "skipped": 0,   # the kata's own tests; skipped: those that needed a GPU
+              "first_failure": null,   # else its first failing test of its own, as in the results document
+              "hidden": []             # the verdicts of the teacher's held-out tests of this task, as in "run"
             }
           ]
         }
@@ -43,9 +52,8 @@ from katas._harness.curriculum import Kata
 from katas._harness.manifest import TamperCheck
 from katas._harness.results import DATA, SKIPPED, RunResults, TestResult
 
-SCHEMA, VERSION = "torch-katas/grade", 1
+SCHEMA, VERSION = "torch-katas/grade", 2
 EARNED, NOT_EARNED, DATA_MISSING, NEEDS_GPU = "earned", "not earned", "data missing", "needs a GPU"
-COMPLETE_RUN = (0, 1)  # pytest's exit statuses when every test ran: all passed, some failed
 
 
 @dataclass
@@ -59,6 +67,7 @@ class TaskGrade:
     failed: int = 0
     skipped: int = 0
     first_failure: TestResult | None = None
+    hidden: list[TestResult] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +75,7 @@ class KataGrade:
     kata: str
     title: str
     tasks: list[TaskGrade] = field(default_factory=list)
+    problem: str | None = None
 
     @property
     def points(self) -> int:
@@ -81,13 +91,11 @@ class Grade:
     katas: list[KataGrade]
     tamper_check: TamperCheck
     run: RunResults
+    graded: dict = field(default_factory=dict)
 
     @property
     def problems(self) -> list[str]:
-        problems = self.tamper_check.problems()
-        if self.run.exit_status not in COMPLETE_RUN:
-            problems.append(f"pytest ended with exit status {self.run.exit_status}, before every test had run")
-        return problems
+        return self.tamper_check.problems()
 
     @property
     def valid(self) -> bool:
@@ -109,12 +117,14 @@ class Grade:
             "problems": self.problems,
             "points": self.points,
             "max_points": self.max_points,
+            "graded": self.graded,
             "katas": [
                 {
                     "kata": kata.kata,
                     "title": kata.title,
                     "points": kata.points,
                     "max_points": kata.max_points,
+                    "problem": kata.problem,
                     "tasks": [asdict(task) for task in kata.tasks],
                 }
                 for kata in self.katas
@@ -127,36 +137,64 @@ class Grade:
         return json.dumps(self.to_dict(), indent=1)
 
 
-def grade_katas(katas: Sequence[Kata], run: RunResults, tamper_check: TamperCheck) -> Grade:
-    """The grade of ``katas`` from one ``run`` of their tests."""
-    return Grade([grade_kata(kata, run.of_kata(kata.folder)) for kata in katas], tamper_check, run)
-
-
-def grade_kata(kata: Kata, tests: list[TestResult]) -> KataGrade:
-    """Each task of ``kata`` with the points ``tests`` (its verdicts) earned it."""
-    titles = kata.task_titles()
-    broken = [test for test in tests if test.task is None and not test.passed]  # a test file that did not collect
-    return KataGrade(
-        kata.folder,
-        kata.title,
-        [
-            grade_task(task, titles[task], points, [test for test in tests if test.task == task], broken)
-            for task, points in kata.task_points().items()
-        ],
+def grade_katas(
+    katas: Sequence[Kata],
+    run: RunResults,
+    tamper_check: TamperCheck,
+    graded: dict | None = None,
+    problems: dict[str, str] | None = None,
+    hidden: set[str] = frozenset(),
+) -> Grade:
+    """The grade of ``katas`` from ``run``, the verdicts of their tests; ``problems``: what stopped a kata's grading,
+    by kata; ``hidden``: the ids of the teacher's held-out tests."""
+    problems = problems or {}
+    return Grade(
+        [grade_kata(kata, run.of_kata(kata.folder), problems.get(kata.folder), hidden) for kata in katas],
+        tamper_check,
+        run,
+        graded or {},
     )
 
 
-def grade_task(task: int, title: str, points: int, tests: list[TestResult], broken: list[TestResult]) -> TaskGrade:
+def grade_kata(
+    kata: Kata, tests: list[TestResult], problem: str | None = None, hidden: set[str] = frozenset()
+) -> KataGrade:
+    """Each task of ``kata`` with the points ``tests`` (its verdicts) earned it; nothing when ``problem`` says why."""
+    titles = kata.task_titles()
+    broken = [test for test in tests if test.task is None and not test.passed]  # a test file that did not collect
+    graded = KataGrade(kata.folder, kata.title, problem=problem)
+    for task, points in kata.task_points().items():
+        own = [test for test in tests if test.task == task and test.id not in hidden]
+        held_out = [test for test in tests if test.task == task and test.id in hidden]
+        graded.tasks.append(grade_task(task, titles[task], points, own, broken, held_out))
+    if problem is not None:
+        for task in graded.tasks:
+            if task.status == EARNED:
+                task.status, task.points = NOT_EARNED, 0
+    return graded
+
+
+def grade_task(
+    task: int,
+    title: str,
+    points: int,
+    tests: list[TestResult],
+    broken: list[TestResult],
+    hidden: list[TestResult] = (),
+) -> TaskGrade:
     counted = [test for test in tests if test.counts]
     no_data = [test for test in counted if test.outcome == SKIPPED and test.skip_kind == DATA]
     failures = broken + [test for test in counted if not test.passed and test not in no_data]
-    graded = TaskGrade(task, title, NOT_EARNED, 0, points, skipped=len(tests) - len(counted))
+    hidden_failures = [test for test in hidden if test.counts and not test.passed]
+    graded = TaskGrade(task, title, NOT_EARNED, 0, points, skipped=len(tests) - len(counted), hidden=list(hidden))
     graded.passed = sum(test.passed for test in counted)
     graded.failed = len(counted) - graded.passed
     if tests and not counted:
         graded.status, graded.max_points = NEEDS_GPU, 0
     elif failures or no_data:
         graded.status, graded.first_failure = (NOT_EARNED, failures[0]) if failures else (DATA_MISSING, no_data[0])
+    elif hidden_failures:
+        graded.status = NOT_EARNED
     elif counted:
         graded.status, graded.points = EARNED, points
     return graded

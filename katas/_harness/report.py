@@ -175,6 +175,8 @@ def grade(console: Console, graded: Grade) -> None:
         points = f"{kata.points}/{kata.max_points}"
         style = "green" if kata.points == kata.max_points else "red"
         console.print(Text.assemble(f"{kata.kata:<{width}}  ", (f"{points:>7} points", style), "  ", _missed(kata)))
+        if kata.problem:
+            console.print(Text(f"{'':<{width}}  not graded: {kata.problem}", style="red"))
     total = Text(f"Total: {graded.points}/{graded.max_points} points", style="bold")
     if not graded.valid:
         total.append(" — NOT VALID:", style="bold red")
@@ -191,6 +193,8 @@ def _missed(kata: KataGrade) -> str:
     if missed:
         first = missed[0]
         why = first.first_failure.message.splitlines()[0] if first.first_failure and first.first_failure.message else ""
+        if first.hidden and not first.first_failure:
+            why = "a test your teacher keeps back fails"
         more = f" (and {len(missed) - 1} more)" if len(missed) > 1 else ""
         parts.append(f"Task {first.task} {first.status}{more}" + (f": {why}" if why else ""))
     else:

@@ -1,0 +1,98 @@
+"""Grading's own rules, without running a kata: the check of a learner's files for ways into the grader, held-out
+tests and a kata whose grading could not be trusted, and what a grade records of what it graded."""
+
+from pathlib import Path
+
+import pytest
+
+from katas._harness.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
+from katas._harness.grade import EARNED, NOT_EARNED, grade_kata
+from katas._harness.grading import learner_files, provenance
+from katas._harness.reach import reaches
+from katas._harness.results import TestResult
+
+KATA = find_kata("01", INSTALLED_ROOT)
+
+
+def test_no_reference_solution_reaches_into_the_grader():
+    for kata in load_curriculum(INSTALLED_ROOT):
+        assert reaches(kata.reference_path.read_text(encoding="utf-8")) == [], kata.folder
+
+
+@pytest.mark.parametrize(
+    "line, named",
+    [
+        ("import pytest", "imports pytest"),
+        ("from _pytest.config import Config", "imports _pytest.config"),
+        ("import katas.testing", "imports katas.testing"),
+        ("from katas._harness import results", "imports katas._harness"),
+        ("import gc", "imports gc"),
+        ("import inspect", "imports inspect"),
+        ("import signal", "imports signal"),
+        ("import importlib", "imports importlib"),
+        ("torch_ = __import__('torch')", "__import__()"),
+        ("eval('1 + 1')", "eval()"),
+        ("exec('x = 1')", "exec()"),
+        ("globals()['x'] = 1", "globals()"),
+        ("import os\nos._exit(0)", "os._exit"),
+        ("import sys\nsys.exit(0)", "sys.exit"),
+        ("import sys\nsys.modules['torch']", "sys.modules"),
+        ("import sys\nframe = sys._getframe(1)", "sys._getframe"),
+        (
+            "def f():\n    raise ValueError\ntry:\n    f()\nexcept ValueError as e:\n    e.__traceback__.tb_frame",
+            "tb_frame",
+        ),
+        ("(lambda: 0).__globals__", "__globals__"),
+        ("object.__subclasses__()", "__subclasses__"),
+    ],
+)
+def test_each_way_into_the_grader_is_named_with_its_line(line, named):
+    source = "import torch\n\n" + line + "\n"
+    (use,) = reaches(source)
+    assert named in use and use.startswith(f"line {2 + len(line.splitlines())}:"), use
+
+
+def test_what_solutions_use_reaches_nothing():
+    source = (
+        "import math\nimport os\nimport sys\nimport functools\nimport torch\nimport torch.nn.functional as F\n"
+        "from torch import nn\n\nrank = int(os.environ['RANK'])\nargs = sys.argv[1:]\nmodel = torch.compile\n"
+        "x = getattr(nn, 'Linear')\n"
+    )
+    assert reaches(source) == []
+
+
+def test_source_that_does_not_parse_reaches_nothing_here_its_run_fails_instead():
+    assert reaches("def broken(:\n") == []
+
+
+def test_a_kata_s_learner_files_are_its_python_files_but_its_tests():
+    assert learner_files(KATA) == [KATA.stub_path]
+
+
+def verdict(task, outcome="passed", name="x"):
+    return TestResult(id=f"katas/{KATA.folder}/test_{name}.py::test", kata=KATA.folder, task=task, outcome=outcome)
+
+
+def test_a_failing_held_out_test_costs_its_task_and_is_never_its_first_failure():
+    own, held_out = verdict(1), verdict(1, "failed", "held_out")
+    task = grade_kata(KATA, [own, held_out], hidden={held_out.id}).tasks[0]
+    assert (task.status, task.points, task.passed, task.failed) == (NOT_EARNED, 0, 1, 0)
+    assert task.first_failure is None and task.hidden == [held_out]
+    passing = verdict(1, "passed", "held_out")
+    assert grade_kata(KATA, [own, passing], hidden={passing.id}).tasks[0].status == EARNED
+
+
+def test_a_kata_whose_grading_was_stopped_earns_nothing_and_says_why():
+    graded = grade_kata(KATA, [verdict(task) for task in KATA.task_points()], problem="it ended its process")
+    assert graded.points == 0 and graded.problem == "it ended its process"
+    assert {task.status for task in graded.tasks} == {NOT_EARNED}
+
+
+def test_a_grade_records_the_commit_its_date_and_the_versions_and_nothing_of_git_outside_a_repository(
+    tmp_path: Path,
+):
+    inside = provenance(INSTALLED_ROOT)
+    assert len(inside["commit"]) == 40 and inside["commit_date"][:2] == "20" and inside["torch"], inside
+    outside = provenance(tmp_path)
+    assert (outside["commit"], outside["commit_date"], outside["uncommitted_changes"]) == (None, None, None)
+    assert outside["python"] and outside["graded_at"].endswith("+00:00"), outside
