@@ -59,6 +59,7 @@ class TaskGrade:
     failed: int = 0
     skipped: int = 0
     first_failure: TestResult | None = None
+    hidden: list[TestResult] = field(default_factory=list)  # the teacher's held-out tests of this task
 
 
 @dataclass
@@ -66,6 +67,7 @@ class KataGrade:
     kata: str
     title: str
     tasks: list[TaskGrade] = field(default_factory=list)
+    problem: str | None = None  # what stopped the kata's own grading process: it then earns nothing
 
     @property
     def points(self) -> int:
