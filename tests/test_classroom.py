@@ -1,21 +1,19 @@
 """Classroom mode, the way a teacher and a class meet it: the real ``katas release`` into a temporary folder, then
 ``katas``, ``pytest`` and ``katas grade`` run there as a learner (and the class's workflow) runs them."""
 
-import base64
 import dataclasses
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-import yaml
 
 from katas._harness import manifest, results
-from katas._harness.classroom import runner
 from katas._harness.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
 from katas._harness.grade import DATA_MISSING, EARNED, NEEDS_GPU, NOT_EARNED, grade_kata
 from katas._harness.results import TestResult
@@ -76,7 +74,7 @@ def test_a_release_is_one_commit_of_every_kata_the_harness_the_workflow_and_the_
         kata_files = {path.relative_to(INSTALLED_ROOT).as_posix() for path in kata.path.iterdir() if path.is_file()}
         assert kata_files <= files, f"the release lacks {sorted(kata_files - files)}"
     expected = {"README.md", "conftest.py", "pyproject.toml", "katas/curriculum.toml", "katas/_harness/cli.py"}
-    expected |= {".github/workflows/classroom.yml", "katas/manifest.json", "katas/testing/__init__.py"}
+    expected |= {".github/workflows/grade.yml", "constraints.txt", "katas/manifest.json", "katas/testing/__init__.py"}
     assert expected <= files, f"the release lacks {sorted(expected - files)}"
     left_out = sorted(name for name in files if name.split("/")[0] in ("reference", "tests", "tools", ".ci"))
     assert not left_out, f"the release should leave out the reference, the project's tests and tools: {left_out}"
@@ -133,20 +131,13 @@ def test_the_teachers_readme_shows_the_three_commands():
         assert command in section, f"the README's section for teachers should show {command!r}"
 
 
-def test_the_workflow_grades_once_and_reports_each_kata_to_github_classroom(release):
-    workflow = yaml.safe_load((release / ".github/workflows/classroom.yml").read_text(encoding="utf-8"))
-    assert workflow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}, workflow
-    steps = workflow["jobs"]["grade"]["steps"]
-    grading = [step for step in steps if "katas grade" in step.get("run", "")]
-    assert len(grading) == 1 and '--classroom "$GITHUB_OUTPUT"' in grading[0]["run"], grading
-    reporter = next(
-        step for step in steps if step.get("uses", "").startswith("classroom-resources/autograding-grading")
-    )
-    runners = [runner(kata.folder) for kata in KATAS]
-    assert reporter["with"]["runners"] == ",".join(runners), reporter
-    # the reporter reads each runner's results from <RUNNER>_RESULTS, upper case
-    expected = {f"{name.upper()}_RESULTS": f"${{{{ steps.{grading[0]['id']}.outputs.{name} }}}}" for name in runners}
-    assert reporter["env"] == expected, reporter["env"]
+def test_the_release_pins_its_grader_and_protects_the_pins_and_the_workflow(release):
+    pinned = (release / "constraints.txt").read_text(encoding="utf-8")
+    workflow = (release / ".github/workflows/grade.yml").read_text(encoding="utf-8")
+    torch = next(line for line in pinned.splitlines() if line.startswith("torch=="))
+    assert torch in workflow and "--index-url https://download.pytorch.org/whl/cpu" in workflow, workflow
+    recorded = json.loads((release / "katas/manifest.json").read_text(encoding="utf-8"))["files"]
+    assert {"constraints.txt", ".github/workflows/grade.yml"} <= set(recorded), sorted(recorded)
 
 
 # --- A learner's loop in the release ------------------------------------------------------------
@@ -191,27 +182,34 @@ def test_one_solved_kata_earns_its_points_and_every_other_kata_none_with_every_t
         assert test["outcome"] == expected or skipped, f"{test['id']}: {test['outcome']} ({test['message']})"
 
 
-def test_a_grade_on_the_stubs_is_zero_in_json_junit_and_github_classroom_s_format(learner):
-    junit, outputs = learner.parent / "grade.xml", learner.parent / "github_output"
-    outputs.write_text("earlier=output\n", encoding="utf-8")
-    grade = grade_in(learner, "00", "01", "--junit", str(junit), "--classroom", str(outputs))
+def test_a_grade_on_the_stubs_is_zero_in_json_junit_classroom50_gradescope_and_the_summary(learner):
+    out = learner.parent
+    summary = out / "step_summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    formats = ["--junit", out / "grade.xml", "--summary", summary]
+    grade = grade_in(
+        learner, "00", "01", *formats, "--classroom50", out / "result.json", "--gradescope", out / "gs.json"
+    )
     assert (grade["points"], grade["valid"]) == (0, True), grade["points"]
     assert [kata["kata"] for kata in grade["katas"]] == ["00_tensors", "01_stack_vs_cat"]
     assert grade["max_points"] == sum(sum(find_kata(name).task_points().values()) for name in ("00", "01"))
+    tasks = [(kata["kata"], task) for kata in grade["katas"] for task in kata["tasks"]]
 
-    suites = ElementTree.parse(junit).getroot()
+    suites = ElementTree.parse(out / "grade.xml").getroot()
     assert [suite.get("name") for suite in suites] == ["00_tensors", "01_stack_vs_cat"]
-    tasks = sum(len(kata["tasks"]) for kata in grade["katas"])
-    assert (suites.get("tests"), suites.get("failures")) == (str(tasks), str(tasks)), suites.attrib
+    assert (suites.get("tests"), suites.get("failures")) == (str(len(tasks)), str(len(tasks))), suites.attrib
 
-    lines = outputs.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "earlier=output", "$GITHUB_OUTPUT is appended to, never overwritten"
-    for line, kata in zip(lines[1:], grade["katas"], strict=True):
-        name, _, encoded = line.partition("=")
-        reported = json.loads(base64.b64decode(encoded))
-        assert name == runner(kata["kata"]) and reported["status"] == "fail", (name, reported["status"])
-        assert reported["max_score"] == kata["max_points"] and sum(test["score"] for test in reported["tests"]) == 0
-        assert {test["status"] for test in reported["tests"]} == {"fail"}, reported
+    names = [f"{kata}, Task {task['task']}: {task['title']}" for kata, task in tasks]
+    result = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert (result["schema"], result["score"], result["max-score"]) == ("classroom50/result/v1", 0, grade["max_points"])
+    assert [test["test-name"] for test in result["tests"]] == names and not any(t["passed"] for t in result["tests"])
+    results = json.loads((out / "gs.json").read_text(encoding="utf-8"))
+    assert results["score"] == 0 and [test["name"] for test in results["tests"]] == names
+    assert {(test["score"], test["visibility"]) for test in results["tests"]} == {(0, "visible")}
+
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n## katas grade: 0 / "), "$GITHUB_STEP_SUMMARY is appended to"
+    assert "| **01_stack_vs_cat** |" in text and "| | 1. " in text, text
 
 
 def test_an_edited_test_file_or_a_new_conftest_invalidates_the_grade_naming_the_files(learner):
@@ -219,15 +217,38 @@ def test_an_edited_test_file_or_a_new_conftest_invalidates_the_grade_naming_the_
     with (learner / test_file).open("a", encoding="utf-8") as file:
         file.write("\n# a harmless-looking edit\n")
     (learner / "katas" / "conftest.py").write_text("", encoding="utf-8")
-    outputs = learner.parent / "github_output"
-    grade = grade_in(learner, SOLVED.folder, "--classroom", str(outputs), expect=1)
+    result = learner.parent / "result.json"
+    grade = grade_in(learner, SOLVED.folder, "--classroom50", str(result), expect=1)
     assert not grade["valid"], grade
     assert grade["tamper_check"]["changed"] == [test_file], grade["tamper_check"]
     assert grade["tamper_check"]["unexpected"] == ["katas/conftest.py"], grade["tamper_check"]
     assert any(test_file in problem for problem in grade["problems"]), grade["problems"]
-    reported = json.loads(base64.b64decode(outputs.read_text(encoding="utf-8").partition("=")[2]))
-    assert reported["status"] == "error" and {test["score"] for test in reported["tests"]} == {0}, reported
+    reported = json.loads(result.read_text(encoding="utf-8"))
+    assert reported["score"] == 0 and {test["passed"] for test in reported["tests"]} == {False}, reported
     assert test_file in reported["tests"][0]["message"], reported["tests"][0]["message"]
+
+
+def test_gradescope_s_zip_grades_the_submitted_stubs_in_its_own_copy_of_the_release(tmp_path):
+    katas_in(INSTALLED_ROOT, "release", tmp_path / "class", "--gradescope", tmp_path / "autograder.zip")
+    source, submission = tmp_path / "autograder" / "source", tmp_path / "autograder" / "submission"
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as bundle:
+        bundle.extractall(source)
+    grading = Path(shutil.copytree(source / "release", tmp_path / "autograder" / "grading"))  # as run_autograder does
+    submission.mkdir()
+    shutil.copy(SOLVED.reference_path, submission / SOLVED.stub_path.name)  # uploaded alone, not in its folder
+    forged = submission / SOLVED.shown(next(SOLVED.path.glob("test_*.py")))
+    forged.parent.mkdir(parents=True)
+    forged.write_text("def test_nothing():\n    pass\n", encoding="utf-8")
+    command_in(grading, sys.executable, "-m", "katas._harness.platforms.gradescope", submission)
+    results_path = tmp_path / "results.json"
+    katas_in(grading, "grade", SOLVED.folder, "00", "--gradescope", results_path)
+    results = json.loads(results_path.read_text(encoding="utf-8"))
+    full = sum(SOLVED.task_points().values())
+    assert results["score"] == full, results["output"]
+    earned = {test["name"].split(",")[0]: 0 for test in results["tests"]}
+    for test in results["tests"]:
+        earned[test["name"].split(",")[0]] += test["score"]
+    assert earned == {"00_tensors": 0, SOLVED.folder: full}, earned
 
 
 # What the issue found: 18 lines appended to a stub reached pytest through its running config and forged passes.

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
 
-from katas._harness import actions, classroom, grading, junit, manifest, report
+from katas._harness import actions, grading, junit, manifest, report
+from katas._harness.constraints import installed_pins
 from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
 from katas._harness.grade import grade_katas
 from katas._harness.medium import TERMINAL
+from katas._harness.platforms import classroom50, gradescope, summary
 from katas._harness.release import ReleaseRefused, write_release
 from katas._harness.runner import Run, RunFailed, run_and_record
 from katas._harness.scaffold import NewKataRefused, new_kata
@@ -130,6 +133,7 @@ def verify(console: Console, args: argparse.Namespace) -> int:
 
 def grade(console: Console, args: argparse.Namespace) -> int:
     katas = [find_kata(name, args.root) for name in args.katas] or list(load_curriculum(args.root))
+    started = time.monotonic()
     tamper_check = manifest.check(args.root, args.manifest)  # before any learner's code runs
     try:
         with report.running(console, "pytest on each kata in turn, to grade") as feed:
@@ -142,9 +146,13 @@ def grade(console: Console, args: argparse.Namespace) -> int:
         args.json.write_text(graded.to_json(), encoding="utf-8")
     if args.junit:
         args.junit.write_text(junit.junit_xml(graded), encoding="utf-8")
-    if args.classroom:
-        with args.classroom.open("a", encoding="utf-8") as outputs:  # $GITHUB_OUTPUT is appended to
-            outputs.write(classroom.github_outputs(graded))
+    if args.summary:
+        with args.summary.open("a", encoding="utf-8") as file:  # $GITHUB_STEP_SUMMARY is appended to
+            file.write(summary.markdown(graded))
+    if args.classroom50:
+        classroom50.write_result(graded, args.classroom50)
+    if args.gradescope:
+        gradescope.write_results(graded, time.monotonic() - started, args.gradescope)
     report.grade(console, graded)
     return 0 if graded.valid else 1
 
@@ -179,9 +187,30 @@ def new(console: Console, args: argparse.Namespace) -> int:
 
 
 def release(console: Console, args: argparse.Namespace) -> int:
-    files = write_release(args.root, args.dir)
+    if args.extra_tests and not (args.classroom50 or args.gradescope):
+        raise ReleaseRefused(
+            "--extra-tests go into a platform's autograder (--classroom50 or --gradescope), never into the release: "
+            "to grade with them yourself, use `katas grade --extra-tests DIR`"
+        )
+    if args.extra_tests and not args.extra_tests.is_dir():
+        raise ReleaseRefused(f"{args.extra_tests} is not a folder of held-out tests (DIR/<kata folder>/test_*.py)")
+    taken = [path for path in (args.classroom50, args.gradescope) if path and path.exists() and any_file(path)]
+    if taken:
+        raise ReleaseRefused(f"{taken[0]} exists already: name a new one")
+    files = write_release(args.root, args.dir, grade_workflow=not args.classroom50)
     report.released(console, args.dir, files)
+    if args.classroom50:
+        written = classroom50.write_autograder(args.dir, args.classroom50, installed_pins(args.root), args.extra_tests)
+        report.classroom50_autograder(console, args.classroom50, written)
+    if args.gradescope:
+        gradescope.write_bundle(args.dir, args.gradescope, installed_pins(args.root), args.extra_tests)
+        report.gradescope_bundle(console, args.gradescope)
     return 0
+
+
+def any_file(path: Path) -> bool:
+    """Whether ``path`` is a file, or a folder that holds anything."""
+    return path.is_file() or any(path.iterdir())
 
 
 def pictures(console: Console, args: argparse.Namespace) -> int:
@@ -236,8 +265,13 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--json", type=Path, metavar="FILE", help="write the whole grade as JSON")
     command.add_argument("--junit", type=Path, metavar="FILE", help="write the grade as JUnit XML, a case per task")
     command.add_argument(
-        "--classroom", type=Path, metavar="FILE", help="append each kata's GitHub Classroom result ($GITHUB_OUTPUT)"
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="append a Markdown table of the points per task ($GITHUB_STEP_SUMMARY)",
     )
+    command.add_argument("--classroom50", type=Path, metavar="FILE", help="write Classroom 50's result.json")
+    command.add_argument("--gradescope", type=Path, metavar="FILE", help="write Gradescope's results.json")
     command.add_argument("--manifest", type=Path, metavar="FILE", help="check against this manifest, not the own")
     command.add_argument(
         "--extra-tests",
@@ -260,6 +294,23 @@ def parser() -> argparse.ArgumentParser:
     command.set_defaults(handler=check)
     command = commands.add_parser("release", help="write a class release: no solutions, a fresh git repository")
     command.add_argument("dir", type=Path, help="a new (or empty) folder")
+    command.add_argument(
+        "--classroom50",
+        type=Path,
+        metavar="FOLDER",
+        help="write Classroom 50's autograder into FOLDER (for CLASSROOM/autograders/ASSIGNMENT/); the release then "
+        "has no workflow of its own, Classroom 50's grades each push",
+    )
+    command.add_argument(
+        "--gradescope", type=Path, metavar="ZIP", help="write Gradescope's autograder zip (setup.sh, run_autograder)"
+    )
+    command.add_argument(
+        "--extra-tests",
+        type=Path,
+        metavar="DIR",
+        help="your held-out tests (DIR/<kata folder>/test_*.py), for the Classroom 50 or Gradescope autograder only: "
+        "never in the release",
+    )
     command.set_defaults(handler=release)
     commands.choices["list"].set_defaults(handler=list_katas)
     return parser

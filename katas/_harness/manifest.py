@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
+from katas._harness.constraints import CONSTRAINTS_FILE
 from katas._harness.curriculum import CURRICULUM_FILE, load_curriculum
 
 MANIFEST_FILE = Path("katas", "manifest.json")
 SCHEMA, VERSION = "torch-katas/manifest", 1
-CLASSROOM_WORKFLOW = Path(".github", "workflows", "classroom.yml")
-CONFIGURATION = (Path("pyproject.toml"), CURRICULUM_FILE, CLASSROOM_WORKFLOW)  # pytest's settings, points, the grader
+GRADE_WORKFLOW = Path(".github", "workflows", "grade.yml")
+# pytest's settings, the points, the grader and its pins (a release without the workflow has no such file)
+CONFIGURATION = (Path("pyproject.toml"), CURRICULUM_FILE, GRADE_WORKFLOW, CONSTRAINTS_FILE)
 PYTEST_READS = ("conftest.py", "test_*.py", "*_test.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg")
 
 

@@ -3,11 +3,12 @@
 ``katas release DIR`` copies what the curriculum lists (each kata's folder, whole: lesson, stub, tests, hints and
 whatever else a kata holds) and the rest of ``katas/`` (the harness, the shared test helpers, the datasets), the
 root's ``conftest.py``, ``pyproject.toml``, ``LICENSE`` and ``.gitignore``, and the README without its parts for
-the project's developers and with a section for learners of a class. It writes the GitHub Classroom workflow and
-the tamper-check manifest, and commits it all as the one commit of a new repository (its first commit is where
-``katas reset`` finds the untouched stubs). Left out on purpose: ``reference/``, the project's own ``tests/``
-(they test the reference), ``tools/`` (developers' benchmarks), ``.ci/`` and the project's CI workflow, kata
-folders the curriculum does not list, caches and hidden files.
+the project's developers and with a section for learners of a class. It writes the grader's pins
+(``constraints.txt``, see :mod:`katas._harness.constraints`), the workflow that grades each push on GitHub Actions
+(unless a platform grades the pushes instead) and the tamper-check manifest, and commits it all as the one commit
+of a new repository (its first commit is where ``katas reset`` finds the untouched stubs). Left out on purpose:
+``reference/``, the project's own ``tests/`` (they test the reference), ``tools/`` (developers' benchmarks),
+``.ci/`` and the project's CI workflow, kata folders the curriculum does not list, caches and hidden files.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import subprocess
 from pathlib import Path
 
 from katas._harness import manifest
-from katas._harness.classroom import workflow
+from katas._harness.constraints import CONSTRAINTS_FILE, installed_pins
 from katas._harness.curriculum import NEVER, load_curriculum, solutions_policy
+from katas._harness.platforms.workflow import workflow
 from katas._harness.stubs import is_untouched_stub
 
 ROOT_FILES = ("conftest.py", "pyproject.toml", "LICENSE", ".gitignore")
@@ -31,8 +33,8 @@ LEARNERS_SECTION = """\
 ## For learners of a class
 
 Your teacher made this repository for your class: every kata's lesson, stub, tests and hints, without the
-solutions. Work through the katas as the rest of this README shows. Each push is graded on GitHub (the
-Actions tab shows the points per kata; `.github/workflows/classroom.yml` is how):
+solutions. Work through the katas as the rest of this README shows, with the versions your class grades
+with: `pip install -e . --constraint constraints.txt`. Your teacher grades what you push or submit:
 
 - A task earns its points when all of its tests pass. `katas grade` shows your grade before you push.
 - Edit the stubs only. The tests and the harness are recorded in `katas/manifest.json`, and a grade with a
@@ -51,9 +53,11 @@ class ReleaseRefused(RuntimeError):
     """The release cannot be made as things are (a stub has been edited, the folder is not empty)."""
 
 
-def write_release(root: Path, target: Path) -> list[Path]:
-    """Write the class release of the repository at ``root`` into ``target`` (new or empty); the files it holds."""
+def write_release(root: Path, target: Path, grade_workflow: bool = True) -> list[Path]:
+    """Write the class release of the repository at ``root`` into ``target`` (new or empty); the files it holds.
+    ``grade_workflow``: with the workflow that grades each push on GitHub Actions."""
     katas = load_curriculum(root)
+    pins = installed_pins(root)
     edited = [kata.shown(kata.stub_path) for kata in katas if not _untouched(kata.stub_path)]
     if edited:
         raise ReleaseRefused(f"these stubs are not untouched, so they cannot go to a class: {', '.join(edited)}")
@@ -69,8 +73,10 @@ def write_release(root: Path, target: Path) -> list[Path]:
         _copy(root / name, target / name)
     readme = learners_readme((root / "README.md").read_text(encoding="utf-8"), solutions_policy(root))
     (target / "README.md").write_text(readme, encoding="utf-8")
-    (target / manifest.CLASSROOM_WORKFLOW).parent.mkdir(parents=True)
-    (target / manifest.CLASSROOM_WORKFLOW).write_text(workflow(katas), encoding="utf-8")
+    (target / CONSTRAINTS_FILE).write_text(pins.text(), encoding="utf-8")
+    if grade_workflow:
+        (target / manifest.GRADE_WORKFLOW).parent.mkdir(parents=True)
+        (target / manifest.GRADE_WORKFLOW).write_text(workflow(pins), encoding="utf-8")
     manifest.write(target)
     _commit(target)
     return sorted(path.relative_to(target) for path in target.rglob("*") if path.is_file() and ".git" not in path.parts)

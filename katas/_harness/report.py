@@ -238,20 +238,41 @@ def checked(console: Console, kata: Kata, found: dict[str, list[str]]) -> None:
 def released(console: Console, target: Path, files: list[Path]) -> None:
     """What a class release holds, and what the teacher does next."""
     katas = sorted({path.parts[1] for path in files if path.parts[0] == "katas" and len(path.parts) > 2})
+    grader = [name for name in (".github/workflows/grade.yml", "constraints.txt") if Path(name) in files]
     console.print(
         f"{target}: a class release of {len(files)} files in one git commit, without solutions "
         f"({len([name for name in katas if name[:2].isdigit()])} katas, the harness, "
-        ".github/workflows/classroom.yml, katas/manifest.json).",
+        f"{', '.join([*grader, 'katas/manifest.json'])}).",
         markup=False,
     )
-    for step in (
-        "Push it to a new, empty GitHub repository: "
-        f"git -C {target} remote add origin <URL> && git -C {target} push -u origin main",
-        "Mark that repository a template (Settings > Template repository).",
-        "Make it the starter code of a GitHub Classroom assignment, and add no autograding tests there: "
-        "the release brings its own workflow.",
-    ):
-        console.print(f"  - {step}", markup=False)
+    console.print(
+        f"  - Push it to a new, empty GitHub repository: git -C {target} remote add origin <URL> && "
+        f"git -C {target} push -u origin main, and mark it a template (Settings > Template repository).",
+        markup=False,
+    )
+    if ".github/workflows/grade.yml" in grader:
+        console.print(
+            "  - Each push of a learner's copy is graded on GitHub Actions: the run's summary has the points per task, "
+            "its artifact the grade.",
+            markup=False,
+        )
+
+
+def classroom50_autograder(console: Console, folder: Path, files: list[Path]) -> None:
+    console.print(
+        f"{folder}: Classroom 50's autograder ({', '.join(path.name for path in files)}). Copy these files into your "
+        "classroom50 repository as CLASSROOM/autograders/ASSIGNMENT/, make the release the assignment's template, "
+        "and set its runtime's Python to the one autograder.py names.",
+        markup=False,
+    )
+
+
+def gradescope_bundle(console: Console, path: Path) -> None:
+    console.print(
+        f"{path}: Gradescope's autograder (setup.sh, run_autograder, the release). Upload it on the assignment's "
+        "Configure Autograder page; learners submit their stubs, or the whole repository.",
+        markup=False,
+    )
 
 
 def boxed(console: Console, body: RenderableType, title: str, style: str) -> None:
