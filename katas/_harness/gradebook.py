@@ -116,7 +116,7 @@ class Gradebook:
         """The gradebook as CSV text (write it with :data:`CSV_ENCODING` and ``newline=""``)."""
         text = io.StringIO()
         writer = csv.writer(text)
-        writer.writerow(self.header())
+        writer.writerow([_safe_cell(cell) for cell in self.header()])
         writer.writerows([[_safe_cell(cell) for cell in row] for row in self.rows()])
         return text.getvalue()
 
