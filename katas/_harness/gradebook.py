@@ -15,8 +15,9 @@ The rules, as ``katas gradebook`` applies them:
   not a zero. A kata whose points differ between grades (a task that needs a GPU is not graded without one) is
   headed with the largest; :meth:`Gradebook.warnings` names the learners whose grade counts fewer.
 - Then ``total`` and ``max`` (the grade's own points and maximum), ``valid`` (yes/no), ``problems`` (the grade's,
-  then each kata's own from version 2, ``<kata>: <problem>``, joined by "; "), ``commit`` and ``commit date``
-  (version 2, as git gave it; empty for version 1 or a grade of a folder that was no git repository).
+  then each kata's own from version 2, ``<kata>: <problem>``, and a note when the folder graded had changes not
+  committed; joined by "; "), ``commit`` and ``commit date`` (version 2, as git gave it; empty for version 1 or a
+  grade of a folder that was no git repository).
 - Late. With a due date (:func:`parse_due`): ``late`` is yes when the commit's date is after it, no when not, and
   unknown without a commit date. A due date without a time means the end of that day in UTC; a date-time without
   an offset is UTC too (``2026-12-07T23:59:59+01:00`` gives one in another zone).
@@ -217,6 +218,8 @@ def learner_grade(learner: str, path: Path, document: object) -> LearnerGrade:
         raise NotAGrade(f"a grade whose 'commit' is not a string ({json.dumps(commit)})")
     if commit_date is not None:
         _commit_date(commit_date)
+    if graded.get("uncommitted_changes"):
+        problems.append("graded with changes not committed: the points are not the commit's alone")
     return LearnerGrade(
         learner,
         path,
