@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -15,6 +16,7 @@ from katas._harness import actions, grading, junit, manifest, report
 from katas._harness.constraints import installed_pins
 from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
 from katas._harness.grade import grade_katas
+from katas._harness.gradebook import CSV_ENCODING, GradebookRefused, parse_due, read_gradebook
 from katas._harness.medium import TERMINAL
 from katas._harness.platforms import classroom50, gradescope, summary
 from katas._harness.release import ReleaseRefused, write_release
@@ -157,6 +159,27 @@ def grade(console: Console, args: argparse.Namespace) -> int:
     return 0 if graded.valid else 1
 
 
+def gradebook(console: Console, args: argparse.Namespace) -> int:
+    book = read_gradebook(args.grades, args.due)
+    if args.csv and args.csv.resolve() in {grade.path.resolve() for grade in book.grades}:
+        raise GradebookRefused(f"--csv {args.csv} is one of the grades: write the gradebook elsewhere")
+    if args.csv:
+        try:
+            args.csv.write_text(book.to_csv(), encoding=CSV_ENCODING, newline="")
+        except OSError as error:
+            raise GradebookRefused(f"cannot write {args.csv}: {error.strerror}") from error
+    report.gradebook(console, book, args.csv)
+    return 0
+
+
+def due_date(text: str) -> datetime:
+    """``--due``: an ISO date or date-time (see :func:`parse_due`)."""
+    try:
+        return parse_due(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def check(console: Console, args: argparse.Namespace) -> int:
     from katas._harness import authoring
 
@@ -280,6 +303,26 @@ def parser() -> argparse.ArgumentParser:
         help="also run your held-out tests: DIR/<kata folder>/test_*.py, with task marks like the kata's own",
     )
     command.set_defaults(handler=grade)
+    command = commands.add_parser(
+        "gradebook", help="for teachers: a class's grade JSON files as a table and a CSV file, a row per learner"
+    )
+    command.add_argument(
+        "grades",
+        nargs="+",
+        type=Path,
+        metavar="GRADES",
+        help="grade files (`katas grade --json`), or folders of them: <learner>.json or <learner>/grade.json",
+    )
+    command.add_argument(
+        "--csv", type=Path, metavar="FILE", help="write the gradebook as CSV (UTF-8, for spreadsheets)"
+    )
+    command.add_argument(
+        "--due",
+        type=due_date,
+        metavar="DATE",
+        help="mark the rows whose commit is dated later: 2026-12-07 (the end of that day, UTC) or 2026-12-07T18:00+01:00",
+    )
+    command.set_defaults(handler=gradebook)
     command = commands.add_parser("new", help="for authors: a new kata from a template, after another one")
     command.add_argument(
         "topic", help="the new kata's topic, a Python name: its folder is NN_topic, its module topic.py"
@@ -323,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=1_000_000)
     try:
         code = args.handler(console, args)
-    except (LookupError, NewKataRefused, StubUnavailable, RunFailed, ReleaseRefused) as error:
+    except (LookupError, NewKataRefused, StubUnavailable, RunFailed, ReleaseRefused, GradebookRefused) as error:
         console.print(Text(f"katas: {error}", style="red"))
         code = 2
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from rich.text import Text
 from katas._harness.actions import Hint, HintKind, Refusal
 from katas._harness.curriculum import Kata, load_curriculum
 from katas._harness.grade import EARNED, NEEDS_GPU, Grade, KataGrade
+from katas._harness.gradebook import NO, YES, Gradebook
 from katas._harness.medium import TERMINAL, Medium
 from katas._harness.results import KataResult, TestResult
 from katas._harness.runner import Progress as ProgressLine
@@ -202,6 +203,49 @@ def _missed(kata: KataGrade) -> str:
     if gpu:
         parts.append(f"(Task {', '.join(gpu)}: needs a GPU, not graded here)")
     return " ".join(part for part in parts if part)
+
+
+def gradebook(console: Console, book: Gradebook, written: Path | None) -> None:
+    """A line per learner (points, validity, commit date, lateness), then the problems of each grade that has any,
+    the gradebook's warnings, and the CSV file written."""
+    late = ["late"] if book.due else []
+    header = ["learner", "points", "valid", "commit date", *late]
+    rows = [
+        [
+            grade.learner,
+            f"{grade.points}/{grade.max_points}",
+            YES if grade.valid else NO,
+            grade.commit_date or "",
+            *([grade.late(book.due)] if book.due else []),
+        ]
+        for grade in book.grades
+    ]
+    counts = f"{len(book.grades)} learners, {len(book.katas)} katas"
+    if console.is_terminal:
+        table = Table(title=counts, title_justify="left")
+        for column in header:
+            table.add_column(column, justify="right" if column == "points" else "left")
+        for learner, points, valid, date, *lateness in rows:
+            flagged = [
+                Text(valid, style="red" if valid == NO else ""),
+                date,
+                *(Text(cell, style="red" if cell == YES else "") for cell in lateness),
+            ]
+            table.add_row(learner, points, *flagged)
+        console.print(table)
+    else:  # plain lines, nothing padded after the last column
+        widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+        for row in [header, *rows]:
+            console.print("  ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)).rstrip(), markup=False)
+    for grade in book.grades:
+        if grade.problems:
+            console.print(Text(f"{grade.learner}: {'; '.join(grade.problems)}", style="" if grade.valid else "red"))
+    if book.due:
+        console.print(f"late: committed after {book.due.isoformat(timespec='seconds')}", markup=False)
+    for warning in book.warnings():
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    if written:
+        console.print(f"Wrote {written}: {counts}.", markup=False)
 
 
 def created(console: Console, kata: Kata, renumbered: list[str]) -> None:
