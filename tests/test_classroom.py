@@ -127,7 +127,7 @@ def test_the_release_readme_has_a_section_for_learners_and_none_for_the_project_
 def test_the_teachers_readme_shows_the_three_commands():
     readme = (INSTALLED_ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Teaching a class") :]
-    for command in ("katas release ", "katas grade --json", ".github/workflows/classroom.yml"):
+    for command in ("katas release ", "katas grade --json", "katas gradebook ", ".github/workflows/grade.yml"):
         assert command in section, f"the README's section for teachers should show {command!r}"
 
 
