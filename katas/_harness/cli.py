@@ -174,8 +174,8 @@ def new(console: Console, args: argparse.Namespace) -> int:
 
 
 def release(console: Console, args: argparse.Namespace) -> int:
-    files = write_release(args.root, args.dir)
-    report.released(console, args.dir, files)
+    files = write_release(args.root, args.dir, graded=args.graded, repository=args.repository)
+    report.released(console, args.dir, files, args.graded, args.repository)
     return 0
 
 
@@ -249,6 +249,16 @@ def parser() -> argparse.ArgumentParser:
     command.set_defaults(handler=check)
     command = commands.add_parser("release", help="write a class release: no solutions, a fresh git repository")
     command.add_argument("dir", type=Path, help="a new (or empty) folder")
+    command.add_argument(
+        "--graded",
+        action="store_true",
+        help='for graded work: no hints, lessons without their worked solutions, solutions = "never"',
+    )
+    command.add_argument(
+        "--repository",
+        metavar="URL",
+        help="the git URL of the class's repository, which the notebooks clone on Colab (else they ask for it)",
+    )
     command.set_defaults(handler=release)
     commands.choices["list"].set_defaults(handler=list_katas)
     return parser
