@@ -11,10 +11,12 @@ with a pair of HTML comments, invisible wherever the lesson is rendered (GitHub,
     <!-- end solution -->
 
 and each passage about hints, which a graded class does not get, with ``<!-- hints -->`` ... ``<!-- end hints -->``.
-A pair on lines of their own takes the lines between them (and one blank line after); a pair inside a line takes
+A pair on lines of their own (indented or not) takes the lines between them (and one blank line after); a pair inside a line takes
 what lies between them, so ``Pick one entry per row<!-- solution -->: `gather`<!-- end solution -->.`` reads
 "Pick one entry per row." in a graded release. A marker never starts a line inside a paragraph (Markdown would
-read it as the start of an HTML block). What stays must state every task and every rule the tests check.
+read it as the start of an HTML block). What stays must state every task and every rule the tests check; where a
+rule went with a passage, ``<!-- graded: Match PyTorch at exactly z = 0. -->`` states it in a graded release
+only (its text from right after the colon, its leading space included).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from __future__ import annotations
 import re
 
 _START, _END = r"<!-- (?P<kind>solution|hints) -->", r"<!-- end (?P=kind) -->"
-_BLOCK = re.compile(rf"^{_START}\n.*?^{_END}\n(?:\n(?!\n))?", re.DOTALL | re.MULTILINE)
+_BLOCK = re.compile(rf"^[ \t]*{_START}\n.*?^[ \t]*{_END}\n(?:\n(?!\n))?", re.DOTALL | re.MULTILINE)
 _INLINE = re.compile(rf"{_START}.*?{_END}", re.DOTALL)
+_GRADED_ONLY = re.compile(r"<!-- graded:(.*?) -->", re.DOTALL)
 _ANY = re.compile(r"<!-- (end )?(solution|hints) -->")
 _SETTING = re.compile(r"^(solutions|hints)\s*=.*\n", re.MULTILINE)
 GRADED_SETTINGS = 'solutions = "never"\nhints = false\n'
@@ -34,12 +37,12 @@ class UnpairedMarker(ValueError):
 
 
 def graded_lesson(lesson: str) -> str:
-    """``lesson`` without the passages its markers enclose (worked solutions, hints)."""
+    """``lesson`` without the passages its markers enclose (worked solutions, hints), with its graded-only text."""
     text = _INLINE.sub("", _BLOCK.sub("", lesson))
     left = _ANY.search(text)
     if left:
         raise UnpairedMarker(f"{left.group()} has no partner, or its pair overlaps another")
-    return text
+    return _GRADED_ONLY.sub(lambda match: match.group(1), text)
 
 
 def graded_curriculum(curriculum: str) -> str:
