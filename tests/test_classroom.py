@@ -2,8 +2,10 @@
 ``katas``, ``pytest`` and ``katas grade`` run there as a learner (and the class's workflow) runs them."""
 
 import dataclasses
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,11 +14,15 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from rich.console import Console
 
 from katas._harness import manifest, results
-from katas._harness.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
+from katas._harness.curriculum import INSTALLED_ROOT, NEVER, find_kata, hints_given, load_curriculum, solutions_policy
 from katas._harness.grade import DATA_MISSING, EARNED, NEEDS_GPU, NOT_EARNED, grade_kata
+from katas._harness.graded import UnpairedMarker, graded_curriculum, graded_lesson
+from katas._harness.notebooks import REPOSITORY
 from katas._harness.results import TestResult
+from katas.notebook import NotebookKata
 
 pytestmark = pytest.mark.timeout(600)  # each test runs the katas command, or pytest, in a subprocess
 
@@ -49,6 +55,17 @@ def release(tmp_path_factory) -> Path:
     """A class release of this checkout, made with the real command."""
     target = tmp_path_factory.mktemp("release") / "class"
     katas_in(INSTALLED_ROOT, "release", target)
+    return target
+
+
+CLASS_REPOSITORY = "https://github.com/a-school/pytorch-2027.git"
+
+
+@pytest.fixture(scope="module")
+def graded_release(tmp_path_factory) -> Path:
+    """A graded class release of this checkout whose notebooks clone the class's repository."""
+    target = tmp_path_factory.mktemp("graded") / "class"
+    katas_in(INSTALLED_ROOT, "release", target, "--graded", "--repository", CLASS_REPOSITORY)
     return target
 
 
@@ -138,6 +155,125 @@ def test_the_release_pins_its_grader_and_protects_the_pins_and_the_workflow(rele
     assert torch in workflow and "--index-url https://download.pytorch.org/whl/cpu" in workflow, workflow
     recorded = json.loads((release / "katas/manifest.json").read_text(encoding="utf-8"))["files"]
     assert {"constraints.txt", ".github/workflows/grade.yml"} <= set(recorded), sorted(recorded)
+
+
+# --- A graded release ---------------------------------------------------------------------------
+
+
+def answer_lines(release: Path) -> dict[str, set[str]]:
+    """For each kata, the lines of its reference that would give an answer away, as the teacher's checkout has it.
+
+    A line counts when, stripped, it has at least 20 characters and is not a comment, a decorator, an import, a
+    ``def``/``class`` line or ``return <name>``; and when no Python file of ``release`` holds it (the stubs, the
+    tests, the harness: code the class is handed anyway, such as a stub's given helper or a test's
+    ``optimizer.zero_grad()``)."""
+    handed_out = "\n".join(
+        path.read_text(encoding="utf-8") for path in release.rglob("*.py") if ".git" not in path.parts
+    )
+    trivial = re.compile(r"#|@|(import|from|def|class|async def) |return [\w.]+$")
+    lines = {}
+    for kata in KATAS:
+        code = {line.strip() for line in kata.reference_path.read_text(encoding="utf-8").splitlines()}
+        lines[kata.folder] = {
+            line for line in code if len(line) >= 20 and not trivial.match(line) and line not in handed_out
+        }
+    return lines
+
+
+def answers_in(release: Path) -> dict[str, list[str]]:
+    """The answer lines (see :func:`answer_lines`) that a file of ``release`` holds: {path: lines}."""
+    lines = set().union(*answer_lines(release).values())
+    found = {}
+    for path in sorted(release.rglob("*")):
+        if path.is_file() and ".git" not in path.relative_to(release).parts and path.suffix != ".py":
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if text.startswith("{"):  # a notebook: its cells' text, as JSON escapes it
+                text = "\n".join("".join(cell["source"]) for cell in json.loads(text).get("cells", []))
+            held = sorted(line for line in lines if line in text)
+            if held:
+                found[path.relative_to(release).as_posix()] = held
+    return found
+
+
+def test_a_graded_lesson_leaves_out_marked_blocks_and_spans_and_states_its_graded_only_rules():
+    lesson = (
+        "Pick one entry per row<!-- solution -->: `gather`<!-- end solution -->.<!-- graded: Match torch. -->\n\n"
+        "<!-- solution -->\n```python\nanswer()\n```\n<!-- end solution -->\n\n"
+        "Stuck?<!-- hints --> See hints.md.<!-- end hints -->\n"
+    )
+    assert graded_lesson(lesson) == "Pick one entry per row. Match torch.\n\nStuck?\n"
+    with pytest.raises(UnpairedMarker, match="<!-- solution -->"):
+        graded_lesson("a <!-- solution --> b <!-- end hints -->")
+
+
+def test_a_graded_curriculum_says_never_and_no_hints_in_place_of_earlier_settings():
+    curriculum = '# comment\nsolutions = "after-pass"\n\n[[kata]]\nfolder = "00_x"\nhints = "tips.md"\n'
+    assert graded_curriculum(curriculum) == (
+        '# comment\n\nsolutions = "never"\nhints = false\n\n[[kata]]\nfolder = "00_x"\nhints = "tips.md"\n'
+    )
+
+
+def test_a_graded_release_holds_no_line_of_a_worked_solution(graded_release, release):
+    leaks = answers_in(graded_release)
+    assert not leaks, f"answer lines in the graded release: {leaks}"
+    counted = sum(len(lines) for lines in answer_lines(graded_release).values())
+    in_release = len(set().union(*answers_in(release).values()))
+    print(f"answer lines: {counted}; in a release's files: {in_release}; in a graded release's: 0")
+
+
+def test_a_graded_release_has_no_hints_and_shows_no_solutions(graded_release):
+    for kata in KATAS:
+        assert not (graded_release / kata.shown(kata.hints_path)).exists(), f"{kata.folder}'s hints are in the release"
+        lesson = (graded_release / kata.shown(kata.lesson_path)).read_text(encoding="utf-8")
+        assert "<!-- solution -->" not in lesson and "<!-- hints -->" not in lesson and "hints.md" not in lesson
+        titles = re.findall(r"^## Task (\d+)", lesson, re.MULTILINE)
+        assert [int(task) for task in titles] == list(kata.task_titles()), f"{kata.folder}: a task went missing"
+    assert (solutions_policy(graded_release), hints_given(graded_release)) == (NEVER, False)
+    assert katas_in(graded_release, "hint", "00").startswith("Hints are not part of this class:")
+    output = katas_in(graded_release, "solution", "00", "--force", expect=1)
+    assert "This course shows no solutions" in output and "the lesson are your guide" in output, output
+    readme = (graded_release / "README.md").read_text(encoding="utf-8")
+    assert "This is graded work: there are no hints" in readme and CLASS_REPOSITORY in readme, readme[:3000]
+
+
+def test_a_graded_release_s_notebooks_clone_the_class_repository_and_offer_no_hints(graded_release):
+    for kata in KATAS:
+        cells = json.loads((graded_release / kata.shown(kata.notebook_path)).read_text(encoding="utf-8"))["cells"]
+        install = "".join(cells[0]["source"])
+        assert f'REPOSITORY = "{CLASS_REPOSITORY}"' in install and REPOSITORY not in install, install
+        sources = ["".join(cell["source"]) for cell in cells]
+        assert "k.hint()" not in sources and "k.solution()" not in sources, f"{kata.folder}: {sources[-2:]}"
+
+
+def test_a_release_s_notebooks_never_clone_the_upstream_repository(release):
+    for kata in KATAS:
+        text = (release / kata.shown(kata.notebook_path)).read_text(encoding="utf-8")
+        install = "".join(json.loads(text)["cells"][0]["source"])
+        assert 'REPOSITORY = ""' in install and "raise SystemExit" in install, install
+        assert REPOSITORY not in text, f"{kata.folder}'s notebook names the upstream repository"
+    assert REPOSITORY not in (release / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_notebook_in_a_graded_release_checks_and_says_hints_and_solutions_are_not_given(graded_release, tmp_path):
+    copy = Path(shutil.copytree(graded_release, tmp_path / "learner", symlinks=True))
+    shown = io.StringIO()
+    k = NotebookKata(find_kata(SOLVED.folder, copy), Console(file=shown, width=200, highlight=False))
+    k.check()
+    k.hint()
+    k.solution()
+    output = shown.getvalue()
+    assert "0 of" in output and f"the lesson, {SOLVED.shown(SOLVED.lesson_path)}, states it" in output, output
+    assert "Hints are not part of this class" in output and "the tests and the lesson are your guide" in output
+    assert "k.hint()" not in output and "`katas " not in output, output
+
+
+def test_a_notebook_in_a_release_gives_hints_and_sends_to_the_teacher_for_solutions(learner):
+    shown = io.StringIO()
+    k = NotebookKata(find_kata(SOLVED.folder, learner), Console(file=shown, width=200, highlight=False))
+    k.hint()
+    k.solution()
+    output = shown.getvalue()
+    assert "— hint 1 of" in output and "holds no solutions (it is a class release)" in output, output
 
 
 # --- A learner's loop in the release ------------------------------------------------------------

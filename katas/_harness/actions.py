@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from katas._harness.curriculum import NEVER, Kata, solutions_policy
+from katas._harness.curriculum import NEVER, Kata, hints_given, solutions_policy
 from katas._harness.state import PASSED, State, backup_dir, file_digest
 from katas._harness.stubs import StubUnavailable, is_untouched_stub, original_stub
 
 
 class HintKind(Enum):
+    NOT_GIVEN = "hints are not part of this class (a graded release)"
     PASSES = "the kata passes: no hint needed"
     NEW = "a hint not shown before"
     AGAIN = "the latest hint again: the file has not changed since it was shown"
@@ -40,6 +41,8 @@ def next_hint(state: State, kata: Kata, once_per_change: bool = False) -> Hint:
     in ``state`` (the caller saves it). With ``once_per_change``, a task's next hint waits until the learner's file
     has changed since its last hint was shown: the latest one comes again (a notebook run top to bottom twice
     must not use up the hints)."""
+    if not hints_given(kata.root):
+        return Hint(HintKind.NOT_GIVEN)
     if state.status(kata) == PASSED:
         return Hint(HintKind.PASSES)
     hints, titles = kata.hints_by_task(), kata.task_titles()

@@ -6,7 +6,7 @@ the same checks on every kata. A kata satisfies the contract when:
 - the stub and the reference define the same names, every stub function only raises ``NotImplementedError`` naming
   its task, and the stub imports what the reference imports (torch at least);
 - the lesson numbers its tasks 1, 2, ...; the hints and the tests' task marks match them; every assert explains
-  itself; the lesson, hints, stub and reference name no kata folder or number;
+  itself; the lesson's solution markers pair up; the lesson, hints, stub and reference name no kata folder or number;
 - the notebook is what :mod:`katas._harness.notebooks` writes from the lesson and the stub;
 - every test fails on the untouched stub, as "not written yet" (GPU tests may skip), and passes on the reference.
 """
@@ -22,8 +22,10 @@ from pathlib import Path
 
 from katas._harness import results
 from katas._harness.curriculum import Kata, load_curriculum
+from katas._harness.graded import UnpairedMarker, graded_lesson
 from katas._harness.stubs import untouched_function
 
+_TASK_NUMBER = re.compile(r"^## Task (\d+)", re.MULTILINE)
 IGNORED = {"__pycache__", ".pytest_cache", ".benchmarks", ".ipynb_checkpoints"}  # what pytest and Jupyter leave
 
 
@@ -151,6 +153,26 @@ def lesson_problems(kata: Kata) -> list[str]:
     ]
     if bare:
         problems.append(f"asserts without a message for the learner (kata tests run with --assert=plain): {bare}")
+    return problems + marker_problems(kata)
+
+
+def marker_problems(kata: Kata) -> list[str]:
+    """The lesson's solution and hints markers pair up, a graded release keeps every task, and a marker that starts
+    a line stands alone on it (see katas/_harness/graded.py)."""
+    lesson = kata.lesson_path.read_text(encoding="utf-8")
+    try:
+        graded = graded_lesson(lesson)
+    except UnpairedMarker as error:
+        return [f"{kata.folder}/README.md: {error}"]
+    problems = []
+    if _TASK_NUMBER.findall(graded) != _TASK_NUMBER.findall(lesson):
+        problems.append(f"{kata.folder}/README.md: a graded release would lose a task heading")
+    alone = re.compile(r"<!-- (end )?(solution|hints) -->")
+    crowded = [
+        n for n, line in enumerate(lesson.splitlines(), 1) if alone.match(line) and not alone.fullmatch(line.strip())
+    ]
+    if crowded:
+        problems.append(f"{kata.folder}/README.md: lines {crowded} start with a marker followed by text")
     return problems
 
 

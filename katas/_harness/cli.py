@@ -220,8 +220,10 @@ def release(console: Console, args: argparse.Namespace) -> int:
     taken = [path for path in (args.classroom50, args.gradescope) if path and path.exists() and any_file(path)]
     if taken:
         raise ReleaseRefused(f"{taken[0]} exists already: name a new one")
-    files = write_release(args.root, args.dir, grade_workflow=not args.classroom50)
-    report.released(console, args.dir, files)
+    files = write_release(
+        args.root, args.dir, graded=args.graded, repository=args.repository, grade_workflow=not args.classroom50
+    )
+    report.released(console, args.dir, files, args.graded, args.repository)
     if args.classroom50:
         written = classroom50.write_autograder(args.dir, args.classroom50, installed_pins(args.root), args.extra_tests)
         report.classroom50_autograder(console, args.classroom50, written)
@@ -353,6 +355,16 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="your held-out tests (DIR/<kata folder>/test_*.py), for the Classroom 50 or Gradescope autograder only: "
         "never in the release",
+    )
+    command.add_argument(
+        "--graded",
+        action="store_true",
+        help='for graded work: no hints, lessons without their worked solutions, solutions = "never"',
+    )
+    command.add_argument(
+        "--repository",
+        metavar="URL",
+        help="the git URL of the class's repository, which the notebooks clone on Colab (else they ask for it)",
     )
     command.set_defaults(handler=release)
     commands.choices["list"].set_defaults(handler=list_katas)

@@ -158,6 +158,15 @@ def solutions_policy(root: Path = INSTALLED_ROOT) -> str:
     return policy
 
 
+def hints_given(root: Path = INSTALLED_ROOT) -> bool:
+    """Whether ``katas hint`` has hints to show: ``hints = false`` (a graded class release, whose katas hold no
+    hints files) says it has none; the default is true."""
+    given = _read(root).get("hints", True)
+    if not isinstance(given, bool):
+        raise LookupError(f"{CURRICULUM_FILE}: hints = {given!r}; it should be true or false")
+    return given
+
+
 def kata_containing(path: str | Path) -> Kata:
     """The kata whose folder (``<root>/katas/<folder>/`` or ``<root>/reference/<folder>/``) holds ``path``."""
     path = Path(path).resolve()

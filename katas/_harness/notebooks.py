@@ -28,15 +28,27 @@ _SECTION = re.compile(r"^(?=## )", re.MULTILINE)
 _FENCE = re.compile(r"^```", re.MULTILINE)
 
 
-def colab_cell(kata: Kata) -> str:
-    return f'''# On Colab: fetch torch-katas and install it with its notebook extras. Elsewhere this cell does nothing.
+def colab_cell(kata: Kata, repository: str | None = REPOSITORY) -> str:
+    """The install cell: on Colab, clone ``repository`` and install it. None (a class release made without
+    ``--repository``) leaves the URL to the learner, their own class repository, and stops until it is filled in."""
+    url, asks = repository or "", ""
+    if repository is None:
+        url_note = "  # the git URL of your own repository of this class (on GitHub: Code > HTTPS)"
+        asks = """
+    if not REPOSITORY:
+        raise SystemExit("Put the git URL of your class repository in REPOSITORY above, then run this cell again.")"""
+    else:
+        url_note = ""
+    return f'''# On Colab: fetch the katas and install them with their notebook extras. Elsewhere this cell does nothing.
 import os
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:
+REPOSITORY = "{url}"{url_note}
+
+if "google.colab" in sys.modules:{asks}
     if not os.path.isdir("{COLAB_FOLDER}"):
-        subprocess.run(["git", "clone", "--depth=1", "{REPOSITORY}", "{COLAB_FOLDER}"], check=True)
+        subprocess.run(["git", "clone", "--depth=1", REPOSITORY, "{COLAB_FOLDER}"], check=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "{COLAB_FOLDER}[notebook]"], check=True)
     sys.path.insert(0, "{COLAB_FOLDER}")
     os.chdir("{COLAB_FOLDER}/katas/{kata.folder}")'''
@@ -53,11 +65,26 @@ def lesson_sections(lesson: str) -> list[str]:
     return [section.strip() for section in sections if section.strip()]
 
 
-def notebook(kata: Kata) -> nbformat.NotebookNode:
-    """The notebook of ``kata``: lesson, check cell (the whole stub), hint, solution, pictures."""
+HINT_HELP = (
+    "Stuck? `k.hint()` shows a hint for the first failing task; run it again after changing your code for "
+    "the next one (an unchanged file gets the same hint, so running the whole notebook uses none up)."
+)
+HELP = f"{HINT_HELP} `k.solution()` shows the reference solution once every test passes."
+HELP_CELLS = {"hint": "k.hint()", "solution": "k.solution()"}
+
+
+def notebook(
+    kata: Kata,
+    repository: str | None = REPOSITORY,
+    help_text: str = HELP,
+    help_cells: tuple[str, ...] = ("hint", "solution"),
+) -> nbformat.NotebookNode:
+    """The notebook of ``kata``: install cell (cloning ``repository``: see :func:`colab_cell`), lesson, check cell
+    (the whole stub), ``help_text`` and the cells of ``HELP_CELLS`` it names, pictures. A class release writes its
+    own (katas/_harness/release.py)."""
     module, stub = kata.shown(kata.stub_path), kata.stub_path.read_text(encoding="utf-8").rstrip("\n")
     cells = [
-        new_code_cell(colab_cell(kata), id="colab"),
+        new_code_cell(colab_cell(kata, repository), id="colab"),
         new_code_cell(
             f'%load_ext katas.notebook\nfrom katas.notebook import kata\n\nk = kata("{kata.folder}")', id="setup"
         ),
@@ -75,14 +102,8 @@ def notebook(kata: Kata) -> nbformat.NotebookNode:
             id="code-intro",
         ),
         new_code_cell(f"%%kata {kata.folder}\n{stub}", id="code"),
-        new_markdown_cell(
-            "Stuck? `k.hint()` shows a hint for the first failing task; run it again after changing your code for "
-            "the next one (an unchanged file gets the same hint, so running the whole notebook uses none up). "
-            "`k.solution()` shows the reference solution once every test passes.",
-            id="help-intro",
-        ),
-        new_code_cell("k.hint()", id="hint"),
-        new_code_cell("k.solution()", id="solution"),
+        new_markdown_cell(help_text, id="help-intro"),
+        *(new_code_cell(HELP_CELLS[name], id=name) for name in help_cells),
     ]
     if has_pictures(kata):
         cells += [
@@ -99,8 +120,9 @@ def notebook(kata: Kata) -> nbformat.NotebookNode:
     return new_notebook(cells=cells, metadata=metadata)
 
 
-def notebook_text(kata: Kata) -> str:
-    return nbformat.writes(notebook(kata)) + "\n"
+def notebook_text(kata: Kata, **options) -> str:
+    """The notebook as its file holds it; ``options`` as for :func:`notebook`."""
+    return nbformat.writes(notebook(kata, **options)) + "\n"
 
 
 def stale_notebooks(katas: list[Kata], write: bool) -> list[Kata]:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from katas._harness.actions import Hint, HintKind, Refusal
-from katas._harness.curriculum import Kata, load_curriculum
+from katas._harness.curriculum import Kata, hints_given, load_curriculum
 from katas._harness.grade import EARNED, NEEDS_GPU, Grade, KataGrade
 from katas._harness.gradebook import NO, YES, Gradebook
 from katas._harness.medium import TERMINAL, Medium
@@ -106,19 +106,31 @@ def verdict(console: Console, kata: Kata, result: KataResult, state: State, medi
     boxed(console, failure_text(failure), as_sentence(failure.name), "red")
     if failure.output:
         console.print(printed_output(failure))
-    if failure.task is not None:
-        hints = kata.hints_by_task().get(failure.task, [])
-        seen = state.hints_shown(kata, failure.task)
-        which = f"hint {seen + 1} of {len(hints)}" if seen < len(hints) else f"all {len(hints)} hints shown"
-        title = kata.task_titles().get(failure.task, "")
+    if failure.task is None:
+        return
+    title = kata.task_titles().get(failure.task, "")
+    if not hints_given(kata.root):
         console.print(
-            f"Task {failure.task}: {title} — {medium.hint(kata)} shows the next hint for it ({which}).",
-            markup=False,
+            f"Task {failure.task}: {title} — the lesson, {kata.shown(kata.lesson_path)}, states it.", markup=False
         )
+        return
+    hints = kata.hints_by_task().get(failure.task, [])
+    seen = state.hints_shown(kata, failure.task)
+    which = f"hint {seen + 1} of {len(hints)}" if seen < len(hints) else f"all {len(hints)} hints shown"
+    console.print(
+        f"Task {failure.task}: {title} — {medium.hint(kata)} shows the next hint for it ({which}).", markup=False
+    )
 
 
 def hint(console: Console, kata: Kata, found: Hint, state: State, medium: Medium = TERMINAL) -> None:
     """A hint in a box, or why there is none to show."""
+    if found.kind == HintKind.NOT_GIVEN:
+        console.print(
+            f"Hints are not part of this class: {kata.shown(kata.lesson_path)} states each task, and a failing test "
+            "says what it expected.",
+            markup=False,
+        )
+        return
     if found.kind == HintKind.PASSES:
         console.print(f"{kata.folder} passes already: every test is green, no hint needed.", markup=False)
         next_step(console, state.next_kata(), medium)
@@ -152,7 +164,7 @@ def solution_refused(console: Console, kata: Kata, refusal: Refusal, medium: Med
     """Why the solution stays hidden, and what to do instead."""
     text = {
         Refusal.NEVER: 'This course shows no solutions (solutions = "never" in katas/curriculum.toml): '
-        f"the tests and {medium.hint(kata)} are your guide.",
+        f"the tests and {medium.hint(kata) if hints_given(kata.root) else 'the lesson'} are your guide.",
         Refusal.NOT_HERE: "This copy of the katas holds no solutions (it is a class release): they are with your "
         "teacher.",
         Refusal.NOT_PASSED: f"{kata.folder} does not pass yet, so its solution stays hidden. Try {medium.hint(kata)}; "
@@ -279,12 +291,15 @@ def checked(console: Console, kata: Kata, found: dict[str, list[str]]) -> None:
         console.print(Text(f"{kata.folder} meets the contract.", style="bold green"))
 
 
-def released(console: Console, target: Path, files: list[Path]) -> None:
+def released(
+    console: Console, target: Path, files: list[Path], graded: bool = False, repository: str | None = None
+) -> None:
     """What a class release holds, and what the teacher does next."""
     katas = sorted({path.parts[1] for path in files if path.parts[0] == "katas" and len(path.parts) > 2})
     grader = [name for name in (".github/workflows/grade.yml", "constraints.txt") if Path(name) in files]
+    without = "without solutions, hints or the lessons' worked solutions" if graded else "without solutions"
     console.print(
-        f"{target}: a class release of {len(files)} files in one git commit, without solutions "
+        f"{target}: a {'graded ' if graded else ''}class release of {len(files)} files in one git commit, {without} "
         f"({len([name for name in katas if name[:2].isdigit()])} katas, the harness, "
         f"{', '.join([*grader, 'katas/manifest.json'])}).",
         markup=False,
@@ -298,6 +313,11 @@ def released(console: Console, target: Path, files: list[Path]) -> None:
         console.print(
             "  - Each push of a learner's copy is graded on GitHub Actions: the run's summary has the points per task, "
             "its artifact the grade.",
+            markup=False,
+        )
+    if repository is None:
+        console.print(
+            "  - Its notebooks ask for the class repository's URL on Colab; `--repository URL` writes it in.",
             markup=False,
         )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from katas._harness.curriculum import Kata, kata_containing
+from katas._harness.curriculum import Kata, hints_given, kata_containing
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +50,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     task, kata = task_of(item), kata_of(item)
     if report.failed and task is not None and kata is not None and kata.lesson_path.is_file():
         title = kata.task_titles().get(task, "")
-        lesson, hints = kata.shown(kata.lesson_path), kata.shown(kata.hints_path)
-        pointer = f"This test checks Task {task} ({title}) of {lesson}. Stuck? See Task {task} in {hints}."
+        pointer = f"This test checks Task {task} ({title}) of {kata.shown(kata.lesson_path)}."
+        if hints_given(kata.root):
+            pointer += f" Stuck? See Task {task} in {kata.shown(kata.hints_path)}."
         report.sections.append(("what to look at", pointer))
     return report
