@@ -416,12 +416,13 @@ getattr(_os, "_" + "exit")(0)
 """
 
 
-def test_a_stub_that_forges_verdicts_or_ends_its_process_costs_its_own_kata_and_the_grade_says_what_happened(learner):
+def test_a_stub_that_forges_verdicts_ends_or_hangs_costs_its_own_kata_and_the_grade_says_what_happened(learner):
     shutil.copy(SOLVED.reference_path, learner / SOLVED.shown(SOLVED.stub_path))
-    for kata, attack in ((KATAS[0], FORGING_PASSES), (KATAS[2], ENDING_THE_PROCESS)):
+    hanging = "\n\nwhile True:  # on import\n    pass\n"
+    for kata, attack in ((KATAS[0], FORGING_PASSES), (KATAS[2], ENDING_THE_PROCESS), (KATAS[3], hanging)):
         with (learner / kata.shown(kata.stub_path)).open("a", encoding="utf-8") as stub:
             stub.write(attack)
-    grade = grade_in(learner, "00", "01", "02")
+    grade = grade_in(learner, "00", "01", "02", "03")
     assert grade["valid"], grade["problems"]
     katas = {kata["kata"]: kata for kata in grade["katas"]}
     forged, solved, ended = katas["00_tensors"], katas[SOLVED.folder], katas["02_unsqueeze"]
@@ -430,6 +431,11 @@ def test_a_stub_that_forges_verdicts_or_ends_its_process_costs_its_own_kata_and_
     assert ended["points"] == 0 and "ended before writing its verdicts" in ended["problem"], ended["problem"]
     assert solved["points"] == solved["max_points"] > 0 and solved["problem"] is None, solved
     assert {task["status"] for task in forged["tasks"] + ended["tasks"]} == {NOT_EARNED}
+    hung = katas["03_autograd"]
+    assert hung["points"] == 0 and hung["problem"] is None, "a hang is stopped by the test's own time limit"
+    messages = [task["first_failure"]["message"] for task in hung["tasks"] if task["first_failure"]]
+    assert messages[0].startswith("Stopped after 10 s"), messages[0]
+    assert all(message.startswith(("Stopped after", "Not run: importing")) for message in messages), messages
     output = katas_in(learner, "grade", "00", "02")
     assert "reaches into the grader" in output and "ended before writing its verdicts" in output, output
 

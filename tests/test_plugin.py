@@ -241,6 +241,19 @@ def test_after_one_call_hangs_the_other_calls_of_that_function_fail_at_once(kata
     assert tests["test_count_still_runs"].outcome == "passed", "a function that did not hang runs as usual"
 
 
+@needs_alarm_signal
+def test_a_module_whose_import_hangs_is_stopped_once_and_not_imported_again(kata):
+    write(kata, "katas/00_demo/demo.py", "while True:\n    pass\n")
+    write(kata, "katas/00_demo/test_demo.py", HANGING_TESTS)
+    _, found = run(kata, "-o", "timeout=1")
+    first, *later = found.tests
+    assert first.message.startswith("Stopped after 1 s"), first.message
+    assert "It was running katas/00_demo/demo.py, line 1" in first.message, first.message
+    for test in later:
+        assert test.message.startswith("Not run: importing katas/00_demo/demo.py never finished"), test.message
+        assert test.duration < 0.5, f"{test.name} waited for the time limit again"
+
+
 def test_a_wrong_return_type_is_named(kata):
     write(
         kata,

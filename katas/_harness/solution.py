@@ -58,6 +58,7 @@ class KataModule:
     def __init__(self, kata: Kata) -> None:
         self._kata = kata
         self._module: ModuleType | None = None
+        self._never_imported = ""  # why importing the module is not tried again (its import hung once)
 
     def __getattr__(self, name: str):
         if name.startswith("_"):  # keep pytest's and Python's introspection away from the import
@@ -83,10 +84,18 @@ class KataModule:
         if self._module is not None:
             return self._module
         path, shown = self._path, self._kata.shown(self._path)
+        if self._never_imported:
+            pytest.fail(self._never_imported, pytrace=False)
         if not path.exists():
             pytest.fail(f"{shown} is missing. `katas reset {self._kata.number:02d}` restores the stub.", pytrace=False)
         try:
             self._module = load_module(path, self._kata.root)
+        except pytest.fail.Exception:  # the time limit stopped the import: each later test would hang as long
+            self._never_imported = (
+                f"Not run: importing {shown} never finished when an earlier test tried it. Fix that first: the first "
+                "test that hung shows the line (code at the top level of the file runs on import)."
+            )
+            raise
         except Exception as error:
             pytest.fail(f"{shown} could not be imported:\n{_describe_import_error(error, path)}", pytrace=False)
         return self._module
