@@ -1,3 +1,3 @@
-"""pytest setup for torch-katas: the harness is a pytest plugin (katas/_harness/plugin/), registered here."""
+"""pytest setup for torch-katas: the harness is a pytest plugin (katas/runtime/plugin/), registered here."""
 
-pytest_plugins = ["katas._harness.plugin"]
+pytest_plugins = ["katas.runtime.plugin"]

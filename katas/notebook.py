@@ -15,7 +15,7 @@ never replaces work it has not seen: when the file was changed elsewhere (an edi
 cell is refused, and ``%%kata 03 --load`` puts the file into the cell or ``%%kata 03 --overwrite`` replaces it
 (a copy kept first). Tests never run in the kernel, so no module the kernel imported can make a verdict stale:
 each check is a pytest process forked from a forkserver that ``kata()`` starts, a fresh interpreter that imported
-torch and pytest once and never the learner's module (``katas watch``'s :class:`~katas._harness.runner.WarmRunner`;
+torch and pytest once and never the learner's module (``katas watch``'s :class:`~katas.runtime.runner.WarmRunner`;
 a subprocess where there is no forkserver, on Windows). A check that trains for real shows its progress.
 """
 
@@ -31,12 +31,12 @@ from rich.markdown import Markdown
 from rich.syntax import Syntax
 from rich.text import Text
 
-from katas._harness import actions, report
-from katas._harness.actions import CellSaved
-from katas._harness.curriculum import Kata, find_kata, find_root
-from katas._harness.medium import NOTEBOOK, in_a_kernel
-from katas._harness.runner import Progress, ProgressCallback, RunFailed, Training, WarmRunner, run_and_record
-from katas._harness.state import PASSED, State
+from katas.core.curriculum import Kata, find_kata, find_root
+from katas.learner import actions, report
+from katas.learner.actions import CellSaved
+from katas.learner.medium import NOTEBOOK, in_a_kernel
+from katas.learner.state import PASSED, State, run_and_record
+from katas.runtime.runner import Progress, ProgressCallback, RunFailed, Training, WarmRunner
 
 _warm: list[WarmRunner] = []  # the kernel's one forkserver for its checks, once a kata is chosen
 USAGE = "usage: %%kata 03 [--load | --overwrite]  (the kata's number or name, then its module)"
@@ -117,8 +117,8 @@ class NotebookKata:
             self.console.print(Markdown(text))
 
     def pictures(self, **options) -> None:
-        """Pictures of what the kata's code does (katas/pictures.py), inline."""
-        from katas.pictures import draw
+        """Pictures of what the kata's code does (katas/learner/pictures.py), inline."""
+        from katas.learner.pictures import draw
 
         draw(self.kata, on_progress=_training_line(), **options)
 
@@ -133,7 +133,7 @@ class NotebookKata:
         return code
 
     def _write(self, code: str, first_line: int, overwrite: bool) -> bool:
-        """Write ``code`` to the stub (see :func:`katas._harness.actions.save_cell`); False when nothing should run:
+        """Write ``code`` to the stub (see :func:`katas.learner.actions.save_cell`); False when nothing should run:
         a syntax error or a refusal, both of which leave the file as it was."""
         code = _normalised(code)
         try:

@@ -11,7 +11,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from katas._harness.curriculum import INSTALLED_ROOT, load_curriculum
+from katas.core.curriculum import INSTALLED_ROOT, load_curriculum
 from tests.test_cli import clone, katas_in  # noqa: F401  (clone: a fixture, a git copy of the repository)
 
 # The 15 s default is a learner's guard against hangs; `katas check` runs pytest twice.

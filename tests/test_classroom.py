@@ -16,12 +16,13 @@ from xml.etree import ElementTree
 import pytest
 from rich.console import Console
 
-from katas._harness import manifest, results
-from katas._harness.curriculum import INSTALLED_ROOT, NEVER, find_kata, hints_given, load_curriculum, solutions_policy
-from katas._harness.grade import DATA_MISSING, EARNED, NEEDS_GPU, NOT_EARNED, grade_kata
-from katas._harness.graded import UnpairedMarker, graded_curriculum, graded_lesson
-from katas._harness.notebooks import REPOSITORY
-from katas._harness.results import TestResult
+from katas.authoring.notebooks import REPOSITORY
+from katas.classroom import manifest
+from katas.classroom.grade import DATA_MISSING, EARNED, NEEDS_GPU, NOT_EARNED, grade_kata
+from katas.classroom.graded import UnpairedMarker, graded_curriculum, graded_lesson
+from katas.core import results
+from katas.core.curriculum import INSTALLED_ROOT, NEVER, find_kata, hints_given, load_curriculum, solutions_policy
+from katas.core.results import TestResult
 from katas.notebook import NotebookKata
 
 pytestmark = pytest.mark.timeout(600)  # each test runs the katas command, or pytest, in a subprocess
@@ -90,7 +91,7 @@ def test_a_release_is_one_commit_of_every_kata_the_harness_the_workflow_and_the_
     for kata in KATAS:
         kata_files = {path.relative_to(INSTALLED_ROOT).as_posix() for path in kata.path.iterdir() if path.is_file()}
         assert kata_files <= files, f"the release lacks {sorted(kata_files - files)}"
-    expected = {"README.md", "conftest.py", "pyproject.toml", "katas/curriculum.toml", "katas/_harness/cli.py"}
+    expected = {"README.md", "conftest.py", "pyproject.toml", "katas/curriculum.toml", "katas/learner/cli.py"}
     expected |= {".github/workflows/grade.yml", "constraints.txt", "katas/manifest.json", "katas/testing/__init__.py"}
     assert expected <= files, f"the release lacks {sorted(expected - files)}"
     left_out = sorted(name for name in files if name.split("/")[0] in ("reference", "tests", "tools", ".ci"))
@@ -375,7 +376,7 @@ def test_gradescope_s_zip_grades_the_submitted_stubs_in_its_own_copy_of_the_rele
     forged = submission / SOLVED.shown(next(SOLVED.path.glob("test_*.py")))
     forged.parent.mkdir(parents=True)
     forged.write_text("def test_nothing():\n    pass\n", encoding="utf-8")
-    command_in(grading, sys.executable, "-m", "katas._harness.platforms.gradescope", submission)
+    command_in(grading, sys.executable, "-m", "katas.classroom.platforms.gradescope", submission)
     results_path = tmp_path / "results.json"
     katas_in(grading, "grade", SOLVED.folder, "00", "--gradescope", results_path)
     results = json.loads(results_path.read_text(encoding="utf-8"))

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from katas._harness import results
-from katas._harness.curriculum import INSTALLED_ROOT, load_curriculum
-from katas._harness.stubs import is_untouched_stub
+from katas.core import results
+from katas.core.curriculum import INSTALLED_ROOT, load_curriculum
+from katas.core.stubs import is_untouched_stub
 
 KATAS = load_curriculum(INSTALLED_ROOT)
 

@@ -1,6 +1,6 @@
 """The collection's contract: what every kata must satisfy, checked on every kata at once.
 
-The checks themselves live in katas/_harness/authoring.py (``katas check KATA`` runs them on one kata). Run with
+The checks themselves live in katas/authoring/contract.py (``katas check KATA`` runs them on one kata). Run with
 the project's own suite: `pytest --reference -n auto katas tests`. (The reference passing every kata test is checked
 by that same run: conftest turns a skipped non-GPU test into a failure under --reference.)
 """
@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
-from katas._harness import authoring, results
-from katas._harness.curriculum import INSTALLED_ROOT, load_curriculum
+from katas.authoring import contract
+from katas.core import results
+from katas.core.curriculum import INSTALLED_ROOT, load_curriculum
 
 # The 15 s default is a learner's guard against hangs; the stub run is one pytest subprocess over every kata.
 pytestmark = pytest.mark.timeout(600)
@@ -40,7 +41,7 @@ def test_kata_folders_are_exactly_the_ones_in_the_curriculum():
 
 def test_reference_folders_are_exactly_the_ones_in_the_curriculum():
     on_disk = {
-        path.name for path in (ROOT / "reference").iterdir() if path.is_dir() and path.name not in authoring.IGNORED
+        path.name for path in (ROOT / "reference").iterdir() if path.is_dir() and path.name not in contract.IGNORED
     }
     assert on_disk == set(KATA_IDS), (
         f"folders in reference/ but not in curriculum.toml: {sorted(on_disk - set(KATA_IDS))}; "
@@ -50,12 +51,12 @@ def test_reference_folders_are_exactly_the_ones_in_the_curriculum():
 
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
 def test_kata_folder_holds_lesson_stub_hints_tests_and_notebook_and_its_reference_only_the_module(kata):
-    problems = authoring.folder_problems(kata)
+    problems = contract.folder_problems(kata)
     assert not problems, "\n".join(problems)
 
 
 def test_test_file_names_are_unique_across_katas():
-    names = [path.name for kata in KATAS for path in authoring.kata_test_files(kata)]
+    names = [path.name for kata in KATAS for path in contract.kata_test_files(kata)]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     assert not duplicates, f"test files must have unique names (pytest imports them by base name): {duplicates}"
 
@@ -65,7 +66,13 @@ def test_test_file_names_are_unique_across_katas():
 
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
 def test_stub_mirrors_the_reference_raises_naming_its_task_and_imports_what_it_needs(kata):
-    problems = authoring.stub_problems(kata)
+    problems = contract.stub_problems(kata)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
+def test_kata_tests_import_nothing_of_the_harness_but_katas_testing(kata):
+    problems = contract.harness_imports(kata)
     assert not problems, "\n".join(problems)
 
 
@@ -85,13 +92,13 @@ def test_ruff_leaves_the_stubs_imports_alone():
 
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
 def test_lesson_tasks_hints_and_test_markers_agree_and_every_assert_explains_itself(kata):
-    problems = authoring.lesson_problems(kata)
+    problems = contract.lesson_problems(kata)
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=KATA_IDS)
 def test_lessons_and_stubs_name_no_kata_folder(kata):
-    problems = authoring.naming_problems(kata, KATAS)
+    problems = contract.naming_problems(kata, KATAS)
     assert not problems, "\n".join(problems)
 
 
@@ -122,7 +129,7 @@ def test_stub_run_collects_every_kata(stub_results):
 
 
 def test_every_kata_test_fails_on_the_untouched_stub_as_not_written_yet(stub_results):
-    problems = authoring.stub_verdict_problems(stub_results)
+    problems = contract.stub_verdict_problems(stub_results)
     assert not problems, "on the untouched stubs, every test must fail (GPU tests may skip):\n" + "\n".join(problems)
 
 
@@ -135,5 +142,5 @@ def test_a_missing_dataset_is_reported_with_where_the_data_should_be():
         skip_kind="data",
         message="The MNIST files are not in /nowhere/MNIST/raw.",
     )
-    (problem,) = authoring.stub_verdict_problems(results.RunResults(reference=False, exit_status=1, tests=[missing]))
+    (problem,) = contract.stub_verdict_problems(results.RunResults(reference=False, exit_status=1, tests=[missing]))
     assert "dataset is missing" in problem and "KATAS_DATA_DIR" in problem and "/nowhere/MNIST/raw" in problem, problem

@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from katas._harness import cli
-from katas._harness.curriculum import INSTALLED_ROOT, find_kata
-from katas._harness.grade import SCHEMA, KataGrade, grade_kata
-from katas._harness.gradebook import (
+from katas.classroom.grade import SCHEMA, KataGrade, grade_kata
+from katas.classroom.gradebook import (
     CSV_ENCODING,
     GradebookRefused,
     curriculum_order,
@@ -29,8 +27,10 @@ from katas._harness.gradebook import (
     parse_due,
     read_gradebook,
 )
-from katas._harness.manifest import TamperCheck
-from katas._harness.results import FAILED, PASSED, TestResult
+from katas.classroom.manifest import TamperCheck
+from katas.core.curriculum import INSTALLED_ROOT, find_kata
+from katas.core.results import FAILED, PASSED, TestResult
+from katas.learner import cli
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -304,7 +304,7 @@ def test_a_missing_path_and_a_folder_without_grades_are_refused(tmp_path):
 
 
 def in_folder(folder: Path, *command: str | Path, env: dict[str, str] | None = None) -> str:
-    """Run ``command`` in ``folder``; it must succeed. ``python -m katas._harness.cli`` there runs that folder's
+    """Run ``command`` in ``folder``; it must succeed. ``python -m katas.learner.cli`` there runs that folder's
     own harness (``-m`` puts the current folder first on the path), as a learner's copy of a release runs it."""
     environment = {key: value for key, value in os.environ.items() if key not in ("KATAS_REFERENCE", "NO_COLOR")}
     environment |= {"NO_COLOR": "1", "GIT_CONFIG_NOSYSTEM": "1", **(env or {})}
@@ -316,7 +316,7 @@ def in_folder(folder: Path, *command: str | Path, env: dict[str, str] | None = N
 
 @pytest.mark.timeout(300)
 def test_the_gradebook_of_two_learners_graded_in_copies_of_a_real_release(tmp_path):
-    katas = (sys.executable, "-m", "katas._harness.cli")
+    katas = (sys.executable, "-m", "katas.learner.cli")
     release, grades = tmp_path / "release", tmp_path / "grades"
     in_folder(INSTALLED_ROOT, *katas, "release", release)
     solved = find_kata("01", INSTALLED_ROOT)  # grades in seconds

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from katas._harness.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
-from katas._harness.grade import EARNED, NOT_EARNED, grade_kata
-from katas._harness.grading import learner_files, provenance
-from katas._harness.reach import reaches
-from katas._harness.results import TestResult
+from katas.classroom.grade import EARNED, NOT_EARNED, grade_kata
+from katas.classroom.grading import learner_files, provenance
+from katas.classroom.reach import reaches
+from katas.core.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
+from katas.core.results import TestResult
 
 KATA = find_kata("01", INSTALLED_ROOT)
 
@@ -25,7 +25,7 @@ def test_no_reference_solution_reaches_into_the_grader():
         ("import pytest", "imports pytest"),
         ("from _pytest.config import Config", "imports _pytest.config"),
         ("import katas.testing", "imports katas.testing"),
-        ("from katas._harness import results", "imports katas._harness"),
+        ("from katas.core import results", "imports katas.core"),
         ("import gc", "imports gc"),
         ("import inspect", "imports inspect"),
         ("import signal", "imports signal"),

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from katas._harness.plugin.skips import skip_for_missing_data
 from katas.datasets import (
     MNIST_FILES,
     CorruptDataFile,
@@ -15,6 +14,7 @@ from katas.datasets import (
     load_mnist,
     raw_folder,
 )
+from katas.runtime.plugin.skips import skip_for_missing_data
 
 TRAINING_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]  # ../shared/data/README.md
 

@@ -5,9 +5,9 @@ import sys
 
 import torch
 
-from katas._harness.curriculum import INSTALLED_ROOT as REPO_ROOT
-from katas._harness.curriculum import find_kata
-from katas._harness.solution import load_module
+from katas.core.curriculum import INSTALLED_ROOT as REPO_ROOT
+from katas.core.curriculum import find_kata
+from katas.runtime.solution import load_module
 from tools import mutation as tool
 
 

@@ -6,9 +6,9 @@ import sys
 import pytest
 from rich.console import Console
 
-from katas._harness.solution import load_module
-from katas._harness.state import State, backup_dir
+from katas.learner.state import State, backup_dir
 from katas.notebook import NotebookKata, kata
+from katas.runtime.solution import load_module
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
 
 # The 15 s default is a learner's guard against hangs; each check runs pytest in a subprocess.

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from katas._harness import notebooks
-from katas._harness.curriculum import INSTALLED_ROOT, load_curriculum
-from katas._harness.state import State
+from katas.authoring import notebooks
+from katas.core.curriculum import INSTALLED_ROOT, load_curriculum
+from katas.learner.state import State
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
 
 nbformat = pytest.importorskip("nbformat")

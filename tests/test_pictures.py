@@ -1,4 +1,4 @@
-"""katas.pictures, drawn headless on the reference solutions: PNG files of the right size, never an error."""
+"""katas.learner.pictures, drawn headless on the reference solutions: PNG files of the right size, never an error."""
 
 import os
 import shutil
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from katas._harness.curriculum import INSTALLED_ROOT, find_kata
+from katas.core.curriculum import INSTALLED_ROOT, find_kata
 from katas.datasets import DataUnavailable
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
 
@@ -46,7 +46,7 @@ def test_the_command_names_graphviz_when_dot_is_missing(clone, tmp_path):  # noq
     no_dot.mkdir()
     (no_dot / "python").symlink_to(sys.executable)
     completed = subprocess.run(
-        [sys.executable, "-m", "katas._harness.cli", "pictures", "04", "--reference"],
+        [sys.executable, "-m", "katas.learner.cli", "pictures", "04", "--reference"],
         cwd=clone,
         env=os.environ | {"PATH": str(no_dot)},
         capture_output=True,

@@ -23,13 +23,13 @@ import zipfile
 import pytest
 import yaml
 
-from katas._harness.constraints import TORCH_INDEX, Pins, installed_pins
-from katas._harness.curriculum import INSTALLED_ROOT
-from katas._harness.grade import EARNED, NEEDS_GPU, NOT_EARNED, Grade, KataGrade, TaskGrade
-from katas._harness.manifest import TamperCheck
-from katas._harness.platforms import classroom50, gradescope, summary
-from katas._harness.platforms.workflow import workflow
-from katas._harness.results import RunResults, TestResult
+from katas.classroom.constraints import TORCH_INDEX, Pins, installed_pins
+from katas.classroom.grade import EARNED, NEEDS_GPU, NOT_EARNED, Grade, KataGrade, TaskGrade
+from katas.classroom.manifest import TamperCheck
+from katas.classroom.platforms import classroom50, gradescope, summary
+from katas.classroom.platforms.workflow import workflow
+from katas.core.curriculum import INSTALLED_ROOT
+from katas.core.results import RunResults, TestResult
 
 PINS = Pins("3.12", {"torch": "2.9.1", "torchvision": "0.24.1", "numpy": "2.3.4", "pytest": "8.4.2"})
 RUNNER_ENVIRONMENT = {  # what Classroom 50's runner passes to autograder.py (runner.py: main, run_entrypoint)

@@ -7,8 +7,8 @@ import textwrap
 import pytest
 import torch
 
-from katas._harness import results
-from katas._harness.runner import FeedReader, Progress
+from katas.core import results
+from katas.runtime.runner import FeedReader, Progress
 
 pytest_plugins = ["pytester"]
 
@@ -61,7 +61,7 @@ def test_loop_ends():
 @pytest.fixture
 def kata(pytester: pytest.Pytester) -> pytest.Pytester:
     """A repository with one kata, ``00_demo``: lesson, hints, stub, tests and reference, and the plugin."""
-    pytester.makeconftest('pytest_plugins = ["katas._harness.plugin"]')
+    pytester.makeconftest('pytest_plugins = ["katas.runtime.plugin"]')
     pytester.makeini("[pytest]\naddopts = --assert=plain -p no:randomly -p no:cacheprovider\ntimeout = 15\n")
     files = {
         "katas/curriculum.toml": '[[kata]]\nfolder = "00_demo"\ntitle = "A demo"\n',
@@ -275,7 +275,7 @@ SKIPPING_TESTS = """
 import pytest
 import torch
 
-from katas._harness.plugin.skips import skip_for_missing_data
+from katas.runtime.plugin.skips import skip_for_missing_data
 
 
 @pytest.mark.task(1)
@@ -377,7 +377,7 @@ def test_the_collector_records_whole_messages_printed_output_and_where(kata, opt
 
 def test_verdicts_keep_the_lessons_order_whatever_order_the_tests_ran_in(kata):
     kata.makeconftest(
-        'pytest_plugins = ["katas._harness.plugin"]\n\n'
+        'pytest_plugins = ["katas.runtime.plugin"]\n\n'
         "def pytest_collection_modifyitems(items):\n    items.reverse()  # as pytest-randomly or --failed-first might\n"
     )
     _, found = run(kata)

@@ -1,6 +1,6 @@
 """The README's quick start stays true: CI runs exactly its install and test commands."""
 
-from katas._harness.curriculum import INSTALLED_ROOT as REPO_ROOT
+from katas.core.curriculum import INSTALLED_ROOT as REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 CI_SCRIPT = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
@@ -19,7 +19,7 @@ def test_ci_runs_the_readme_install_and_test_commands():
 
 
 def test_readme_lists_every_kata():
-    from katas._harness.curriculum import load_curriculum
+    from katas.core.curriculum import load_curriculum
 
     missing = [kata.folder for kata in load_curriculum(REPO_ROOT) if f"`{kata.folder}`" not in README]
     assert not missing, f"the README's table of katas is missing: {missing}"

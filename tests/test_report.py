@@ -4,8 +4,8 @@ import io
 
 from rich.console import Console
 
-from katas._harness.report import Running
-from katas._harness.runner import Progress
+from katas.learner.report import Running
+from katas.runtime.runner import Progress
 
 
 def test_a_planned_training_run_shows_its_epoch_batch_and_loss():

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from katas._harness.curriculum import find_kata
-from katas._harness.runner import WarmRunner, run_katas
+from katas.core.curriculum import find_kata
+from katas.runtime.runner import WarmRunner, run_katas
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
 
 # The 10 s default is a learner's guard against hangs; a forkserver importing torch takes longer on a busy machine.

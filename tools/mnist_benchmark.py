@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from katas._harness.curriculum import find_kata, find_root
-from katas._harness.solution import load_module
+from katas.core.curriculum import find_kata, find_root
 from katas.datasets import data_dir, load_mnist, mnist_accuracy
+from katas.runtime.solution import load_module
 
 MEAN, STD = 0.1307, 0.3081  # the training set's pixel statistics, for the per-item path
 

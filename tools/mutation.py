@@ -32,8 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from katas._harness.curriculum import Kata, find_kata, find_root, load_curriculum
-from katas._harness.stubs import shown
+from katas.core.curriculum import Kata, find_kata, find_root, load_curriculum
+from katas.core.stubs import shown
 from tools.watch_benchmark import copy_of_repository
 
 if sys.version_info >= (3, 11):

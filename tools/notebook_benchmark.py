@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from katas._harness.curriculum import INSTALLED_ROOT, find_kata
+from katas.core.curriculum import INSTALLED_ROOT, find_kata
 
 KATAS_COMMAND = Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")
 

@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from katas._harness.curriculum import find_kata, find_root, load_curriculum
-from katas._harness.runner import WarmRunner, run_katas
+from katas.core.curriculum import find_kata, find_root, load_curriculum
+from katas.runtime.runner import WarmRunner, run_katas
 
 COPIED = ("katas", "reference", "conftest.py", "pyproject.toml")
 # The katas whose verdict should come within moments of a save: all but those that train for real (the MNIST

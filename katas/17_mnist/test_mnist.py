@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from katas.datasets import mnist_accuracy
 from katas.testing import (
     expect_close,
     expect_dtype,
@@ -21,6 +20,7 @@ from katas.testing import (
     kata_module,
     random_int,
 )
+from katas.testing.data import mnist_accuracy
 
 mnist = kata_module(__file__)
 

@@ -15,7 +15,7 @@ Ranks of a real process group (torch.distributed), and torchrun: ``from katas.te
 run_ranks, run_torchrun`` (a module of its own, imported only by the tests that start ranks).
 """
 
-from katas._harness.solution import kata_module
+from katas.runtime.solution import kata_module
 from katas.testing.assertions import (
     expect_close,
     expect_dtype,

@@ -46,9 +46,9 @@ import pytest
 import torch
 import torch.distributed as dist
 
-from katas._harness.plugin.stubs import not_written_yet
-from katas._harness.solution import KataModule, load_module, module_path
-from katas._harness.stubs import is_kata_module, raised_by_a_stub, shown, untouched_function
+from katas.core.stubs import is_kata_module, raised_by_a_stub, shown, untouched_function
+from katas.runtime.plugin.stubs import not_written_yet
+from katas.runtime.solution import KataModule, load_module, module_path
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,133 @@
+"""Stubs: recognising a kata module and an untouched stub function, and recovering the original stub from git.
+
+A stub is recognised by its place (``<root>/katas/NN_topic/<module>.py``, or the same under ``reference/``) and by
+its body (only a docstring and ``raise NotImplementedError(...)``), never by the text of its message.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from katas.core.curriculum import Kata
+
+_KATA_FOLDER = re.compile(r"\d\d_\w+")
+
+
+def is_kata_module(path: Path) -> bool:
+    """Whether ``path`` is a kata's stub or reference module (not a test, not the harness)."""
+    return (
+        path.suffix == ".py"
+        and path.parent.parent.name in ("katas", "reference")
+        and _KATA_FOLDER.fullmatch(path.parent.name) is not None
+        and not path.name.startswith(("test_", "_", "conftest"))
+    )
+
+
+def shown(path: Path) -> str:
+    """A kata module's path as a learner types it, from the repository root: ``katas/03_autograd/autograd.py``."""
+    return path.relative_to(path.parents[2]).as_posix()
+
+
+def _innermost_frame_in_a_kata_module(error: BaseException) -> tuple[Path, int] | None:
+    """The file and line where ``error`` was raised, when that is a kata module; else None."""
+    traceback = error.__traceback__
+    if traceback is None:
+        return None
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    path = Path(traceback.tb_frame.f_code.co_filename)
+    return (path, traceback.tb_lineno) if is_kata_module(path) else None
+
+
+def raised_in_a_kata_module(error: BaseException) -> str | None:
+    """Where a kata module raised ``error`` itself (``katas/03_autograd/autograd.py:20``), else None."""
+    found = _innermost_frame_in_a_kata_module(error)
+    return f"{shown(found[0])}:{found[1]}" if found else None
+
+
+def raised_by_a_stub(error: BaseException) -> str | None:
+    """Where an untouched stub function raised ``error`` as its own last act (``katas/03_autograd/autograd.py:20``),
+    else None."""
+    found = _innermost_frame_in_a_kata_module(error)
+    if found is None:
+        return None
+    path, line = found
+    try:
+        untouched = _untouched_function_lines(path, path.stat().st_mtime_ns)
+    except (OSError, SyntaxError):
+        return None
+    if not any(first <= line <= last for first, last in untouched):
+        return None
+    return f"{shown(path)}:{line}"
+
+
+@cache
+def _untouched_function_lines(path: Path, mtime_ns: int) -> tuple[tuple[int, int], ...]:
+    """The first and last line of each untouched stub function in ``path`` (as it was at ``mtime_ns``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    functions = (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))
+    return tuple((node.lineno, node.end_lineno) for node in functions if untouched_function(node))
+
+
+class StubUnavailable(RuntimeError):
+    """The original stub cannot be recovered (no git repository, or no untouched version in its history)."""
+
+
+def untouched_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the function's body is only an optional docstring and ``raise NotImplementedError(...)``."""
+    body = node.body[1:] if ast.get_docstring(node) else node.body
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Raise)
+        and isinstance(body[0].exc, ast.Call)
+        and ast.unparse(body[0].exc.func) == "NotImplementedError"
+    )
+
+
+def is_untouched_stub(source: str) -> bool:
+    """Whether every function and method in ``source`` is still a stub that raises NotImplementedError."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return bool(functions) and all(untouched_function(node) for node in functions)
+
+
+def original_stub(kata: Kata) -> str:
+    """The pristine stub of ``kata``: the committed version if untouched, else the newest untouched one in git log."""
+    path = kata.shown(kata.stub_path)
+    _git(kata.root, "rev-parse", "--is-inside-work-tree")
+    for commit in ["HEAD", *_git(kata.root, "log", "--format=%H", "--", path).split()]:
+        try:
+            source = _git(kata.root, "show", f"{commit}:./{path}")
+        except StubUnavailable:
+            continue
+        if is_untouched_stub(source):
+            return source
+    raise StubUnavailable(f"no commit holds an untouched version of {path}")
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        completed = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise StubUnavailable("git is not installed, so the original stub cannot be recovered") from None
+    if completed.returncode != 0:
+        if args[0] == "rev-parse":
+            raise StubUnavailable(
+                f"{root} is not a git repository, so the original stub cannot be recovered "
+                "(clone the project with git to use `katas reset`)"
+            )
+        raise StubUnavailable(completed.stderr.strip())
+    return completed.stdout
+
+
+def file_digest(path: Path) -> str | None:
+    """The sha256 of ``path``'s bytes, or None when it is missing."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
