@@ -12,7 +12,8 @@
 - "by hand" tasks: :func:`by_hand` and :class:`ShortcutTaken`
 
 Ranks of a real process group (torch.distributed), and torchrun: ``from katas.testing.distributed import
-run_ranks, run_torchrun`` (a module of its own, imported only by the tests that start ranks).
+run_ranks, run_torchrun`` (a module of its own, imported only by the tests that start ranks). The MNIST digits,
+skipped with a how-to where they are missing: ``from katas.testing.data import mnist_splits, mnist_accuracy``.
 """
 
 from katas.runtime.solution import kata_module
