@@ -91,7 +91,7 @@ def test_a_release_is_one_commit_of_every_kata_the_harness_the_workflow_and_the_
     for kata in KATAS:
         kata_files = {path.relative_to(INSTALLED_ROOT).as_posix() for path in kata.path.iterdir() if path.is_file()}
         assert kata_files <= files, f"the release lacks {sorted(kata_files - files)}"
-    expected = {"README.md", "conftest.py", "pyproject.toml", "katas/curriculum.toml", "katas/learner/cli.py"}
+    expected = {"README.md", "pyproject.toml", "katas/curriculum.toml", "katas/learner/cli.py"}
     expected |= {".github/workflows/grade.yml", "constraints.txt", "katas/manifest.json", "katas/testing/__init__.py"}
     assert expected <= files, f"the release lacks {sorted(expected - files)}"
     left_out = sorted(name for name in files if name.split("/")[0] in ("reference", "tests", "tools", ".ci"))
@@ -544,7 +544,7 @@ def teacher(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".katas", ".benchmarks")
     for folder in ("katas", "reference"):
         shutil.copytree(INSTALLED_ROOT / folder, repo / folder, ignore=ignore)
-    for name in ("conftest.py", "pyproject.toml", ".gitignore", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", ".gitignore", "README.md", "LICENSE"):
         shutil.copy(INSTALLED_ROOT / name, repo / name)
     curriculum = repo / "katas" / "curriculum.toml"
     curriculum.write_text('solutions = "never"\n' + curriculum.read_text(encoding="utf-8"), encoding="utf-8")

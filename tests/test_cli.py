@@ -72,7 +72,7 @@ def clone(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".katas")
     for folder in ("katas", "reference"):
         shutil.copytree(INSTALLED_ROOT / folder, repo / folder, ignore=ignore)
-    for file in ("conftest.py", "pyproject.toml", ".gitignore"):
+    for file in ("pyproject.toml", ".gitignore"):
         shutil.copy(INSTALLED_ROOT / file, repo / file)
     git(repo, "init", "-q")
     git(repo, "add", ".")

@@ -61,7 +61,6 @@ def test_loop_ends():
 @pytest.fixture
 def kata(pytester: pytest.Pytester) -> pytest.Pytester:
     """A repository with one kata, ``00_demo``: lesson, hints, stub, tests and reference, and the plugin."""
-    pytester.makeconftest('pytest_plugins = ["katas.runtime.plugin"]')
     pytester.makeini("[pytest]\naddopts = --assert=plain -p no:randomly -p no:cacheprovider\ntimeout = 15\n")
     files = {
         "katas/curriculum.toml": '[[kata]]\nfolder = "00_demo"\ntitle = "A demo"\n',
@@ -377,7 +376,6 @@ def test_the_collector_records_whole_messages_printed_output_and_where(kata, opt
 
 def test_verdicts_keep_the_lessons_order_whatever_order_the_tests_ran_in(kata):
     kata.makeconftest(
-        'pytest_plugins = ["katas.runtime.plugin"]\n\n'
         "def pytest_collection_modifyitems(items):\n    items.reverse()  # as pytest-randomly or --failed-first might\n"
     )
     _, found = run(kata)

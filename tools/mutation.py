@@ -147,7 +147,7 @@ def mutate(copy: Path, kata: Kata, mutants: str | None, jobs: int) -> Outcome:
     settings = f"""
 [tool.mutmut]
 source_paths = ["reference/{kata.folder}/{kata.module}"]
-also_copy = ["katas", "conftest.py", "reference/__init__.py"]
+also_copy = ["katas", "reference/__init__.py"]
 pytest_add_cli_args = ["--reference", "-p", "no:cacheprovider", "--timeout=60"]
 pytest_add_cli_args_test_selection = ["katas/{kata.folder}", "-m", "not slow"]
 process_isolation = "forkserver"

@@ -32,7 +32,7 @@ def copy_of_the_repository(folder: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".katas", ".ipynb_checkpoints")
     for name in ("katas", "reference"):
         shutil.copytree(INSTALLED_ROOT / name, root / name, ignore=ignore)
-    for name in ("conftest.py", "pyproject.toml", ".gitignore"):
+    for name in ("pyproject.toml", ".gitignore"):
         shutil.copy(INSTALLED_ROOT / name, root / name)
     identity = ["-c", "user.name=benchmark", "-c", "user.email=benchmark@example.com"]
     for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "copy"]):

@@ -23,7 +23,7 @@ from pathlib import Path
 from katas.core.curriculum import find_kata, find_root, load_curriculum
 from katas.runtime.runner import WarmRunner, run_katas
 
-COPIED = ("katas", "reference", "conftest.py", "pyproject.toml")
+COPIED = ("katas", "reference", "pyproject.toml")
 # The katas whose verdict should come within moments of a save: all but those that train for real (the MNIST
 # capstone: minutes; the transformer: a quarter of a minute), whose timing would measure their own work, not watch
 # mode. The distributed kata's ranks, and torchrun's, are processes forked from the run's own: a stub fails before

@@ -27,7 +27,7 @@ from katas.runtime.runner import POLL_SECONDS, ProgressCallback, Run, RunFailed,
 # escapes it (a hang in native code, the alarm signal blocked) meets this one. The capstone trains for minutes.
 KATA_TIME_LIMIT = 30 * 60
 COMPLETE = (0, 1)  # pytest's exit statuses when every test ran: all passed, some failed
-COPIED = ("katas", "conftest.py", "pyproject.toml")  # what a grade with held-out tests needs of the repository
+COPIED = ("katas", "pyproject.toml")  # what a grade with held-out tests needs of the repository
 TEST_FILES = ("test_*.py", "*_test.py", "conftest.py")
 
 

@@ -2,7 +2,7 @@
 
 ``katas release DIR`` copies what the curriculum lists (each kata's folder, whole: lesson, stub, tests, hints and
 whatever else a kata holds) and the rest of ``katas/`` (the harness, the shared test helpers, the datasets), the
-root's ``conftest.py``, ``pyproject.toml``, ``LICENSE`` and ``.gitignore``, and the README without its parts for
+root's ``pyproject.toml``, ``LICENSE`` and ``.gitignore``, and the README without its parts for
 the project's developers and with a section for learners of a class. It writes the grader's pins
 (``constraints.txt``, see :mod:`katas.classroom.constraints`), the workflow that grades each push on GitHub Actions
 (unless a platform grades the pushes instead) and the tamper-check manifest, and commits it all as the one commit
@@ -25,7 +25,7 @@ from katas.classroom.platforms.workflow import workflow
 from katas.core.curriculum import CURRICULUM_FILE, NEVER, Kata, load_curriculum, solutions_policy
 from katas.core.stubs import is_untouched_stub
 
-ROOT_FILES = ("conftest.py", "pyproject.toml", "LICENSE", ".gitignore")
+ROOT_FILES = ("pyproject.toml", "LICENSE", ".gitignore")
 SKIPPED = shutil.ignore_patterns(".*", "__pycache__", "*.pyc", "*.egg-info")  # caches, checkpoints, editor files
 KATA_FOLDER = re.compile(r"\d\d_\w+")
 DEVELOPERS_ONLY = re.compile(r"<!-- not in a class release -->.*?<!-- end -->\n?", re.DOTALL)  # README regions

@@ -49,7 +49,8 @@ def pytest_args(
     Runs start with PLUGINS_ENVIRONMENT: only the plugins the katas use are loaded, by name.
     """
     folders = [kata.shown(kata.path) for kata in katas]
-    plugins = ["pytest_timeout"] + (["pytest_benchmark.plugin"] if any(map(uses_benchmarks, katas)) else [])
+    plugins = ["katas.runtime.plugin", "pytest_timeout"]
+    plugins += ["pytest_benchmark.plugin"] if any(map(uses_benchmarks, katas)) else []
     return [
         *folders,
         *(option for plugin in plugins for option in ("-p", plugin)),
@@ -295,7 +296,7 @@ def _registered_ahead(args: list[str]) -> list:
 
     named = [value for option, value in zip(args, args[1:]) if option == "-p" and not value.startswith("no:")]
     ours = [f"katas.runtime.plugin.{module}" for module in katas.runtime.plugin.MODULES] + ["katas.runtime.plugin"]
-    return [importlib.import_module(name) for name in named + ours]
+    return [importlib.import_module(name) for name in [name for name in named if name not in ours] + ours]
 
 
 @dataclass(frozen=True)

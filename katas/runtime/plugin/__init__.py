@@ -1,4 +1,4 @@
-"""The torch-katas pytest plugin: one module per concern. The root ``conftest.py`` registers this package.
+"""The torch-katas pytest plugin: one module per concern. The package's ``pytest11`` entry point registers it.
 
 - :mod:`.options`: ``--reference`` and the other options; which code the tests exercise, decided once
 - :mod:`.header`: plain pytest's header says which code is tested, without the plugins' default settings
