@@ -15,7 +15,7 @@ from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the re
 pytest.importorskip("matplotlib", reason="pictures come with the [notebook] extra")
 Image = pytest.importorskip("PIL.Image")  # matplotlib's own dependency
 
-from katas import pictures  # noqa: E402  (after the skips: matplotlib is imported when a picture is drawn)
+from katas.learner import pictures  # noqa: E402  (after the skips: matplotlib is imported when a picture is drawn)
 
 pytestmark = pytest.mark.timeout(300)  # the MNIST pictures train a model
 

@@ -240,7 +240,7 @@ def any_file(path: Path) -> bool:
 
 
 def pictures(console: Console, args: argparse.Namespace) -> int:
-    from katas import pictures as drawing
+    from katas.learner import pictures as drawing
 
     kata = chosen_kata(args.kata, State.load(args.root)) or load_curriculum(args.root)[-1]
     if not drawing.has_pictures(kata):
