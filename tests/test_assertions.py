@@ -5,7 +5,7 @@ import re
 import pytest
 import torch
 
-from katas.testing import expect_close, expect_equal, expect_raises
+from katas.testing import ShortcutTaken, by_hand_caller, expect_close, expect_equal, expect_raises
 from katas.testing.assertions import _preview
 
 
@@ -139,3 +139,13 @@ def test_expect_raises_fails_with_its_own_message_alone_when_the_wrong_error_com
         == "f() should raise ValueError, but it raised RuntimeError: torch's own words\nraise ValueError"
     )
     assert failure.value.__context__ is None, "pytest would print torch's error first, then 'During handling...'"
+
+
+def test_a_by_hand_caller_refuses_the_shortcuts_explains_torch_s_errors_and_returns_the_result():
+    yours = by_hand_caller([(torch, "stack")], "Use unsqueeze and cat.", {"must match the size": "Line them up."})
+    assert torch.equal(yours(torch.cat, [torch.zeros(1), torch.ones(1)]), torch.tensor([0.0, 1.0]))
+    with pytest.raises(ShortcutTaken, match=r"called torch\.stack: .* by hand\. Use unsqueeze and cat\."):
+        yours(lambda: torch.stack([torch.zeros(1)]))
+    with pytest.raises(pytest.fail.Exception, match=r"add raised RuntimeError: .*\nLine them up\."):
+        yours(torch.add, torch.zeros(2), torch.zeros(3))
+    assert torch.stack([torch.zeros(1)]).shape == (1, 1), "outside a call, torch.stack is torch's again"

@@ -11,6 +11,7 @@ from torch import nn
 
 from katas.testing import (
     by_hand,
+    by_hand_caller,
     distinct_sizes,
     expect_close,
     expect_dtype,
@@ -753,19 +754,13 @@ LEFT_IN_TRAIN_MODE = (
 SAME_SEED = "Draw every random number from the generator you are given (generator=generator): same seed, same result."
 
 
-def yours(function, *args, **kwargs):
-    """``function(*args, **kwargs)`` from your module, with the library calls of this kata refused."""
-    __tracebackhide__ = True
-    explanations = {
-        "view size is not compatible": "view needs a tensor laid out contiguously in memory, and a transposed or sliced "
-        "one is not: use reshape, which copies when it must.",
-        "leaf Variable that requires grad": "Fill the weight inside `with torch.no_grad():`: autograd refuses to "
-        "record an in-place change of a leaf that requires grad.",
-    }
-    with by_hand(SHORTCUTS, advice=BY_HAND):
-        return explained_call(
-            function, *args, call=getattr(function, "__name__", "your code"), explanations=explanations, **kwargs
-        )
+EXPLANATIONS = {
+    "view size is not compatible": "view needs a tensor laid out contiguously in memory, and a transposed or sliced "
+    "one is not: use reshape, which copies when it must.",
+    "leaf Variable that requires grad": "Fill the weight inside `with torch.no_grad():`: autograd refuses to "
+    "record an in-place change of a leaf that requires grad.",
+}
+yours = by_hand_caller(SHORTCUTS, BY_HAND, EXPLANATIONS)  # your module's functions, the shortcuts refused
 
 
 def expect_message_gives_shape(error, call, shape):

@@ -9,6 +9,7 @@ from torch import nn
 
 from katas.testing import (
     by_hand,
+    by_hand_caller,
     distinct_sizes,
     expect_close,
     expect_equal,
@@ -707,13 +708,7 @@ EXPLANATIONS = {
 }
 
 
-def yours(function, *args, **kwargs):
-    """``function(*args, **kwargs)`` from your module, with the library calls this kata teaches refused."""
-    __tracebackhide__ = True
-    with by_hand(SHORTCUTS, advice=BY_HAND):
-        return explained_call(
-            function, *args, call=getattr(function, "__name__", "your code"), explanations=EXPLANATIONS, **kwargs
-        )
+yours = by_hand_caller(SHORTCUTS, BY_HAND, EXPLANATIONS)  # your module's functions, the shortcuts refused
 
 
 def shape_of(tensor):

@@ -9,7 +9,8 @@
 - random inputs: ``random_int``, ``random_shape``, ``distinct_sizes``; what moved torch's global generator:
   ``global_generator_use``
 - autograd: ``callers_tensor``, ``expect_untouched``, ``fresh_leaf``
-- "by hand" tasks: :func:`by_hand` and :class:`ShortcutTaken`
+- "by hand" tasks: :func:`by_hand` and :class:`ShortcutTaken`; :func:`by_hand_caller` for a kata whose every call
+  of the learner's code refuses the shortcuts and explains torch's errors
 
 Ranks of a real process group (torch.distributed), and torchrun: ``from katas.testing.distributed import
 run_ranks, run_torchrun`` (a module of its own, imported only by the tests that start ranks). The MNIST digits,
@@ -28,11 +29,12 @@ from katas.testing.assertions import (
 from katas.testing.autograd import callers_tensor, expect_untouched, fresh_leaf
 from katas.testing.calls import expect_raises, expect_sequence, explained_call
 from katas.testing.draws import distinct_sizes, global_generator_use, random_int, random_shape
-from katas.testing.shortcuts import ShortcutTaken, by_hand
+from katas.testing.shortcuts import ShortcutTaken, by_hand, by_hand_caller
 
 __all__ = [
     "ShortcutTaken",
     "by_hand",
+    "by_hand_caller",
     "callers_tensor",
     "distinct_sizes",
     "expect_close",

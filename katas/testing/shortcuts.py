@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
+
+from katas.testing.calls import explained_call
 
 
 class ShortcutTaken(AssertionError):
@@ -21,6 +24,23 @@ def by_hand(shortcuts: Iterable[tuple[object, str]], advice: str) -> Iterator[No
             full_name = f"{getattr(owner, '__name__', type(owner).__name__)}.{name}"
             patch.setattr(owner, name, _refusal(full_name, advice), raising=False)
         yield
+
+
+def by_hand_caller(
+    shortcuts: Iterable[tuple[object, str]], advice: str, explanations: Mapping[str, str]
+) -> Callable[..., Any]:
+    """How a kata whose tasks are "by hand" calls the learner's code: ``caller(function, *args, **kwargs)`` is
+    ``function(*args, **kwargs)`` within :func:`by_hand` (``shortcuts`` refused, with ``advice``), through
+    :func:`explained_call` with ``explanations`` (the call named by the function's name)."""
+    shortcuts = list(shortcuts)
+
+    def caller(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        with by_hand(shortcuts, advice=advice):
+            name = getattr(function, "__name__", "your code")
+            return explained_call(function, *args, call=name, explanations=explanations, **kwargs)
+
+    return caller
 
 
 def _refusal(full_name: str, advice: str):
