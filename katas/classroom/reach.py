@@ -72,10 +72,8 @@ def reaches(source: str) -> list[str]:
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    found = []
-    for node in ast.walk(tree):
-        found.extend(f"line {node.lineno}: {what}" for what in _uses(node))
-    return sorted(found, key=lambda text: int(text.split(":")[0].split()[1]))
+    found = sorted(((node.lineno, what) for node in ast.walk(tree) for what in _uses(node)), key=lambda use: use[0])
+    return [f"line {line}: {what}" for line, what in found]
 
 
 def reaches_in_files(paths: list[Path], root: Path) -> list[str]:
