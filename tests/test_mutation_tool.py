@@ -18,7 +18,7 @@ def test_the_optimizers_step_methods_lose_their_decorator_and_keep_their_behavio
     text = module.read_text(encoding="utf-8")
     assert "@torch.no_grad()" not in text and text.count("with torch.no_grad():") == 3, text
     monkeypatch.setitem(sys.modules, "reference.08_optimizers.optimizers", None)  # load_module's entry, undone after
-    rewritten, original = load_module(module, module.parents[2]), load_module(kata.reference_path, REPO_ROOT)
+    rewritten, original = load_module(module), load_module(kata.reference_path)
     for name in ("SGD", "RMSprop", "Adam"):
         results = []
         for optimizers in (original, rewritten):

@@ -34,7 +34,7 @@ def test_a_check_writes_the_cell_to_the_stub_and_shows_the_verdict_of_katas_run(
 
 def test_a_stale_module_in_the_kernel_does_not_change_the_verdict(clone):  # noqa: F811
     k, shown = notebook_kata(clone)
-    stale = load_module(k.kata.reference_path, clone)  # the kernel imported a solved version earlier
+    stale = load_module(k.kata.reference_path)  # the kernel imported a solved version earlier
     name = stale.__name__.replace("reference", "katas")
     sys.modules[name] = stale
     try:

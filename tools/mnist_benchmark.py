@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     kata = find_kata("mnist", find_root())
-    solution = load_module(kata.reference_path if args.reference else kata.stub_path, kata.root)
+    solution = load_module(kata.reference_path if args.reference else kata.stub_path)
     console = Console()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 

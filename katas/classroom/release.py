@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 from katas.classroom import manifest
@@ -23,6 +22,7 @@ from katas.classroom.constraints import CONSTRAINTS_FILE, installed_pins
 from katas.classroom.graded import UnpairedMarker, graded_curriculum, graded_lesson
 from katas.classroom.platforms.workflow import workflow
 from katas.core.curriculum import CURRICULUM_FILE, NEVER, Kata, load_curriculum, solutions_policy
+from katas.core.git import GitError, new_repository
 from katas.core.stubs import is_untouched_stub
 
 ROOT_FILES = ("pyproject.toml", "LICENSE", ".gitignore")
@@ -170,15 +170,7 @@ def _copy(source: Path, destination: Path) -> None:
 
 def _commit(target: Path) -> None:
     """``target`` as a new git repository with one commit (the teacher's git identity, else a generic one)."""
-
-    def git(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["git", *args], cwd=target, capture_output=True, text=True)
-
-    git("-c", "init.defaultBranch=main", "init", "-q")
-    git("add", "-A")
-    identity = ["-c", "user.name=torch-katas", "-c", "user.email=torch-katas@users.noreply.github.com"]
-    if git("var", "GIT_COMMITTER_IDENT").returncode == 0:  # git knows who the teacher is
-        identity = []
-    committed = git(*identity, "commit", "-q", "-m", "torch-katas for a class: lessons, stubs, tests and hints")
-    if committed.returncode != 0:
-        raise ReleaseRefused(f"git could not commit the release in {target}: {committed.stderr.strip()}")
+    try:
+        new_repository(target, "torch-katas for a class: lessons, stubs, tests and hints")
+    except GitError as error:
+        raise ReleaseRefused(f"git could not commit the release in {target}: {error}") from None

@@ -1,8 +1,10 @@
-"""The curriculum: the ordered katas that ``katas/curriculum.toml`` lists, in the repository a learner works in.
+"""The curriculum: the ordered katas that ``katas/curriculum.toml`` lists, in the folder a learner works in.
 
-Every path is relative to a repository *root* (the folder that holds ``katas/`` and ``reference/``), never to
-where this package was installed from: an editable install of one checkout still acts on the copy a learner
-stands in.
+Every path is relative to a *root*: the folder that holds ``katas/curriculum.toml``. That is a learner's
+workspace (``katas init``: the katas, no reference solutions), a clone of this project (with ``reference/``
+beside ``katas/``), or a class release; never where this package was installed from, so that an editable
+install of one checkout still acts on the copy a learner stands in. The installed package carries the
+curriculum too (:data:`INSTALLED_ROOT`), and its reference solutions (:data:`PACKAGED_REFERENCE`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CURRICULUM_FILE = Path("katas", "curriculum.toml")
+WORKSPACE_FILE = Path("katas", "workspace.json")  # what ``katas init`` and ``katas update`` wrote: see workspace.py
+# The root of the installed curriculum: a checkout (editable install), or site-packages (the wheel's katas/ holds it)
 INSTALLED_ROOT = Path(__file__).resolve().parents[2]
+# The installed reference solutions: reference/ beside katas/ in a checkout, katas/reference/ in the wheel (setup.py)
+PACKAGED_REFERENCE = next(
+    (folder for folder in (INSTALLED_ROOT / "reference", INSTALLED_ROOT / "katas" / "reference") if folder.is_dir()),
+    INSTALLED_ROOT / "katas" / "reference",
+)
 
 _TASK_HEADING = re.compile(r"^## Task (\d+)\s*[:.-]?\s*(.*)$", re.MULTILINE)
 _HINT_ITEM = re.compile(r"^\d+\.\s+", re.MULTILINE)
@@ -27,13 +36,32 @@ POINTS_PER_TASK = 1
 AFTER_PASS, NEVER = "after-pass", "never"  # the solutions policies
 
 
+class NoWorkspace(LookupError):
+    """Neither the current folder nor any above it holds katas, and the package is no checkout to fall back on."""
+
+
 def find_root(start: Path | None = None) -> Path:
-    """The repository at or above ``start`` (default: the current folder), else the one this package came from."""
+    """The workspace (or clone, or release) at or above ``start`` (default: the current folder); else the
+    checkout this package is installed from, in an editable install."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / CURRICULUM_FILE).is_file():
             return folder
-    return INSTALLED_ROOT
+    if (INSTALLED_ROOT / "reference").is_dir():  # a contributor's checkout
+        return INSTALLED_ROOT
+    raise NoWorkspace(
+        f"there are no katas in {here} or above it: `katas init` writes your own workspace (a folder torch-katas/), "
+        "then `cd torch-katas`"
+    )
+
+
+def reference_folder(root: Path) -> Path:
+    """Where the reference solutions of the katas at ``root`` are: its own ``reference/`` (a clone of this
+    project), the installed package's (a learner's workspace), or nowhere (a class release: the path is missing)."""
+    own = root / "reference"
+    if own.is_dir() or not (root / WORKSPACE_FILE).is_file():
+        return own
+    return PACKAGED_REFERENCE
 
 
 @dataclass(frozen=True)
@@ -74,7 +102,7 @@ class Kata:
 
     @property
     def reference_path(self) -> Path:
-        return self.root / "reference" / self.folder / self.module
+        return reference_folder(self.root) / self.folder / self.module
 
     @property
     def lesson_path(self) -> Path:

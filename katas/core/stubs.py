@@ -9,11 +9,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-import subprocess
 from functools import cache
 from pathlib import Path
 
 from katas.core.curriculum import Kata
+from katas.core.git import GitError, git, is_repository
 
 _KATA_FOLDER = re.compile(r"\d\d_\w+")
 
@@ -102,30 +102,24 @@ def is_untouched_stub(source: str) -> bool:
 def original_stub(kata: Kata) -> str:
     """The pristine stub of ``kata``: the committed version if untouched, else the newest untouched one in git log."""
     path = kata.shown(kata.stub_path)
-    _git(kata.root, "rev-parse", "--is-inside-work-tree")
-    for commit in ["HEAD", *_git(kata.root, "log", "--format=%H", "--", path).split()]:
+    try:
+        if not is_repository(kata.root):
+            git(kata.root, "--version")  # git missing: say so, rather than that this is no repository
+            raise StubUnavailable(
+                f"{kata.root} is not a git repository, so the original stub cannot be recovered "
+                "(`katas init` writes a workspace that is one; clone the project with git to use `katas reset`)"
+            )
+        history = git(kata.root, "log", "--format=%H", "--", path).split()
+    except GitError as error:
+        raise StubUnavailable(f"{error}, so the original stub cannot be recovered") from None
+    for commit in ["HEAD", *history]:
         try:
-            source = _git(kata.root, "show", f"{commit}:./{path}")
-        except StubUnavailable:
+            source = git(kata.root, "show", f"{commit}:./{path}")
+        except GitError:
             continue
         if is_untouched_stub(source):
             return source
     raise StubUnavailable(f"no commit holds an untouched version of {path}")
-
-
-def _git(root: Path, *args: str) -> str:
-    try:
-        completed = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-    except FileNotFoundError:
-        raise StubUnavailable("git is not installed, so the original stub cannot be recovered") from None
-    if completed.returncode != 0:
-        if args[0] == "rev-parse":
-            raise StubUnavailable(
-                f"{root} is not a git repository, so the original stub cannot be recovered "
-                "(clone the project with git to use `katas reset`)"
-            )
-        raise StubUnavailable(completed.stderr.strip())
-    return completed.stdout
 
 
 def file_digest(path: Path) -> str | None:

@@ -19,6 +19,7 @@ from katas.classroom.grade import grade_katas
 from katas.classroom.gradebook import CSV_ENCODING, GradebookRefused, parse_due, read_gradebook
 from katas.classroom.platforms import classroom50, gradescope, summary
 from katas.classroom.release import ReleaseRefused, write_release
+from katas.core import workspace
 from katas.core.curriculum import Kata, find_kata, find_root, load_curriculum
 from katas.core.stubs import StubUnavailable, original_stub
 from katas.learner import actions, report
@@ -41,6 +42,18 @@ def chosen_kata(name: str | None, state: State) -> Kata | None:
     if last is not None and state.status(last) != PASSED:
         return last
     return state.next_kata()
+
+
+def init(console: Console, args: argparse.Namespace) -> int:
+    files = workspace.init(args.dir)
+    report.workspace_written(console, args.dir, files)
+    return 0
+
+
+def update(console: Console, args: argparse.Namespace) -> int:
+    done = workspace.update(args.root)
+    report.workspace_updated(console, done)
+    return 0
 
 
 def list_katas(console: Console, args: argparse.Namespace) -> int:
@@ -261,6 +274,15 @@ def parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=list_katas)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("list", help="every kata, its status, and the next one to do (the default)")
+    command = commands.add_parser("init", help="write your own workspace of katas: a new folder, a git repository")
+    command.add_argument(
+        "dir", nargs="?", type=Path, default=workspace.DEFAULT_FOLDER, help="a new (or empty) folder (torch-katas)"
+    )
+    command.set_defaults(handler=init)
+    command = commands.add_parser(
+        "update", help="bring the installed version's katas into your workspace; your changed files are kept"
+    )
+    command.set_defaults(handler=update)
     for name, handler, help_text in (
         ("run", run, "run one kata's tests (default: the next unfinished one) and show the verdict"),
         ("watch", watch, "re-run the kata on every save (Enter re-runs, q quits)"),
@@ -374,12 +396,20 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    args.root = find_root()
     # Piped or redirected: plain text, lines whole, nothing padded to a width (see report.boxed)
     console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=1_000_000)
     try:
+        args.root = None if args.handler in (init, gradebook) else find_root()
         code = args.handler(console, args)
-    except (LookupError, NewKataRefused, StubUnavailable, RunFailed, ReleaseRefused, GradebookRefused) as error:
+    except (
+        LookupError,
+        NewKataRefused,
+        StubUnavailable,
+        RunFailed,
+        ReleaseRefused,
+        GradebookRefused,
+        workspace.WorkspaceRefused,
+    ) as error:
         console.print(Text(f"katas: {error}", style="red"))
         code = 2
     except KeyboardInterrupt:

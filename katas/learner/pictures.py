@@ -416,7 +416,7 @@ def pictures(
     or for data that is missing."""
     path = kata.reference_path if reference else kata.stub_path
     try:
-        module = load_module(path, kata.root)
+        module = load_module(path)
     except Exception as error:
         return [Picture("note", f"No pictures: {kata.shown(path)} could not be imported ({error!r}).")]
     try:

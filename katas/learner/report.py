@@ -17,6 +17,7 @@ from katas.classroom.grade import EARNED, NEEDS_GPU, Grade, KataGrade
 from katas.classroom.gradebook import NO, YES, Gradebook
 from katas.core.curriculum import Kata, hints_given, load_curriculum
 from katas.core.results import KataResult, TestResult
+from katas.core.workspace import Update
 from katas.learner.actions import Hint, HintKind, Refusal
 from katas.learner.medium import TERMINAL, Medium
 from katas.learner.state import CHANGED, FAILING, NOT_STARTED, PASSED, State
@@ -415,3 +416,36 @@ class Running:
 
     def stop(self) -> None:
         self.bar.stop()
+
+
+def workspace_written(console: Console, target: Path, files: list[str]) -> None:
+    """What ``katas init`` wrote, and the learner's first steps in it."""
+    katas = sorted({path.split("/")[1] for path in files if path.count("/") == 2 and path.startswith("katas/")})
+    console.print(
+        f"{target}: your workspace, {len(katas)} katas ({len(files)} files) in a new git repository whose first "
+        "commit holds every stub untouched (`katas reset` restores from it).",
+        markup=False,
+    )
+    first = katas[0] if katas else "00_tensors"
+    console.print(
+        f"  Next: cd {target} && katas. Read katas/{first}/README.md and write your code in its stub.", markup=False
+    )
+
+
+def workspace_updated(console: Console, done: Update) -> None:
+    """What ``katas update`` changed."""
+    if not (done.added or done.refreshed or done.kept):
+        console.print(f"Up to date with torch-katas {done.version}: nothing changed.", markup=False)
+        return
+    console.print(f"Updated to torch-katas {done.version}.", markup=False)
+    if done.new_katas:
+        console.print(f"  New katas: {', '.join(done.new_katas)}", markup=False)
+    for heading, paths in (("Added", done.added), ("Refreshed", done.refreshed)):
+        if paths:
+            console.print(f"  {heading} ({len(paths)}): {', '.join(paths)}", markup=False)
+    for path in done.kept:
+        console.print(
+            Text(f"  Kept yours: {path} (you changed it; the new version is {path}.new, to compare)", style="yellow")
+        )
+    if (done.added or done.refreshed) and not done.committed:
+        console.print("  Not committed: this folder is not a git repository.", markup=False)

@@ -89,7 +89,7 @@ class KataModule:
         if not path.exists():
             pytest.fail(f"{shown} is missing. `katas reset {self._kata.number:02d}` restores the stub.", pytrace=False)
         try:
-            self._module = load_module(path, self._kata.root)
+            self._module = load_module(path)
         except pytest.fail.Exception:  # the time limit stopped the import: each later test would hang as long
             self._never_imported = (
                 f"Not run: importing {shown} never finished when an earlier test tried it. Fix that first: the first "
@@ -101,9 +101,10 @@ class KataModule:
         return self._module
 
 
-def load_module(path: Path, root: Path) -> ModuleType:
-    """Import the kata module at ``path`` afresh, named after its place under ``root`` (``katas.00_tensors.tensors``)."""
-    name = ".".join(path.relative_to(root).with_suffix("").parts)
+def load_module(path: Path) -> ModuleType:
+    """Import the kata module at ``path`` afresh, named after its place (``katas.00_tensors.tensors``,
+    ``reference.00_tensors.tensors``)."""
+    name = ".".join(path.relative_to(path.parents[2]).with_suffix("").parts)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # lets pickle (and DataLoader workers) find the module's classes

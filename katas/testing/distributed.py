@@ -401,7 +401,7 @@ def _run_scenario(job: _Job, rank: int) -> Any:
         timeout=datetime.timedelta(seconds=job.limits.group_timeout),
     )
     module_file = Path(job.module)
-    module = load_module(module_file, module_file.parents[2])
+    module = load_module(module_file)
     scenario_file, name = job.scenario
     scenario = getattr(_load_file(Path(scenario_file)), name)
     args = torch.load(Path(job.work) / "args.pt", weights_only=False)

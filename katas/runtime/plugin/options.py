@@ -7,6 +7,7 @@ from contextlib import ExitStack
 
 import pytest
 
+from katas.core.curriculum import reference_folder
 from katas.runtime.solution import reference_run
 
 REFERENCE = pytest.StashKey[bool]()
@@ -43,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     reference = config.getoption("reference")
     if reference is None:
         reference = os.environ.get(REFERENCE_VARIABLE) == "1"
-    if reference and not (config.rootpath / "reference").is_dir():
+    if reference and not reference_folder(config.rootpath).is_dir():
         raise pytest.UsageError(
             f"--reference (or {REFERENCE_VARIABLE}=1) tests the solutions in reference/, and this copy of the katas "
             "has none: it is a class release, and the solutions are with your teacher. Run pytest without it."

@@ -1,0 +1,176 @@
+"""A learner's workspace: the installed curriculum written into a folder of their own (``katas init``), and brought
+up to date from a newer installed curriculum (``katas update``) without replacing a file the learner changed.
+
+A workspace holds ``katas/`` (``curriculum.toml`` and each kata's folder: lesson, stub, tests, hints, notebook),
+the settings plain pytest and ruff need (``pyproject.toml``), a ``.gitignore``, a README, and
+``katas/workspace.json``: the torch-katas version that wrote it and the digest of every file as written, which is
+how ``katas update`` tells a file the learner changed from one it may refresh. It is a git repository whose first
+commit holds the untouched stubs (``katas reset`` restores from there). It never holds a reference solution: those
+stay in the installed package (:data:`katas.core.curriculum.PACKAGED_REFERENCE`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from katas.core import git
+from katas.core.curriculum import (
+    CURRICULUM_FILE,
+    INSTALLED_ROOT,
+    WORKSPACE_FILE,
+    forget_read_files,
+    load_curriculum,
+)
+
+DEFAULT_FOLDER = Path("torch-katas")
+TEMPLATE = Path(__file__).parent / "workspace_template"
+TEMPLATE_FILES = {"README.md": "README.md", "pyproject.toml": "pyproject.toml", ".gitignore": "gitignore"}
+SKIPPED = shutil.ignore_patterns(".*", "__pycache__", "*.pyc")  # caches, checkpoints, editor files
+FIRST_COMMIT = "The katas from torch-katas {version}, every stub untouched"
+SCHEMA = "torch-katas/workspace"
+
+
+class WorkspaceRefused(RuntimeError):
+    """A workspace cannot be written or updated as things are (the folder is not empty, it is no workspace)."""
+
+
+def version() -> str:
+    """The installed torch-katas version."""
+    try:
+        return metadata.version("torch-katas")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def curriculum_files(source: Path = INSTALLED_ROOT) -> dict[str, bytes]:
+    """What the katas of the curriculum at ``source`` are made of, by path relative to a workspace's root:
+    ``katas/curriculum.toml`` and every file of each listed kata's folder."""
+    files = {CURRICULUM_FILE.as_posix(): (source / CURRICULUM_FILE).read_bytes()}
+    for kata in load_curriculum(source):
+        ignored = SKIPPED(str(kata.path), [path.name for path in kata.path.iterdir()])
+        for path in sorted(kata.path.iterdir()):
+            if path.is_file() and path.name not in ignored:
+                files[f"katas/{kata.folder}/{path.name}"] = path.read_bytes()
+    return files
+
+
+def write_files(target: Path, files: dict[str, bytes]) -> None:
+    for relative, content in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def init(target: Path = DEFAULT_FOLDER) -> list[str]:
+    """Write a new workspace into ``target`` (a new or empty folder); the files it holds, relative to it."""
+    if target.exists() and not target.is_dir():
+        raise WorkspaceRefused(f"{target} is a file: name a new folder for your katas")
+    around = _katas_around(target)
+    if around is not None:
+        raise WorkspaceRefused(f"{target} would be inside the katas at {around}: run `katas init` elsewhere")
+    if target.is_dir() and any(target.iterdir()):
+        inside = "a torch-katas workspace already" if (target / WORKSPACE_FILE).is_file() else "not empty"
+        raise WorkspaceRefused(f"{target} is {inside}: nothing was written. Name a new folder: katas init DIR")
+    katas = curriculum_files()
+    target.mkdir(parents=True, exist_ok=True)
+    write_files(target, katas)
+    for name, template in TEMPLATE_FILES.items():
+        text = (TEMPLATE / template).read_text(encoding="utf-8")
+        (target / name).write_text(text.replace("{version}", version()), encoding="utf-8")
+    _write_record(target, {path: _digest(content) for path, content in katas.items()})
+    try:
+        git.new_repository(target, FIRST_COMMIT.format(version=version()))
+    except git.GitError as error:
+        raise WorkspaceRefused(
+            f"the katas are in {target}, but git could not commit them ({error}): `katas reset` needs that first "
+            f"commit. Install git, then in {target}: git init && git add -A && git commit -m 'untouched stubs'"
+        ) from None
+    return sorted(path.relative_to(target).as_posix() for path in target.rglob("*") if _shown(path, target))
+
+
+@dataclass
+class Update:
+    """What ``katas update`` did: by path relative to the workspace."""
+
+    version: str
+    new_katas: list[str] = field(default_factory=list)  # folders
+    added: list[str] = field(default_factory=list)  # files that were not in the workspace
+    refreshed: list[str] = field(default_factory=list)  # files replaced by their new version
+    kept: list[str] = field(default_factory=list)  # files the learner changed, kept: the new one is beside, .new
+    committed: bool = False  # whether git committed what was written
+
+
+def update(root: Path, source: Path = INSTALLED_ROOT) -> Update:
+    """Bring the workspace at ``root`` up to the curriculum at ``source`` (the installed one): add what is new,
+    refresh what the learner has not changed, keep (and name) what they have, the new version beside it as
+    ``<name>.new``."""
+    if (root / "reference").is_dir() or not (root / WORKSPACE_FILE).is_file():
+        raise WorkspaceRefused(
+            f"{root} is not a workspace written by `katas init` (a clone of the project updates with `git pull`; "
+            f"in a workspace, `git checkout -- {WORKSPACE_FILE.as_posix()}` restores its record)"
+        )
+    written = _read_record(root)
+    before = {kata.folder for kata in load_curriculum(root)}
+    done = Update(version())
+    for relative, content in curriculum_files(source).items():
+        path, digest = root / relative, _digest(content)
+        now = _digest(path.read_bytes()) if path.is_file() else None
+        if now == digest:
+            written[relative] = digest
+            continue
+        if now is not None and written.get(relative) == digest:  # not changed since written: the learner's stands
+            continue
+        if now is None:
+            done.added.append(relative)
+        elif now == written.get(relative):
+            done.refreshed.append(relative)
+        else:  # the learner's: kept as it is, and as it was written; the new version beside it
+            done.kept.append(relative)
+            path.with_name(path.name + ".new").write_bytes(content)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        written[relative] = digest
+    _write_record(root, written)
+    forget_read_files()
+    done.new_katas = [kata.folder for kata in load_curriculum(root) if kata.folder not in before]
+    changed = [*done.added, *done.refreshed]
+    if changed and git.is_repository(root):
+        git.commit(root, [*changed, WORKSPACE_FILE.as_posix()], f"katas update to torch-katas {done.version}")
+        done.committed = True
+    return done
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _write_record(root: Path, files: dict[str, str]) -> None:
+    record = {"schema": SCHEMA, "version": 1, "torch-katas": version(), "files": dict(sorted(files.items()))}
+    (root / WORKSPACE_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def _read_record(root: Path) -> dict[str, str]:
+    path = root / WORKSPACE_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return dict(record["files"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise WorkspaceRefused(
+            f"{path} is damaged ({error!r}): `git checkout -- {WORKSPACE_FILE.as_posix()}` restores it"
+        ) from None
+
+
+def _katas_around(target: Path) -> Path | None:
+    """The workspace (or clone) that ``target`` would be inside, if any."""
+    folder = target.resolve().parent
+    return next((above for above in (folder, *folder.parents) if (above / CURRICULUM_FILE).is_file()), None)
+
+
+def _shown(path: Path, root: Path) -> bool:
+    return path.is_file() and ".git" not in path.relative_to(root).parts
