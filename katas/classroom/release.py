@@ -1,7 +1,7 @@
 """A class release: the katas a learner needs, without a single reference solution, as a fresh git repository.
 
-``katas release DIR`` copies what the curriculum lists (each kata's folder, whole: lesson, stub, tests, hints and
-whatever else a kata holds) and the rest of ``katas/`` (the harness, the shared test helpers, the datasets), the
+``katas release DIR`` writes the katas the curriculum lists as ``katas init`` writes them into a learner's workspace
+(:mod:`katas.core.workspace`: each kata's folder, whole), and copies the rest of ``katas/`` (the harness, the shared test helpers, the datasets), the
 root's ``pyproject.toml``, ``LICENSE`` and ``.gitignore``, and the README without its parts for
 the project's developers and with a section for learners of a class. It writes the grader's pins
 (``constraints.txt``, see :mod:`katas.classroom.constraints`), the workflow that grades each push on GitHub Actions
@@ -24,6 +24,7 @@ from katas.classroom.platforms.workflow import workflow
 from katas.core.curriculum import CURRICULUM_FILE, NEVER, Kata, load_curriculum, solutions_policy
 from katas.core.git import GitError, new_repository
 from katas.core.stubs import is_untouched_stub
+from katas.core.workspace import curriculum_files, write_files
 
 ROOT_FILES = ("pyproject.toml", "LICENSE", ".gitignore")
 SKIPPED = shutil.ignore_patterns(".*", "__pycache__", "*.pyc", "*.egg-info")  # caches, checkpoints, editor files
@@ -88,12 +89,12 @@ def write_release(
         raise ReleaseRefused(f"{target} is not empty: release into a new folder")
     notebooks = _notebook_writer()  # before anything is written: a release cannot do without it
     lessons = {kata.folder: _graded_lesson_of(kata) for kata in katas} if graded else {}
-    listed = {kata.folder for kata in katas}
-    for source in sorted((root / "katas").iterdir()):
-        unlisted_kata = KATA_FOLDER.fullmatch(source.name) and source.name not in listed
-        if unlisted_kata or SKIPPED(source.parent, [source.name]):
-            continue
-        _copy(source, target / "katas" / source.name)
+    write_files(target, curriculum_files(root))  # the katas, as `katas init` writes them into a workspace
+    for source in sorted((root / "katas").iterdir()):  # and the harness, which a workspace has from its package
+        if not (
+            KATA_FOLDER.fullmatch(source.name) or source.name == CURRICULUM_FILE.name or SKIPPED(root, [source.name])
+        ):
+            _copy(source, target / "katas" / source.name)
     for name in ROOT_FILES:
         _copy(root / name, target / name)
     if graded:

@@ -49,13 +49,13 @@ def version() -> str:
 
 def curriculum_files(source: Path = INSTALLED_ROOT) -> dict[str, bytes]:
     """What the katas of the curriculum at ``source`` are made of, by path relative to a workspace's root:
-    ``katas/curriculum.toml`` and every file of each listed kata's folder."""
+    ``katas/curriculum.toml`` and every file of each listed kata's folder (not caches, not hidden files)."""
     files = {CURRICULUM_FILE.as_posix(): (source / CURRICULUM_FILE).read_bytes()}
     for kata in load_curriculum(source):
-        ignored = SKIPPED(str(kata.path), [path.name for path in kata.path.iterdir()])
-        for path in sorted(kata.path.iterdir()):
-            if path.is_file() and path.name not in ignored:
-                files[f"katas/{kata.folder}/{path.name}"] = path.read_bytes()
+        for path in sorted(kata.path.rglob("*")):
+            parts = path.relative_to(kata.path).parts
+            if path.is_file() and not any(SKIPPED(str(path.parent), [part]) for part in parts):
+                files["/".join(("katas", kata.folder, *parts))] = path.read_bytes()
     return files
 
 
