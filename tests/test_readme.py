@@ -25,15 +25,16 @@ def test_readme_lists_every_kata():
     assert not missing, f"the README's table of katas is missing: {missing}"
 
 
-def test_the_quick_start_leads_with_the_cpu_only_build():
-    cpu_only = (
-        "pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu && pip install -e . && katas"
+def test_the_quick_start_installs_the_cpu_only_build_then_writes_a_workspace():
+    learn = (
+        "pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu && "
+        'pip install "torch-katas @ git+https://github.com/torch-katas/torch-katas" && katas init && cd torch-katas && katas'
     )
     quick_start = README[README.index("## Quick start") : README.index("## How to work through a kata")]
     first_command = quick_start[
         quick_start.index("```bash") : quick_start.index("```", quick_start.index("```bash") + 3)
     ]
-    assert cpu_only in first_command, f"the quick start's first command should install the CPU-only build: {cpu_only}"
+    assert learn in first_command, f"the quick start's first command should install, then write a workspace: {learn}"
 
 
 def test_the_notebook_extra_brings_a_front_end_the_readme_names():

@@ -1,14 +1,15 @@
 """A class release: the katas a learner needs, without a single reference solution, as a fresh git repository.
 
-``katas release DIR`` writes the katas the curriculum lists as ``katas init`` writes them into a learner's workspace
-(:mod:`katas.core.workspace`: each kata's folder, whole), and copies the rest of ``katas/`` (the harness, the shared test helpers, the datasets), the
-root's ``pyproject.toml``, ``LICENSE`` and ``.gitignore``, and the README without its parts for
-the project's developers and with a section for learners of a class. It writes the grader's pins
-(``constraints.txt``, see :mod:`katas.classroom.constraints`), the workflow that grades each push on GitHub Actions
-(unless a platform grades the pushes instead) and the tamper-check manifest, and commits it all as the one commit
-of a new repository (its first commit is where ``katas reset`` finds the untouched stubs). Left out on purpose:
-``reference/``, the project's own ``tests/`` (they test the reference), ``tools/`` (developers' benchmarks),
-``.ci/`` and the project's CI workflow, kata folders the curriculum does not list, caches and hidden files.
+``katas release DIR`` writes the katas the curriculum lists as ``katas init`` writes them into a learner's
+workspace (:mod:`katas.core.workspace`: each kata's folder, whole), and copies the rest of ``katas/`` (the harness,
+the shared test helpers, the datasets: a class installs its release, not a published package), the root's
+``pyproject.toml``, ``LICENSE`` and ``.gitignore``, and the README without its parts for the project's developers
+and with a section for learners of a class. It writes the grader's pins (``constraints.txt``, see
+:mod:`katas.classroom.constraints`), the workflow that grades each push on GitHub Actions (unless a platform grades
+the pushes instead) and the tamper-check manifest, and commits it all as the one commit of a new repository (its
+first commit is where ``katas reset`` finds the untouched stubs). Left out on purpose: ``reference/``, the
+project's own ``tests/`` (they test the reference), ``tools/`` (developers' benchmarks), ``.ci/`` and the project's
+CI workflow, kata folders the curriculum does not list, caches and hidden files.
 """
 
 from __future__ import annotations
@@ -34,9 +35,15 @@ DEVELOPERS_ONLY = re.compile(r"<!-- not in a class release -->.*?<!-- end -->\n?
 LEARNERS_SECTION = """\
 ## For learners of a class
 
-Your teacher made this repository for your class: {contents}. Work through the katas as the rest of this README
-shows, with the versions your class grades with: `pip install -e . --constraint constraints.txt`. Your teacher
-grades what you push or submit:
+Your teacher made this repository for your class: {contents}. Work in your copy of it, with the versions your
+class grades with (add `pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu &&` before
+the last `pip install` on a machine without an NVIDIA GPU or a Mac):
+
+```bash
+python3 -m venv .venv && . .venv/bin/activate && pip install -e . --constraint constraints.txt && katas
+```
+
+The rest of this README shows how to work through a kata. Your teacher grades what you push or submit:
 
 - A task earns its points when all of its tests pass. `katas grade` shows your grade before you push.
 - Edit the stubs only. The tests and the harness are recorded in `katas/manifest.json`, and a grade with a
