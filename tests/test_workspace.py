@@ -65,6 +65,13 @@ def test_init_refuses_a_folder_that_is_not_new_and_changes_nothing(tmp_path, whe
     assert snapshot(tmp_path) == before
 
 
+def test_init_without_git_refuses_before_writing_anything(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    with pytest.raises(WorkspaceRefused, match="git is not installed: install it"):
+        workspace.init(tmp_path / "ws")
+    assert not (tmp_path / "ws").exists()
+
+
 def test_update_adds_new_katas_refreshes_unchanged_files_and_never_replaces_the_learners(tmp_path):
     ws, newer = tmp_path / "ws", tmp_path / "newer"
     workspace.init(ws)

@@ -76,6 +76,11 @@ def init(target: Path = DEFAULT_FOLDER) -> list[str]:
     if target.is_dir() and any(target.iterdir()):
         inside = "a torch-katas workspace already" if (target / WORKSPACE_FILE).is_file() else "not empty"
         raise WorkspaceRefused(f"{target} is {inside}: nothing was written. Name a new folder: katas init DIR")
+    if shutil.which("git") is None:
+        raise WorkspaceRefused(
+            "a workspace is a git repository (`katas reset` restores a stub from its first commit), and git is not "
+            "installed: install it (git-scm.com, `sudo apt install git`, `brew install git`), then run this again"
+        )
     katas = curriculum_files()
     target.mkdir(parents=True, exist_ok=True)
     write_files(target, katas)
@@ -88,7 +93,7 @@ def init(target: Path = DEFAULT_FOLDER) -> list[str]:
     except git.GitError as error:
         raise WorkspaceRefused(
             f"the katas are in {target}, but git could not commit them ({error}): `katas reset` needs that first "
-            f"commit. Install git, then in {target}: git init && git add -A && git commit -m 'untouched stubs'"
+            f"commit. In {target}: git init && git add -A && git commit -m 'untouched stubs'"
         ) from None
     return sorted(path.relative_to(target).as_posix() for path in target.rglob("*") if _shown(path, target))
 
