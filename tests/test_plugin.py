@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from katas.core import results
-from katas.runtime.runner import FeedReader, Progress
+from katas.core.feed import Progress
+from katas.core.outcomes import KataResult
+from katas.runtime.runner import FeedReader
 
 pytest_plugins = ["pytester"]
 
@@ -380,7 +382,7 @@ def test_verdicts_keep_the_lessons_order_whatever_order_the_tests_ran_in(kata):
     )
     _, found = run(kata)
     assert [test.name for test in found.tests] == ["test_count_counts_up_to_n", "test_loop_ends"]
-    assert found.kata_result("00_demo").first_failure.name == "test_count_counts_up_to_n"
+    assert KataResult.of(found.of_kata("00_demo")).first_failure.name == "test_count_counts_up_to_n"
 
 
 SEVEN_TESTS = """
@@ -458,7 +460,7 @@ def test_a_training_test_reports_its_plan_and_losses_to_the_progress_file(kata):
     _, found = run(kata, f"--katas-progress={feed}")
     assert reader.read() == [Progress(epochs=2, batches=3), Progress(loss=2.5), Progress(loss=1.25)]
     assert reader.read() == []
-    assert found.kata_result("00_demo").notes == {"test accuracy": "99.1%"}
+    assert KataResult.of(found.of_kata("00_demo")).notes == {"test accuracy": "99.1%"}
 
 
 def test_without_a_progress_file_a_training_test_reports_nothing(kata):

@@ -54,8 +54,8 @@ def run(console: Console, args: argparse.Namespace) -> int:
         report.next_step(console, None)
         return 0
     with report.running(console, f"pytest {kata.shown(kata.path)}") as on_progress:
-        state = run_and_record([kata], on_progress=on_progress)
-    report.verdict(console, kata, state.result(kata), state)
+        state, verdicts = run_and_record([kata], on_progress=on_progress)
+    report.verdict(console, kata, verdicts[kata.folder], state)
     if state.status(kata) != PASSED:
         return 1
     report.next_step(console, state.next_kata())
@@ -129,7 +129,7 @@ def verify(console: Console, args: argparse.Namespace) -> int:
     to_run = [kata for kata in katas if kata not in passing]
     if to_run:
         with report.running(console, f"pytest on {len(to_run)} katas") as on_progress:
-            state = run_and_record(to_run, on_progress=on_progress)
+            state, _ = run_and_record(to_run, on_progress=on_progress)
     report.progress(console, state)
     return 0 if all(state.status(kata) == PASSED for kata in katas) else 1
 

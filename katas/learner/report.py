@@ -16,11 +16,12 @@ from rich.text import Text
 from katas.classroom.grade import EARNED, NEEDS_GPU, Grade, KataGrade
 from katas.classroom.gradebook import NO, YES, Gradebook
 from katas.core.curriculum import Kata, hints_given, load_curriculum
-from katas.core.results import KataResult, TestResult
+from katas.core.feed import Progress as ProgressLine
+from katas.core.outcomes import KataResult
+from katas.core.results import TestResult
 from katas.learner.actions import Hint, HintKind, Refusal
 from katas.learner.medium import TERMINAL, Medium
 from katas.learner.state import CHANGED, FAILING, NOT_STARTED, PASSED, State
-from katas.runtime.runner import Progress as ProgressLine
 from katas.runtime.runner import Training
 
 STATUS_STYLE = {PASSED: "green", FAILING: "red", NOT_STARTED: "dim", CHANGED: "yellow"}

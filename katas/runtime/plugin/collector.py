@@ -15,9 +15,9 @@ import pytest
 from katas.core import results
 from katas.core.results import ERROR, FAILED, PASSED, SKIPPED, RunResults, TestResult
 from katas.core.stubs import is_kata_module
-from katas.runtime.plugin.options import testing_reference
 from katas.runtime.plugin.skips import skip_kind
 from katas.runtime.plugin.tasks import kata_of, task_of
+from katas.runtime.solution import testing_reference
 
 COLLECTOR = pytest.StashKey["Collector"]()
 
@@ -61,7 +61,7 @@ class Collector:
     def results(self) -> RunResults:
         """The verdicts in the order the tests were collected (the lesson's order), whatever order they ran in."""
         tests = sorted(self.tests.values(), key=lambda test: self.order.get(test.id, len(self.order)))
-        return RunResults(testing_reference(self.config), self.exit_status, tests)
+        return RunResults(testing_reference(), self.exit_status, tests)
 
     @pytest.hookimpl(tryfirst=True)  # before a plugin such as pytest-randomly reorders them
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
