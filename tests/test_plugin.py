@@ -437,6 +437,19 @@ def test_a_test_file_that_cannot_be_collected_is_an_error_of_its_kata(kata):
     assert (test.kata, test.outcome) == ("00_demo", "error") and "no_such_module" in test.message
 
 
+def test_a_results_document_written_before_outcomes_were_enums_loads_and_is_written_back_byte_for_byte(tmp_path):
+    test = {"id": "katas/00_demo/test_demo.py::test_a", "kata": "00_demo", "task": 1, "outcome": "skipped"}
+    test |= {"skip_kind": "data", "message": "no data", "location": "", "output": "", "properties": {}, "duration": 0.5}
+    document = {"schema": "torch-katas/results", "version": 1, "reference": False, "exit_status": 0, "tests": [test]}
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    (loaded,) = results.load(path).tests
+    assert (loaded.outcome, loaded.skip_kind) == (results.Outcome.SKIPPED, results.SkipKind.DATA)
+    assert (loaded.outcome, loaded.skip_kind, f"{loaded.outcome}") == ("skipped", "data", "skipped")
+    assert loaded.missing_data and loaded.counts and not loaded.passed
+    assert results.load(path).to_json() == path.read_text(encoding="utf-8")
+
+
 # --- Training progress ---------------------------------------------------------------------------
 
 PROGRESS_TESTS = """
@@ -467,6 +480,12 @@ def test_without_a_progress_file_a_training_test_reports_nothing(kata):
     write(kata, "katas/00_demo/test_demo.py", PROGRESS_TESTS)
     outcome, _ = run(kata)
     outcome.assert_outcomes(passed=1)
+
+
+def test_the_progress_feed_has_a_line_for_a_plan_and_one_for_each_batch_s_loss():
+    lines = [Progress(epochs=2, batches=469), Progress(loss=0.234567891)]
+    assert [line.line() for line in lines] == ["plan 2 469\n", "0.234568\n"]
+    assert [Progress.parse(line.line().rstrip("\n")) for line in lines] == [lines[0], Progress(loss=0.234568)]
 
 
 def test_the_progress_reader_waits_for_whole_lines(tmp_path):
