@@ -316,6 +316,12 @@ def test_skips_are_recorded_with_their_kind_taken_from_the_marker_or_the_fixture
     )
 
 
+def test_skip_kinds_come_back_from_xdist_workers_as_enums(skipping):
+    path = skipping.path / "results.json"
+    skipping.runpytest_subprocess("katas", f"--katas-results={path}", "-n", "2")
+    assert by_name(results.load(path))["test_on_data"].skip_kind is results.SkipKind.DATA
+
+
 def test_the_reference_run_fails_a_skip_that_is_not_for_a_gpu_or_data(skipping):
     _, found = run(skipping, "--reference")
     tests = by_name(found)

@@ -48,27 +48,24 @@ class Recorded:
     @classmethod
     def of(cls, verdict: KataResult) -> Recorded:
         failure = verdict.first_failure
-        kept = failure and TestResult(failure.id, failure.kata, failure.task, failure.outcome)
+        kept = TestResult(failure.id, failure.kata, failure.task, failure.outcome) if failure else None
         return cls(verdict.all_passed, verdict.passed, verdict.failed, kept)
 
     def to_dict(self) -> dict:
         failure = self.first_failure
-        kept = failure and {"id": failure.id, "task": failure.task, "outcome": failure.outcome}
+        kept = {"id": failure.id, "task": failure.task, "outcome": failure.outcome} if failure else None
         return {"all_passed": self.all_passed, "passed": self.passed, "failed": self.failed, "first_failure": kept}
 
     @classmethod
     def from_dict(cls, data: dict, kata: str) -> Recorded:
         failure = data["first_failure"]
-        kept = failure and TestResult(failure["id"], kata, failure["task"], failure["outcome"])
+        kept = TestResult(failure["id"], kata, failure["task"], failure["outcome"]) if failure else None
         return cls(bool(data["all_passed"]), int(data["passed"]), int(data["failed"]), kept)
 
     @classmethod
     def from_old(cls, data: dict, kata: str) -> Recorded:
-        """From a whole verdict, as state.json kept it before (``"result"``)."""
-        failure = data["first_failure"]
-        kept = failure and TestResult(failure["id"], kata, failure["task"], failure["outcome"])
-        passes = data["failed"] == 0 and data["passed"] > 0  # that version's rule, the same verdict
-        return cls(passes, data["passed"], data["failed"], kept)
+        """From a whole verdict, as state.json kept it before (``"result"``), with the rule that version passed it by."""
+        return cls.from_dict(data | {"all_passed": data["failed"] == 0 and data["passed"] > 0}, kata)
 
 
 def state_dir(root: Path) -> Path:

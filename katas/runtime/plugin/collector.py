@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from katas.core import results
-from katas.core.results import ERROR, FAILED, PASSED, SKIPPED, RunResults, TestResult
+from katas.core.results import ERROR, FAILED, PASSED, SKIPPED, RunResults, SkipKind, TestResult
 from katas.core.stubs import is_kata_module
 from katas.runtime.plugin.skips import skip_kind
 from katas.runtime.plugin.tasks import kata_of, task_of
@@ -40,7 +40,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report.katas = {
         "kata": kata.folder if kata else None,
         "task": task_of(item),
-        "skip_kind": skip_kind(item) if report.skipped else None,
+        "skip_kind": skip_kind(item).value if report.skipped else None,  # plain strings: xdist sends them on
         "message": _message(report, call),
         "location": _location(item, call) if report.failed else "",
         "output": _output(report) if report.failed else "",
@@ -79,7 +79,8 @@ class Collector:
         if report.passed or test.outcome != PASSED:
             return  # a later phase never hides the first thing that went wrong
         test.outcome = SKIPPED if report.skipped else FAILED if report.when == "call" else ERROR
-        test.skip_kind, test.message = details["skip_kind"], details["message"]
+        test.skip_kind = details["skip_kind"] and SkipKind(details["skip_kind"])
+        test.message = details["message"]
         test.location, test.output = details["location"], details["output"]
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
