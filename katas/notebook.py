@@ -32,11 +32,12 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from katas.core.curriculum import Kata, find_kata, find_root
+from katas.core.feed import Progress
 from katas.learner import actions, report
 from katas.learner.actions import CellSaved
 from katas.learner.medium import NOTEBOOK, in_a_kernel
 from katas.learner.state import PASSED, State, run_and_record
-from katas.runtime.runner import Progress, ProgressCallback, RunFailed, Training, WarmRunner
+from katas.runtime.runner import ProgressCallback, RunFailed, Training, WarmRunner
 
 _warm: list[WarmRunner] = []  # the kernel's one forkserver for its checks, once a kata is chosen
 USAGE = "usage: %%kata 03 [--load | --overwrite]  (the kata's number or name, then its module)"
@@ -75,11 +76,11 @@ class NotebookKata:
         if code is not None and not self._write(code, first_line, overwrite):
             return
         try:
-            state = run_and_record([self.kata], on_progress=_training_line(), warm=self.warm)
+            state, verdicts = run_and_record([self.kata], on_progress=_training_line(), warm=self.warm)
         except RunFailed as error:
             self.console.print(Text(f"katas: {error}", style="red"))
             return
-        report.verdict(self.console, self.kata, state.result(self.kata), state, NOTEBOOK)
+        report.verdict(self.console, self.kata, verdicts[self.kata.folder], state, NOTEBOOK)
         if state.status(self.kata) == PASSED:
             report.next_step(self.console, state.next_kata(), NOTEBOOK)
 

@@ -4,7 +4,6 @@ The clone is a copy in a temporary folder; the installed package (an editable in
 on the copy the command is run in, never on this checkout.
 """
 
-import json
 import os
 import queue
 import re
@@ -18,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from katas.core import results
-from katas.core.curriculum import INSTALLED_ROOT, load_curriculum
+from katas.core.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
+from katas.core.outcomes import KataResult
 from katas.core.stubs import is_untouched_stub
+from katas.runtime import runner
 
 KATAS = load_curriculum(INSTALLED_ROOT)
 
@@ -159,10 +160,9 @@ def test_run_shows_a_long_failure_message_whole(clone):
     assert "        zero_grad(params)\n" in solution
     (clone / "katas/05_training_loop/training_loop.py").write_text(solution.replace("        zero_grad(params)\n", ""))
     output = katas_in(clone, "run", "05", expect=1)
-    state = json.loads((clone / ".katas/state.json").read_text())
-    failure = state["katas"]["05_training_loop"]["result"]["first_failure"]
-    assert len(failure["message"]) > 500, failure["message"]
-    for line in failure["message"].splitlines():
+    failure = KataResult.of(runner.run_katas([find_kata("05", clone)]).tests).first_failure
+    assert len(failure.message) > 500, failure.message
+    for line in failure.message.splitlines():
         assert line.strip() in output, (
             f"this line of the failure message is missing from the output: {line!r}\n{output}"
         )

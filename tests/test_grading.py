@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from katas.classroom.grade import EARNED, NOT_EARNED, grade_kata
+from katas.classroom.grade import DATA_MISSING, EARNED, NEEDS_GPU, NOT_EARNED, grade_kata
 from katas.classroom.grading import learner_files, provenance
 from katas.classroom.reach import reaches
 from katas.core.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
+from katas.core.outcomes import KataResult, TaskStatus, task_outcomes
 from katas.core.results import TestResult
 
 KATA = find_kata("01", INSTALLED_ROOT)
@@ -69,8 +70,14 @@ def test_a_kata_s_learner_files_are_its_python_files_but_its_tests():
     assert learner_files(KATA) == [KATA.stub_path]
 
 
-def verdict(task, outcome="passed", name="x"):
-    return TestResult(id=f"katas/{KATA.folder}/test_{name}.py::test", kata=KATA.folder, task=task, outcome=outcome)
+def verdict(task, outcome="passed", name="x", skip_kind=None):
+    return TestResult(
+        id=f"katas/{KATA.folder}/test_{name}.py::test",
+        kata=KATA.folder,
+        task=task,
+        outcome=outcome,
+        skip_kind=skip_kind,
+    )
 
 
 def test_a_failing_held_out_test_costs_its_task_and_is_never_its_first_failure():
@@ -96,3 +103,54 @@ def test_a_grade_records_the_commit_its_date_and_the_versions_and_nothing_of_git
     outside = provenance(tmp_path)
     assert (outside["commit"], outside["commit_date"], outside["uncommitted_changes"]) == (None, None, None)
     assert outside["python"] and outside["graded_at"].endswith("+00:00"), outside
+
+
+# --- One model of outcomes: the learner's verdict and the grade read the same results the same way -------------
+
+
+@pytest.mark.parametrize(
+    ("tests", "status"),
+    [
+        ([verdict(1), verdict(1, "skipped", skip_kind="gpu")], TaskStatus.PASSED),
+        ([verdict(1), verdict(1, "failed")], TaskStatus.FAILING),
+        ([verdict(1), verdict(1, "error")], TaskStatus.FAILING),
+        ([verdict(1), verdict(1, "skipped", skip_kind="other")], TaskStatus.FAILING),
+        ([verdict(1), verdict(1, "skipped", skip_kind="data")], TaskStatus.DATA_MISSING),
+        ([verdict(1, "skipped", skip_kind="gpu")], TaskStatus.NEEDS_GPU),
+        ([verdict(1), verdict(None, "error", name="collection")], TaskStatus.FAILING),
+    ],
+)
+def test_a_kata_passes_for_the_learner_exactly_when_its_one_task_earns_its_points(tests, status):
+    (outcome,) = task_outcomes(tests, [1]).values()
+    assert outcome.status == status
+    earned = grade_kata(KATA, tests).tasks[0].status == EARNED
+    if status != TaskStatus.NEEDS_GPU:
+        assert KataResult.of(tests).all_passed == earned == (status == TaskStatus.PASSED)
+
+
+def test_every_test_needing_a_gpu_fails_the_learner_s_kata_and_leaves_the_task_out_of_the_grade():
+    """The one deliberate difference: a kata never passes untested; a task no machine here can check is not graded."""
+    tests = [verdict(task, "skipped", skip_kind="gpu") for task in KATA.task_points()]
+    result = KataResult.of(tests)
+    assert (result.all_passed, result.status, result.skipped, result.tasks) == (
+        False,
+        TaskStatus.NEEDS_GPU,
+        len(tests),
+        {},
+    )
+    graded = grade_kata(KATA, tests)
+    assert {task.status for task in graded.tasks} == {NEEDS_GPU} and graded.max_points == 0
+
+
+def test_the_first_failure_is_a_failing_test_before_a_test_whose_dataset_is_missing():
+    """A hint for a test that could not run helps nobody: learner and teacher are both shown the test that failed."""
+    missing, failing = verdict(1, "skipped", "data", skip_kind="data"), verdict(1, "failed", "wrong")
+    assert KataResult.of([missing, failing]).first_failure == failing
+    assert grade_kata(KATA, [missing, failing]).tasks[0].first_failure == failing
+    assert KataResult.of([missing]).first_failure == missing
+
+
+def test_a_held_out_test_counts_like_the_task_s_own_a_missing_dataset_included():
+    own, held_out = verdict(1), verdict(1, "skipped", "held_out", skip_kind="data")
+    task = grade_kata(KATA, [own, held_out], hidden={held_out.id}).tasks[0]
+    assert (task.status, task.first_failure, task.passed) == (DATA_MISSING, None, 1)

@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from katas.core import results
-from katas.runtime.runner import FeedReader, Progress
+from katas.core.feed import Progress
+from katas.core.outcomes import KataResult
+from katas.runtime.runner import FeedReader
 
 pytest_plugins = ["pytester"]
 
@@ -314,6 +316,12 @@ def test_skips_are_recorded_with_their_kind_taken_from_the_marker_or_the_fixture
     )
 
 
+def test_skip_kinds_come_back_from_xdist_workers_as_enums(skipping):
+    path = skipping.path / "results.json"
+    skipping.runpytest_subprocess("katas", f"--katas-results={path}", "-n", "2")
+    assert by_name(results.load(path))["test_on_data"].skip_kind is results.SkipKind.DATA
+
+
 def test_the_reference_run_fails_a_skip_that_is_not_for_a_gpu_or_data(skipping):
     _, found = run(skipping, "--reference")
     tests = by_name(found)
@@ -380,7 +388,7 @@ def test_verdicts_keep_the_lessons_order_whatever_order_the_tests_ran_in(kata):
     )
     _, found = run(kata)
     assert [test.name for test in found.tests] == ["test_count_counts_up_to_n", "test_loop_ends"]
-    assert found.kata_result("00_demo").first_failure.name == "test_count_counts_up_to_n"
+    assert KataResult.of(found.of_kata("00_demo")).first_failure.name == "test_count_counts_up_to_n"
 
 
 SEVEN_TESTS = """
@@ -435,6 +443,19 @@ def test_a_test_file_that_cannot_be_collected_is_an_error_of_its_kata(kata):
     assert (test.kata, test.outcome) == ("00_demo", "error") and "no_such_module" in test.message
 
 
+def test_a_results_document_written_before_outcomes_were_enums_loads_and_is_written_back_byte_for_byte(tmp_path):
+    test = {"id": "katas/00_demo/test_demo.py::test_a", "kata": "00_demo", "task": 1, "outcome": "skipped"}
+    test |= {"skip_kind": "data", "message": "no data", "location": "", "output": "", "properties": {}, "duration": 0.5}
+    document = {"schema": "torch-katas/results", "version": 1, "reference": False, "exit_status": 0, "tests": [test]}
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    (loaded,) = results.load(path).tests
+    assert (loaded.outcome, loaded.skip_kind) == (results.Outcome.SKIPPED, results.SkipKind.DATA)
+    assert (loaded.outcome, loaded.skip_kind, f"{loaded.outcome}") == ("skipped", "data", "skipped")
+    assert loaded.missing_data and loaded.counts and not loaded.passed
+    assert results.load(path).to_json() == path.read_text(encoding="utf-8")
+
+
 # --- Training progress ---------------------------------------------------------------------------
 
 PROGRESS_TESTS = """
@@ -458,13 +479,19 @@ def test_a_training_test_reports_its_plan_and_losses_to_the_progress_file(kata):
     _, found = run(kata, f"--katas-progress={feed}")
     assert reader.read() == [Progress(epochs=2, batches=3), Progress(loss=2.5), Progress(loss=1.25)]
     assert reader.read() == []
-    assert found.kata_result("00_demo").notes == {"test accuracy": "99.1%"}
+    assert KataResult.of(found.of_kata("00_demo")).notes == {"test accuracy": "99.1%"}
 
 
 def test_without_a_progress_file_a_training_test_reports_nothing(kata):
     write(kata, "katas/00_demo/test_demo.py", PROGRESS_TESTS)
     outcome, _ = run(kata)
     outcome.assert_outcomes(passed=1)
+
+
+def test_the_progress_feed_has_a_line_for_a_plan_and_one_for_each_batch_s_loss():
+    lines = [Progress(epochs=2, batches=469), Progress(loss=0.234567891)]
+    assert [line.line() for line in lines] == ["plan 2 469\n", "0.234568\n"]
+    assert [Progress.parse(line.line().rstrip("\n")) for line in lines] == [lines[0], Progress(loss=0.234568)]
 
 
 def test_the_progress_reader_waits_for_whole_lines(tmp_path):

@@ -1,6 +1,7 @@
 """A learner's workspace: ``katas init`` writes one from the installed curriculum, ``katas update`` brings a newer
 one in without replacing the learner's files, and every command works inside it."""
 
+import functools
 import json
 import os
 import re
@@ -13,9 +14,18 @@ from pathlib import Path
 import pytest
 
 from katas.core import workspace
-from katas.core.curriculum import INSTALLED_ROOT, PACKAGED_REFERENCE, WORKSPACE_FILE, find_root, load_curriculum
+from katas.core.curriculum import (
+    INSTALLED_ROOT,
+    PACKAGED_REFERENCE,
+    WORKSPACE_FILE,
+    find_kata,
+    find_root,
+    load_curriculum,
+)
 from katas.core.stubs import is_untouched_stub
 from katas.core.workspace import WorkspaceRefused
+from katas.learner import cli
+from katas.learner.state import CHANGED, PASSED, State
 from tests.test_cli import katas_in
 
 KATAS = load_curriculum(INSTALLED_ROOT)
@@ -103,6 +113,22 @@ def test_update_adds_new_katas_refreshes_unchanged_files_and_never_replaces_the_
     assert (again.added, again.refreshed, again.kept) == ([], [], done.kept), "a second update changes nothing"
 
 
+def test_update_with_new_tests_for_a_passed_kata_takes_its_verdict_back(tmp_path, monkeypatch, capsys):
+    ws, newer = tmp_path / "ws", tmp_path / "newer"
+    workspace.init(ws)
+    kata = find_kata("02", ws)
+    shutil.copy(PACKAGED_REFERENCE / kata.folder / kata.module, kata.stub_path)
+    monkeypatch.chdir(ws)
+    assert katas_main("run", "02") == 0 and State.load(ws).status(kata) == PASSED
+    workspace.write_files(newer, workspace.curriculum_files())
+    tests = newer / "katas" / kata.folder / "test_unsqueeze.py"
+    tests.write_text(tests.read_text(encoding="utf-8") + "\n\ndef test_more():\n    pass\n", encoding="utf-8")
+    monkeypatch.setattr(workspace, "update", functools.partial(workspace.update, source=newer))
+    assert katas_main("update") == 0
+    assert "New tests for 02_unsqueeze: their last verdicts no longer hold" in capsys.readouterr().out
+    assert State.load(ws).status(kata) == CHANGED
+
+
 def test_update_leaves_a_learners_file_alone_when_its_kata_did_not_change(tmp_path):
     ws = tmp_path / "ws"
     workspace.init(ws)
@@ -171,6 +197,13 @@ def test_the_built_wheel_in_a_fresh_environment_gives_a_learner_the_whole_path(t
 
 
 # Helpers
+
+
+def katas_main(*args: str) -> int:
+    """The katas command's exit status, run in this process."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main(list(args))
+    return exited.value.code
 
 
 def git(root: Path, *args: str) -> str:

@@ -1,5 +1,6 @@
 """A grade: the points each task of each kata earned in one run, from the collector's verdicts and the curriculum.
 
+Each task's status is its outcome in :mod:`katas.core.outcomes`, the model the learner's verdict derives from too.
 A task earns its points (``points`` in ``katas/curriculum.toml``, 1 unless stated) when every test of it that
 counts passes. A test skipped for want of a GPU does not count: a task whose every test needs a GPU is not graded
 on a machine without one (it earns nothing and costs nothing). A test skipped because its dataset is missing is
@@ -50,17 +51,41 @@ from dataclasses import asdict, dataclass, field
 
 from katas.classroom.manifest import TamperCheck
 from katas.core.curriculum import Kata
-from katas.core.results import DATA, SKIPPED, RunResults, TestResult
+from katas.core.outcomes import TaskOutcome, TaskStatus, task_outcomes
+from katas.core.results import Named, RunResults, TestResult
 
 SCHEMA, VERSION = "torch-katas/grade", 2
-EARNED, NOT_EARNED, DATA_MISSING, NEEDS_GPU = "earned", "not earned", "data missing", "needs a GPU"
+
+
+class GradeStatus(Named):
+    """A task's grade, from its :class:`~katas.core.outcomes.TaskStatus`."""
+
+    EARNED = "earned"
+    NOT_EARNED = "not earned"
+    DATA_MISSING = "data missing"
+    NEEDS_GPU = "needs a GPU"  # not graded here
+
+
+EARNED, NOT_EARNED, DATA_MISSING, NEEDS_GPU = (
+    GradeStatus.EARNED,
+    GradeStatus.NOT_EARNED,
+    GradeStatus.DATA_MISSING,
+    GradeStatus.NEEDS_GPU,
+)
+GRADED = {
+    TaskStatus.PASSED: EARNED,
+    TaskStatus.FAILING: NOT_EARNED,
+    TaskStatus.UNTESTED: NOT_EARNED,  # a task no test checked earns nothing
+    TaskStatus.DATA_MISSING: DATA_MISSING,
+    TaskStatus.NEEDS_GPU: NEEDS_GPU,
+}
 
 
 @dataclass
 class TaskGrade:
     task: int
     title: str
-    status: str
+    status: GradeStatus
     points: int
     max_points: int
     passed: int = 0
@@ -160,13 +185,13 @@ def grade_kata(
     kata: Kata, tests: list[TestResult], problem: str | None = None, hidden: set[str] = frozenset()
 ) -> KataGrade:
     """Each task of ``kata`` with the points ``tests`` (its verdicts) earned it; nothing when ``problem`` says why."""
-    titles = kata.task_titles()
-    broken = [test for test in tests if test.task is None and not test.passed]  # a test file that did not collect
+    titles, points = kata.task_titles(), kata.task_points()
+    whole = task_outcomes(tests, points)  # held-out tests count like the task's own
+    own = task_outcomes([test for test in tests if test.id not in hidden], points)
     graded = KataGrade(kata.folder, kata.title, problem=problem)
-    for task, points in kata.task_points().items():
-        own = [test for test in tests if test.task == task and test.id not in hidden]
-        held_out = [test for test in tests if test.task == task and test.id in hidden]
-        graded.tasks.append(grade_task(task, titles[task], points, own, broken, held_out))
+    for task, worth in points.items():
+        held_out = [test for test in whole[task].tests if test.id in hidden]
+        graded.tasks.append(grade_task(titles[task], worth, whole[task], own[task], held_out))
     if problem is not None:
         for task in graded.tasks:
             if task.status == EARNED:
@@ -175,26 +200,20 @@ def grade_kata(
 
 
 def grade_task(
-    task: int,
-    title: str,
-    points: int,
-    tests: list[TestResult],
-    broken: list[TestResult],
-    hidden: list[TestResult] = (),
+    title: str, points: int, outcome: TaskOutcome, own: TaskOutcome, hidden: list[TestResult] = ()
 ) -> TaskGrade:
-    counted = [test for test in tests if test.counts]
-    no_data = [test for test in counted if test.outcome == SKIPPED and test.skip_kind == DATA]
-    failures = broken + [test for test in counted if not test.passed and test not in no_data]
-    hidden_failures = [test for test in hidden if test.counts and not test.passed]
-    graded = TaskGrade(task, title, NOT_EARNED, 0, points, skipped=len(tests) - len(counted), hidden=list(hidden))
-    graded.passed = sum(test.passed for test in counted)
-    graded.failed = len(counted) - graded.passed
-    if tests and not counted:
-        graded.status, graded.max_points = NEEDS_GPU, 0
-    elif failures or no_data:
-        graded.status, graded.first_failure = (NOT_EARNED, failures[0]) if failures else (DATA_MISSING, no_data[0])
-    elif hidden_failures:
-        graded.status = NOT_EARNED
-    elif counted:
-        graded.status, graded.points = EARNED, points
-    return graded
+    """A task's grade from its ``outcome``; its counts and first failure from ``own``, the same task without the
+    ``hidden`` (held-out) tests, whose failures a learner is never shown."""
+    status = GRADED[outcome.status]
+    return TaskGrade(
+        outcome.task,
+        title,
+        status,
+        points if status == EARNED else 0,
+        0 if status == NEEDS_GPU else points,
+        own.passed,
+        own.failed,
+        own.skipped,
+        own.first_failure if own.status == outcome.status else None,
+        list(hidden),
+    )

@@ -26,6 +26,10 @@ Schema (``"schema": "torch-katas/results"``, ``"version": 1``)::
         }
       ]
     }
+
+Its values of ``outcome`` and ``skip_kind`` are :class:`Outcome` and :class:`SkipKind`. What a run's verdicts say about
+each task, for the learner and the teacher alike, is :mod:`katas.core.outcomes`; the progress feed that a run writes
+beside this document is :mod:`katas.core.feed`.
 """
 
 from __future__ import annotations
@@ -34,11 +38,38 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 
 SCHEMA, VERSION = "torch-katas/results", 1
-PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
-GPU, DATA, OTHER = "gpu", "data", "other"
+
+
+class Named(str, Enum):
+    """A status that is its string: equal to it, and written as it (JSON, f-strings), so documents stay as they were."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Outcome(Named):
+    """How one test ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # the test itself
+    ERROR = "error"  # its setup or teardown, or its file could not be collected
+    SKIPPED = "skipped"
+
+
+class SkipKind(Named):
+    """Why a test skipped."""
+
+    GPU = "gpu"  # no GPU here: the test counts neither way
+    DATA = "data"  # its dataset is missing: not a pass
+    OTHER = "other"  # any other reason (the learner's pytest.skip): not a pass
+
+
+PASSED, FAILED, ERROR, SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.ERROR, Outcome.SKIPPED
+GPU, DATA, OTHER = SkipKind.GPU, SkipKind.DATA, SkipKind.OTHER
 
 
 @dataclass
@@ -50,13 +81,17 @@ class TestResult:
     id: str
     kata: str | None
     task: int | None
-    outcome: str
-    skip_kind: str | None = None
+    outcome: Outcome
+    skip_kind: SkipKind | None = None
     message: str = ""
     location: str = ""
     output: str = ""
     properties: dict[str, object] = field(default_factory=dict)
     duration: float = 0.0
+
+    def __post_init__(self) -> None:  # read from JSON, they are strings
+        self.outcome = Outcome(self.outcome)
+        self.skip_kind = None if self.skip_kind is None else SkipKind(self.skip_kind)
 
     @property
     def name(self) -> str:
@@ -72,60 +107,10 @@ class TestResult:
     def passed(self) -> bool:
         return self.outcome == PASSED
 
-
-@dataclass
-class KataResult:
-    """One kata's verdict: counts, per-task counts and the first failure. A test skipped for want of a GPU counts
-    neither way; any other skip (the dataset missing) counts as not passed, so a kata never passes untested."""
-
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    tasks: dict[int, list[int]] = field(default_factory=dict)  # task -> [passed, total]
-    first_failure: TestResult | None = None
-    notes: dict[str, object] = field(default_factory=dict)  # the properties its tests recorded
-
     @property
-    def total(self) -> int:
-        return self.passed + self.failed
-
-    @property
-    def all_passed(self) -> bool:
-        return self.failed == 0 and self.passed > 0
-
-    @classmethod
-    def of(cls, tests: list[TestResult]) -> KataResult:
-        result = cls()
-        for test in tests:
-            result.notes.update(test.properties)
-            if not test.counts:
-                result.skipped += 1
-                continue
-            counts = result.tasks.setdefault(test.task, [0, 0]) if test.task is not None else [0, 0]
-            counts[1] += 1
-            if test.passed:
-                result.passed += 1
-                counts[0] += 1
-                continue
-            result.failed += 1
-            if result.first_failure is None:
-                result.first_failure = test
-        return result
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> KataResult:
-        failure = data.get("first_failure")
-        return cls(
-            passed=data["passed"],
-            failed=data["failed"],
-            skipped=data["skipped"],
-            tasks={int(task): counts for task, counts in data["tasks"].items()},
-            first_failure=TestResult(**failure) if failure else None,
-            notes=data.get("notes", {}),
-        )
+    def missing_data(self) -> bool:
+        """Whether the test could not run because its dataset is missing."""
+        return self.outcome == SKIPPED and self.skip_kind == DATA
 
 
 @dataclass
@@ -138,9 +123,6 @@ class RunResults:
 
     def of_kata(self, folder: str) -> list[TestResult]:
         return [test for test in self.tests if test.kata == folder]
-
-    def kata_result(self, folder: str) -> KataResult:
-        return KataResult.of(self.of_kata(folder))
 
     def to_json(self) -> str:
         tests = [asdict(test) for test in self.tests]

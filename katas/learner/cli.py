@@ -52,8 +52,18 @@ def init(console: Console, args: argparse.Namespace) -> int:
 
 def update(console: Console, args: argparse.Namespace) -> int:
     done = workspace.update(args.root)
-    report.workspace_updated(console, done)
+    state, katas = State.load(args.root), load_curriculum(args.root)
+    retested = [kata for kata in katas if any(_decides_verdicts(kata, path) for path in done.added + done.refreshed)]
+    for kata in retested:
+        state.forget_run(kata)
+    state.save()
+    report.workspace_updated(console, done, [kata.folder for kata in retested])
     return 0
+
+
+def _decides_verdicts(kata: Kata, path: str) -> bool:
+    """Whether ``path`` (relative to the root) is one of ``kata``'s Python files other than its stub: its tests."""
+    return path.startswith(f"katas/{kata.folder}/") and path.endswith(".py") and path != kata.shown(kata.stub_path)
 
 
 def list_katas(console: Console, args: argparse.Namespace) -> int:
@@ -67,8 +77,8 @@ def run(console: Console, args: argparse.Namespace) -> int:
         report.next_step(console, None)
         return 0
     with report.running(console, f"pytest {kata.shown(kata.path)}") as on_progress:
-        state = run_and_record([kata], on_progress=on_progress)
-    report.verdict(console, kata, state.result(kata), state)
+        state, verdicts = run_and_record([kata], on_progress=on_progress)
+    report.verdict(console, kata, verdicts[kata.folder], state)
     if state.status(kata) != PASSED:
         return 1
     report.next_step(console, state.next_kata())
@@ -142,7 +152,7 @@ def verify(console: Console, args: argparse.Namespace) -> int:
     to_run = [kata for kata in katas if kata not in passing]
     if to_run:
         with report.running(console, f"pytest on {len(to_run)} katas") as on_progress:
-            state = run_and_record(to_run, on_progress=on_progress)
+            state, _ = run_and_record(to_run, on_progress=on_progress)
     report.progress(console, state)
     return 0 if all(state.status(kata) == PASSED for kata in katas) else 1
 

@@ -19,10 +19,11 @@ from types import ModuleType
 import torch
 
 from katas.core.curriculum import Kata
+from katas.core.feed import Progress
 from katas.datasets import CorruptDataFile, DataUnavailable
 from katas.learner.medium import in_a_kernel
 from katas.learner.state import state_dir
-from katas.runtime.runner import Progress, ProgressCallback
+from katas.runtime.runner import ProgressCallback
 from katas.runtime.solution import load_module
 
 DPI = 100

@@ -16,12 +16,13 @@ from rich.text import Text
 from katas.classroom.grade import EARNED, NEEDS_GPU, Grade, KataGrade
 from katas.classroom.gradebook import NO, YES, Gradebook
 from katas.core.curriculum import Kata, hints_given, load_curriculum
-from katas.core.results import KataResult, TestResult
+from katas.core.feed import Progress as ProgressLine
+from katas.core.outcomes import KataResult
+from katas.core.results import TestResult
 from katas.core.workspace import Update
 from katas.learner.actions import Hint, HintKind, Refusal
 from katas.learner.medium import TERMINAL, Medium
 from katas.learner.state import CHANGED, FAILING, NOT_STARTED, PASSED, State
-from katas.runtime.runner import Progress as ProgressLine
 from katas.runtime.runner import Training
 
 STATUS_STYLE = {PASSED: "green", FAILING: "red", NOT_STARTED: "dim", CHANGED: "yellow"}
@@ -432,8 +433,8 @@ def workspace_written(console: Console, target: Path, files: list[str]) -> None:
     )
 
 
-def workspace_updated(console: Console, done: Update) -> None:
-    """What ``katas update`` changed."""
+def workspace_updated(console: Console, done: Update, retested: list[str]) -> None:
+    """What ``katas update`` changed; ``retested``: the katas whose tests changed, so that their verdicts went."""
     if not (done.added or done.refreshed or done.kept):
         console.print(f"Up to date with torch-katas {done.version}: nothing changed.", markup=False)
         return
@@ -446,6 +447,11 @@ def workspace_updated(console: Console, done: Update) -> None:
     for path in done.kept:
         console.print(
             Text(f"  Kept yours: {path} (you changed it; the new version is {path}.new, to compare)", style="yellow")
+        )
+    if retested:
+        console.print(
+            f"  New tests for {', '.join(retested)}: their last verdicts no longer hold (`katas verify` runs them).",
+            markup=False,
         )
     if (done.added or done.refreshed) and not done.committed:
         console.print("  Not committed: this folder is not a git repository.", markup=False)

@@ -1,19 +1,25 @@
-"""The learner's progress, derived from test results and kept in ``<root>/.katas/state.json`` (git-ignored)."""
+"""The learner's progress, derived from test results and kept in ``<root>/.katas/state.json`` (git-ignored).
+
+Per kata, state.json keeps what the commands read back: the digest of the file the last run judged and
+:class:`Recorded` (its verdict, its counts and its first failure's test and task), the hints shown, and what a
+notebook last wrote. The verdict whole (messages, output, per-task counts) is shown once, by the command that ran it.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from enum import Enum
+from dataclasses import dataclass
 from pathlib import Path
 
 from katas.core.curriculum import Kata, load_curriculum
-from katas.core.results import KataResult
+from katas.core.outcomes import KataResult
+from katas.core.results import Named, TestResult
 from katas.core.stubs import file_digest, is_untouched_stub
 from katas.runtime.runner import ProgressCallback, Run, WarmRunner
 
 
-class Status(str, Enum):
+class Status(Named):
     """Where the learner stands with a kata."""
 
     NOT_STARTED = "not started"  # the untouched stub
@@ -23,6 +29,43 @@ class Status(str, Enum):
 
 
 PASSED, FAILING, NOT_STARTED, CHANGED = Status.PASSED, Status.FAILING, Status.NOT_STARTED, Status.CHANGED
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What state.json keeps of a kata's last run: whether it passed (the status), its counts (the progress table),
+    and its first failure's id, task and outcome (``katas hint`` gives hints for that task)."""
+
+    all_passed: bool
+    passed: int
+    failed: int
+    first_failure: TestResult | None = None
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed
+
+    @classmethod
+    def of(cls, verdict: KataResult) -> Recorded:
+        failure = verdict.first_failure
+        kept = TestResult(failure.id, failure.kata, failure.task, failure.outcome) if failure else None
+        return cls(verdict.all_passed, verdict.passed, verdict.failed, kept)
+
+    def to_dict(self) -> dict:
+        failure = self.first_failure
+        kept = {"id": failure.id, "task": failure.task, "outcome": failure.outcome} if failure else None
+        return {"all_passed": self.all_passed, "passed": self.passed, "failed": self.failed, "first_failure": kept}
+
+    @classmethod
+    def from_dict(cls, data: dict, kata: str) -> Recorded:
+        failure = data["first_failure"]
+        kept = TestResult(failure["id"], kata, failure["task"], failure["outcome"]) if failure else None
+        return cls(bool(data["all_passed"]), int(data["passed"]), int(data["failed"]), kept)
+
+    @classmethod
+    def from_old(cls, data: dict, kata: str) -> Recorded:
+        """From a whole verdict, as state.json kept it before (``"result"``), with the rule that version passed it by."""
+        return cls.from_dict(data | {"all_passed": data["failed"] == 0 and data["passed"] > 0}, kata)
 
 
 def state_dir(root: Path) -> Path:
@@ -65,15 +108,24 @@ class State:
     def _entry(self, kata: Kata) -> dict:
         return self._katas.setdefault(kata.folder, {})
 
-    def record(self, kata: Kata, result: KataResult, digest: str | None) -> None:
+    def record(self, kata: Kata, verdict: KataResult, digest: str | None) -> None:
         entry = self._entry(kata)
-        entry["result"], entry["digest"] = result.to_dict(), digest
+        entry.pop("result", None)  # as an older version kept it
+        entry["last_run"], entry["digest"] = Recorded.of(verdict).to_dict(), digest
 
-    def result(self, kata: Kata) -> KataResult | None:
-        data = self._katas.get(kata.folder, {}).get("result")
+    def forget_run(self, kata: Kata) -> None:
+        """Drop the kata's last verdict: its tests changed, so it holds for no file any more (status CHANGED)."""
+        for key in ("last_run", "result", "digest"):
+            self._katas.get(kata.folder, {}).pop(key, None)
+
+    def result(self, kata: Kata) -> Recorded | None:
+        """What is kept of the kata's last run (None: never run)."""
+        entry = self._katas.get(kata.folder, {})
         try:
-            return KataResult.from_dict(data) if data else None
-        except (KeyError, TypeError):  # written by an older version: as if never run
+            if "last_run" in entry:
+                return Recorded.from_dict(entry["last_run"], kata.folder)
+            return Recorded.from_old(entry["result"], kata.folder) if entry.get("result") else None
+        except (KeyError, TypeError, ValueError):  # not what this version writes: as if never run
             return None
 
     def hints_shown(self, kata: Kata, task: int) -> int:
@@ -113,18 +165,21 @@ class State:
 
 def run_and_record(
     katas: Sequence[Kata], on_progress: ProgressCallback | None = None, warm: WarmRunner | None = None
-) -> State:
-    """Run ``katas``; record each one's result against the digest its file had when the run began; the new state."""
+) -> tuple[State, dict[str, KataResult]]:
+    """Run ``katas``; record each one's verdict against the digest its file had when the run began (see
+    :func:`record`)."""
     return record(Run(katas, on_progress, warm))
 
 
-def record(run: Run) -> State:
-    """Wait for ``run`` to finish, record its results in the learner's state, and return the state."""
+def record(run: Run) -> tuple[State, dict[str, KataResult]]:
+    """Wait for ``run`` to finish, record its verdicts in the learner's state; the new state, and each kata's
+    verdict, by folder."""
     found = run.results()
     state = State.load(run.katas[0].root)
+    verdicts = {kata.folder: KataResult.of(found.of_kata(kata.folder)) for kata in run.katas}
     for kata in run.katas:
-        state.record(kata, found.kata_result(kata.folder), run.digests[kata.folder])
+        state.record(kata, verdicts[kata.folder], run.digests[kata.folder])
     if len(run.katas) == 1:
         state.last_kata = run.katas[0].folder
     state.save()
-    return state
+    return state, verdicts

@@ -107,8 +107,8 @@ class Checking:
 
     def finish(self) -> State:
         self.spinner.stop()
-        state = record(self.run)
-        report.verdict(self.console, self.kata, state.result(self.kata), state)
+        state, verdicts = record(self.run)
+        report.verdict(self.console, self.kata, verdicts[self.kata.folder], state)
         self.console.file.flush()
         return state
 

@@ -20,15 +20,15 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from katas.core import results
 from katas.core.curriculum import Kata
+from katas.core.feed import Progress
 from katas.core.results import RunResults
 from katas.core.stubs import file_digest
 
-ProgressCallback = Callable[["list[Progress]"], None]
+ProgressCallback = Callable[[list[Progress]], None]
 POLL_SECONDS = 0.01  # how often a run's progress feed is read; a verdict waits at most this long
 
 
@@ -299,15 +299,6 @@ def _registered_ahead(args: list[str]) -> list:
     return [importlib.import_module(name) for name in [name for name in named if name not in ours] + ours]
 
 
-@dataclass(frozen=True)
-class Progress:
-    """One line of a training test's progress feed: its plan (``epochs``, ``batches``) or one batch's ``loss``."""
-
-    loss: float | None = None
-    epochs: int = 0
-    batches: int = 0
-
-
 class Training:
     """A training test's progress so far, from its feed: the plan (epochs, batches per epoch), batches done, loss."""
 
@@ -337,7 +328,7 @@ class Training:
 
 
 class FeedReader:
-    """Reads what a training test has appended to its progress feed since the last call (whole lines only)."""
+    """Reads what a training test has appended to its progress feed (:mod:`katas.core.feed`) since the last call."""
 
     def __init__(self, path: Path) -> None:
         self.path, self.offset = path, 0
@@ -350,11 +341,4 @@ class FeedReader:
             text = feed.read()
         complete = text[: text.rfind("\n") + 1]
         self.offset += len(complete)
-        return [_parsed(line) for line in complete.splitlines() if line]
-
-
-def _parsed(line: str) -> Progress:
-    if line.startswith("plan "):
-        epochs, batches = line.split()[1:]
-        return Progress(epochs=int(epochs), batches=int(batches))
-    return Progress(loss=float(line))
+        return [Progress.parse(line) for line in complete.splitlines() if line]

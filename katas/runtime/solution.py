@@ -3,8 +3,8 @@
 Tests get the module through :func:`kata_module`, which loads it lazily, so that a
 missing function, a syntax error or a failing import becomes one clear failure per
 test instead of a collection error with a long traceback. Which of the two it loads is
-decided by the pytest plugin at configure time (``--reference``), and kept in the pytest
-config; the plugin tells this module through :func:`reference_run`.
+decided by the pytest plugin at configure time (``--reference``), which tells this module through
+:func:`reference_run`; :func:`testing_reference` is the one place every part of the harness asks.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from katas.core import results
-from katas.core.results import ERROR, FAILED, PASSED, SKIPPED, RunResults, TestResult
+from katas.core.results import ERROR, FAILED, PASSED, SKIPPED, RunResults, SkipKind, TestResult
 from katas.core.stubs import is_kata_module
-from katas.runtime.plugin.options import testing_reference
 from katas.runtime.plugin.skips import skip_kind
 from katas.runtime.plugin.tasks import kata_of, task_of
+from katas.runtime.solution import testing_reference
 
 COLLECTOR = pytest.StashKey["Collector"]()
 
@@ -40,7 +40,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report.katas = {
         "kata": kata.folder if kata else None,
         "task": task_of(item),
-        "skip_kind": skip_kind(item) if report.skipped else None,
+        "skip_kind": skip_kind(item).value if report.skipped else None,  # plain strings: xdist sends them on
         "message": _message(report, call),
         "location": _location(item, call) if report.failed else "",
         "output": _output(report) if report.failed else "",
@@ -61,7 +61,7 @@ class Collector:
     def results(self) -> RunResults:
         """The verdicts in the order the tests were collected (the lesson's order), whatever order they ran in."""
         tests = sorted(self.tests.values(), key=lambda test: self.order.get(test.id, len(self.order)))
-        return RunResults(testing_reference(self.config), self.exit_status, tests)
+        return RunResults(testing_reference(), self.exit_status, tests)
 
     @pytest.hookimpl(tryfirst=True)  # before a plugin such as pytest-randomly reorders them
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -79,7 +79,8 @@ class Collector:
         if report.passed or test.outcome != PASSED:
             return  # a later phase never hides the first thing that went wrong
         test.outcome = SKIPPED if report.skipped else FAILED if report.when == "call" else ERROR
-        test.skip_kind, test.message = details["skip_kind"], details["message"]
+        test.skip_kind = details["skip_kind"] and SkipKind(details["skip_kind"])
+        test.message = details["message"]
         test.location, test.output = details["location"], details["output"]
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

@@ -1,4 +1,5 @@
-"""The plugin's options, and which code the kata tests exercise: decided once, at configure time, kept in the config."""
+"""The plugin's options, and which code the kata tests exercise: decided once, at configure time, for the session
+(:func:`katas.runtime.solution.testing_reference` says which, to every part of the harness)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from contextlib import ExitStack
 import pytest
 
 from katas.core.curriculum import reference_folder
-from katas.runtime.solution import reference_run
+from katas.runtime.solution import reference_run, testing_reference
 
-REFERENCE = pytest.StashKey[bool]()
 REFERENCE_VARIABLE = "KATAS_REFERENCE"
 
 
@@ -49,7 +49,6 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--reference (or {REFERENCE_VARIABLE}=1) tests the solutions in reference/, and this copy of the katas "
             "has none: it is a class release, and the solutions are with your teacher. Run pytest without it."
         )
-    config.stash[REFERENCE] = reference
     session = ExitStack()
     session.enter_context(reference_run(reference))
     config.add_cleanup(session.close)
@@ -58,11 +57,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.benchmark_disable = True
 
 
-def testing_reference(config: pytest.Config) -> bool:
-    """Whether this run tests ``reference/`` rather than the learner's code."""
-    return config.stash[REFERENCE]
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    tested = "the reference solutions in reference/" if testing_reference(config) else "your code in katas/"
+def pytest_report_header() -> str:
+    tested = "the reference solutions in reference/" if testing_reference() else "your code in katas/"
     return f"katas: testing {tested}"

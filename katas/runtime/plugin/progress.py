@@ -2,8 +2,8 @@
 
 pytest captures a test's output, so a test that trains for real reports through the ``training_progress``
 fixture: first its plan (epochs, batches per epoch), then the loss after each batch, a line each, appended to
-the ``--katas-progress`` file, which the command follows to draw a progress bar. Without the option (plain
-pytest) the fixture writes nothing.
+the ``--katas-progress`` file (the feed, :mod:`katas.core.feed`), which the command follows to draw a progress bar.
+Without the option (plain pytest) the fixture writes nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import TextIO
 
 import pytest
+
+from katas.core.feed import Progress
 
 
 class TrainingProgress:
@@ -22,11 +24,11 @@ class TrainingProgress:
 
     def plan(self, epochs: int, batches_per_epoch: int) -> None:
         if self.feed is not None:
-            self.feed.write(f"plan {epochs} {batches_per_epoch}\n")
+            self.feed.write(Progress(epochs=epochs, batches=batches_per_epoch).line())
 
     def __call__(self, loss: float) -> None:
         if self.feed is not None:
-            self.feed.write(f"{float(loss):.6g}\n")
+            self.feed.write(Progress(loss=float(loss)).line())
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from katas.core.results import DATA, OTHER
 from katas.runtime.plugin.gpu import SKIP_KIND
-from katas.runtime.plugin.options import testing_reference
+from katas.runtime.solution import testing_reference
 
 
 def skip_for_missing_data(request: pytest.FixtureRequest, problem: str) -> NoReturn:
@@ -37,4 +37,4 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 def _reference_must_run(config: pytest.Config) -> bool:
     """Under --reference every test runs, except under --benchmark-only (which skips every non-benchmark test)."""
-    return testing_reference(config) and not config.getoption("benchmark_only", default=False)
+    return testing_reference() and not config.getoption("benchmark_only", default=False)
