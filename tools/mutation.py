@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from katas.core.curriculum import Kata, find_kata, find_root, load_curriculum
-from katas.core.stubs import shown
+from katas.core.layout import shown
 from tools.watch_benchmark import copy_of_repository
 
 if sys.version_info >= (3, 11):

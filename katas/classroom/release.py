@@ -24,12 +24,12 @@ from katas.classroom.graded import UnpairedMarker, graded_curriculum, graded_les
 from katas.classroom.platforms.workflow import workflow
 from katas.core.curriculum import CURRICULUM_FILE, NEVER, Kata, load_curriculum, solutions_policy
 from katas.core.git import GitError, new_repository
+from katas.core.layout import is_kata_folder
 from katas.core.stubs import is_untouched_stub
 from katas.core.workspace import curriculum_files, write_files
 
 ROOT_FILES = ("pyproject.toml", "LICENSE", ".gitignore")
 SKIPPED = shutil.ignore_patterns(".*", "__pycache__", "*.pyc", "*.egg-info")  # caches, checkpoints, editor files
-KATA_FOLDER = re.compile(r"\d\d_\w+")
 DEVELOPERS_ONLY = re.compile(r"<!-- not in a class release -->.*?<!-- end -->\n?", re.DOTALL)  # README regions
 
 LEARNERS_SECTION = """\
@@ -98,9 +98,7 @@ def write_release(
     lessons = {kata.folder: _graded_lesson_of(kata) for kata in katas} if graded else {}
     write_files(target, curriculum_files(root))  # the katas, as `katas init` writes them into a workspace
     for source in sorted((root / "katas").iterdir()):  # and the harness, which a workspace has from its package
-        if not (
-            KATA_FOLDER.fullmatch(source.name) or source.name == CURRICULUM_FILE.name or SKIPPED(root, [source.name])
-        ):
+        if not (is_kata_folder(source.name) or source.name == CURRICULUM_FILE.name or SKIPPED(root, [source.name])):
             _copy(source, target / "katas" / source.name)
     for name in ROOT_FILES:
         _copy(root / name, target / name)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from katas.core.layout import root_of
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -198,7 +200,7 @@ def hints_given(root: Path = INSTALLED_ROOT) -> bool:
 def kata_containing(path: str | Path) -> Kata:
     """The kata whose folder (``<root>/katas/<folder>/`` or ``<root>/reference/<folder>/``) holds ``path``."""
     path = Path(path).resolve()
-    folder, root = path.parent.name, path.parents[2]
+    folder, root = path.parent.name, root_of(path)
     for kata in load_curriculum(root):
         if kata.folder == folder:
             return kata

@@ -7,30 +7,12 @@ its body (only a docstring and ``raise NotImplementedError(...)``), never by the
 from __future__ import annotations
 
 import ast
-import hashlib
-import re
 from functools import cache
 from pathlib import Path
 
 from katas.core.curriculum import Kata
 from katas.core.git import GitError, git, is_repository
-
-_KATA_FOLDER = re.compile(r"\d\d_\w+")
-
-
-def is_kata_module(path: Path) -> bool:
-    """Whether ``path`` is a kata's stub or reference module (not a test, not the harness)."""
-    return (
-        path.suffix == ".py"
-        and path.parent.parent.name in ("katas", "reference")
-        and _KATA_FOLDER.fullmatch(path.parent.name) is not None
-        and not path.name.startswith(("test_", "_", "conftest"))
-    )
-
-
-def shown(path: Path) -> str:
-    """A kata module's path as a learner types it, from the repository root: ``katas/03_autograd/autograd.py``."""
-    return path.relative_to(path.parents[2]).as_posix()
+from katas.core.layout import is_kata_module, shown
 
 
 def _innermost_frame_in_a_kata_module(error: BaseException) -> tuple[Path, int] | None:
@@ -120,8 +102,3 @@ def original_stub(kata: Kata) -> str:
         if is_untouched_stub(source):
             return source
     raise StubUnavailable(f"no commit holds an untouched version of {path}")
-
-
-def file_digest(path: Path) -> str | None:
-    """The sha256 of ``path``'s bytes, or None when it is missing."""
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None

@@ -11,7 +11,6 @@ stay in the installed package (:data:`katas.core.curriculum.PACKAGED_REFERENCE`)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from katas.core.curriculum import (
     forget_read_files,
     load_curriculum,
 )
+from katas.core.layout import digest
 
 DEFAULT_FOLDER = Path("torch-katas")
 TEMPLATE = Path(__file__).parent / "workspace_template"
@@ -87,7 +87,7 @@ def init(target: Path = DEFAULT_FOLDER) -> list[str]:
     for name, template in TEMPLATE_FILES.items():
         text = (TEMPLATE / template).read_text(encoding="utf-8")
         (target / name).write_text(text.replace("{version}", version()), encoding="utf-8")
-    _write_record(target, {path: _digest(content) for path, content in katas.items()})
+    _write_record(target, {path: digest(content) for path, content in katas.items()})
     try:
         git.new_repository(target, FIRST_COMMIT.format(version=version()))
     except git.GitError as error:
@@ -123,12 +123,12 @@ def update(root: Path, source: Path = INSTALLED_ROOT) -> Update:
     before = {kata.folder for kata in load_curriculum(root)}
     done = Update(version())
     for relative, content in curriculum_files(source).items():
-        path, digest = root / relative, _digest(content)
-        now = _digest(path.read_bytes()) if path.is_file() else None
-        if now == digest:
-            written[relative] = digest
+        path, new = root / relative, digest(content)
+        now = digest(path.read_bytes()) if path.is_file() else None
+        if now == new:
+            written[relative] = new
             continue
-        if now is not None and written.get(relative) == digest:  # not changed since written: the learner's stands
+        if now is not None and written.get(relative) == new:  # not changed since written: the learner's stands
             continue
         if now is None:
             done.added.append(relative)
@@ -140,7 +140,7 @@ def update(root: Path, source: Path = INSTALLED_ROOT) -> Update:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-        written[relative] = digest
+        written[relative] = new
     _write_record(root, written)
     forget_read_files()
     done.new_katas = [kata.folder for kata in load_curriculum(root) if kata.folder not in before]
@@ -149,10 +149,6 @@ def update(root: Path, source: Path = INSTALLED_ROOT) -> Update:
         git.commit(root, [*changed, WORKSPACE_FILE.as_posix()], f"katas update to torch-katas {done.version}")
         done.committed = True
     return done
-
-
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 def _write_record(root: Path, files: dict[str, str]) -> None:

@@ -13,7 +13,8 @@ from enum import Enum
 from pathlib import Path
 
 from katas.core.curriculum import NEVER, Kata, hints_given, solutions_policy
-from katas.core.stubs import StubUnavailable, file_digest, is_untouched_stub, original_stub
+from katas.core.layout import file_digest
+from katas.core.stubs import StubUnavailable, is_untouched_stub, original_stub
 from katas.learner.state import PASSED, State, backup_dir
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from katas.core.curriculum import Kata, load_curriculum
+from katas.core.layout import file_digest
 from katas.core.outcomes import KataResult
 from katas.core.results import Named, TestResult
-from katas.core.stubs import file_digest, is_untouched_stub
+from katas.core.stubs import is_untouched_stub
 from katas.runtime.runner import ProgressCallback, Run, WarmRunner
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 from katas.core import results
 from katas.core.curriculum import Kata
 from katas.core.feed import Progress
+from katas.core.layout import file_digest
 from katas.core.results import RunResults
-from katas.core.stubs import file_digest
 
 ProgressCallback = Callable[[list[Progress]], None]
 POLL_SECONDS = 0.01  # how often a run's progress feed is read; a verdict waits at most this long

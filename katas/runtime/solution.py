@@ -20,6 +20,7 @@ from types import ModuleType
 import pytest
 
 from katas.core.curriculum import Kata, kata_containing
+from katas.core.layout import module_name
 from katas.runtime.missing_imports import missing_import
 
 _reference_runs: list[bool] = []  # one entry per pytest session in progress (pytester nests them), innermost last
@@ -104,7 +105,7 @@ class KataModule:
 def load_module(path: Path) -> ModuleType:
     """Import the kata module at ``path`` afresh, named after its place (``katas.00_tensors.tensors``,
     ``reference.00_tensors.tensors``)."""
-    name = ".".join(path.relative_to(path.parents[2]).with_suffix("").parts)
+    name = module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # lets pickle (and DataLoader workers) find the module's classes

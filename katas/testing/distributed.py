@@ -46,7 +46,8 @@ import pytest
 import torch
 import torch.distributed as dist
 
-from katas.core.stubs import is_kata_module, raised_by_a_stub, shown, untouched_function
+from katas.core.layout import is_kata_module, shown
+from katas.core.stubs import raised_by_a_stub, untouched_function
 from katas.runtime.plugin.stubs import not_written_yet
 from katas.runtime.solution import KataModule, load_module, module_path
 

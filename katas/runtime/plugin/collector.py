@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from katas.core import results
+from katas.core.layout import is_kata_module
 from katas.core.results import ERROR, FAILED, PASSED, SKIPPED, RunResults, SkipKind, TestResult
-from katas.core.stubs import is_kata_module
 from katas.runtime.plugin.skips import skip_kind
 from katas.runtime.plugin.tasks import kata_of, task_of
 from katas.runtime.solution import testing_reference

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from katas.core.curriculum import Kata, hints_given, kata_containing
+from katas.core.layout import in_a_kata_folder
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,7 +37,7 @@ def kata_of(item: pytest.Item) -> Kata | None:
 
 
 def _kata_of_path(item: pytest.Item) -> Kata | None:
-    if item.path.parent.parent.name != "katas":
+    if not in_a_kata_folder(item.path, trees=("katas",)):
         return None
     try:
         return kata_containing(item.path)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from katas.core.stubs import is_kata_module, shown
+from katas.core.layout import is_kata_module, shown
 
 
 def pytest_configure(config: pytest.Config) -> None:
