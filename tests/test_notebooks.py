@@ -43,22 +43,40 @@ def test_the_lesson_is_cut_at_its_headings_but_not_inside_code_blocks():
     ]
 
 
-def executed(root, kata, code: str | None = None) -> dict[str, str]:
+UNTOUCHED = None  # the check cell as the notebook holds it: the stub
+
+
+def executed(root, kata, code: str | None = UNTOUCHED) -> dict[str, str]:
     """Run ``kata``'s notebook in the copy at ``root`` top to bottom (``code`` in the check cell, if given);
     what each cell showed, by cell id."""
+    ((outputs, _),) = runs_in_one_kernel(root, kata, [code])
+    return outputs
+
+
+def runs_in_one_kernel(root, kata, codes: list[str | None]) -> list[tuple[dict[str, str], KataResult | None]]:
+    """Run ``kata``'s notebook in the copy at ``root`` top to bottom once for each of ``codes`` (the check cell's code,
+    or UNTOUCHED), in one kernel, as a learner runs it again after an edit. After each run: what each cell showed, by
+    cell id, and the kata's result as recorded. A cell that raises fails the test (nbclient's CellExecutionError)."""
     notebook = nbformat.read(kata.notebook_path.relative_to(INSTALLED_ROOT).as_posix(), as_version=4)
     cells = {cell.id: cell for cell in notebook.cells}
-    if code is not None:
-        cells["code"].source = f"%%kata {kata.folder}\n{code}"
     if "pictures" in cells:
         cells["pictures"].source = f"k.pictures({PICTURES_OPTIONS.get(kata.topic, '')})"
-    nbclient.NotebookClient(
+    client = nbclient.NotebookClient(
         notebook,
         timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(root / "katas" / kata.folder)}},
-    ).execute()
-    return {cell.id: shown(cell) for cell in notebook.cells if cell.cell_type == "code"}
+    )
+    runs = []
+    with client.setup_kernel():
+        for code in codes:
+            if code is not UNTOUCHED:
+                cells["code"].source = f"%%kata {kata.folder}\n{code}"
+            for index, cell in enumerate(notebook.cells):
+                client.execute_cell(cell, index)
+            outputs = {cell.id: shown(cell) for cell in notebook.cells if cell.cell_type == "code"}
+            runs.append((outputs, State.load(root).result(kata)))
+    return runs
 
 
 def shown(cell) -> str:
@@ -90,29 +108,6 @@ class TwoRuns:
     solved_result: KataResult
 
 
-def run_twice(root, kata) -> TwoRuns:
-    notebook = nbformat.read(kata.notebook_path.relative_to(INSTALLED_ROOT).as_posix(), as_version=4)
-    cells = {cell.id: cell for cell in notebook.cells}
-    if "pictures" in cells:
-        cells["pictures"].source = f"k.pictures({PICTURES_OPTIONS.get(kata.topic, '')})"
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(root / "katas" / kata.folder)}},
-    )
-    runs = []
-    with client.setup_kernel():
-        for code in (None, (root / "reference" / kata.folder / kata.module).read_text(encoding="utf-8")):
-            if code is not None:
-                cells["code"].source = f"%%kata {kata.folder}\n{code}"
-            for index, cell in enumerate(notebook.cells):
-                client.execute_cell(cell, index)  # raises CellExecutionError if the cell raises
-            outputs = {cell.id: shown(cell) for cell in notebook.cells if cell.cell_type == "code"}
-            runs += [outputs, State.load(root).result(kata)]
-    return TwoRuns(*runs)
-
-
 class NotebookOfAKata:
     """The notebook of ``kata``, untouched then solved (one class per kata below: xdist spreads the classes over its
     workers, a kernel each, where it keeps a file's functions together; see katas/runtime/plugin/workers.py)."""
@@ -126,7 +121,10 @@ class NotebookOfAKata:
             for name, value in CHECK_SELECTION.items():
                 monkeypatch.setenv(name, value)  # the kernel's, and so every check's it forks
             monkeypatch.chdir(INSTALLED_ROOT)  # the notebooks are read from this checkout, executed in the copy
-            return run_twice(cloned_into(tmp_path_factory.mktemp(cls.kata.folder)), cls.kata)
+            root = cloned_into(tmp_path_factory.mktemp(cls.kata.folder))
+            solution = (root / "reference" / cls.kata.folder / cls.kata.module).read_text(encoding="utf-8")
+            (stub, stub_result), (solved, solved_result) = runs_in_one_kernel(root, cls.kata, [UNTOUCHED, solution])
+            return TwoRuns(stub, stub_result, solved, solved_result)
 
     def test_the_untouched_notebook_reports_failing_tests_not_errors(self, runs):
         kata, outputs, result = self.kata, runs.stub, runs.stub_result
@@ -190,8 +188,7 @@ def test_running_the_notebook_top_to_bottom_never_replaces_a_file_solved_elsewhe
 
 
 def test_running_the_notebook_twice_uses_up_one_hint_not_two(clone, in_checkout):  # noqa: F811
-    executed(clone, AUTOGRAD)
-    outputs = executed(clone, AUTOGRAD)
+    _, (outputs, _) = runs_in_one_kernel(clone, AUTOGRAD, [UNTOUCHED, UNTOUCHED])
     state = State.load(clone)
     task = state.result(AUTOGRAD).first_failure.task
     assert state.hints_shown(AUTOGRAD, task) == 1, f"the same hint should come again:\n{outputs['hint']}"
