@@ -26,8 +26,9 @@ ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 # The 15 s default is a learner's guard against hangs; a notebook starts a kernel, its check a pytest process,
 # and the MNIST check trains (its own tests stop a hang in a kata's code).
 pytestmark = pytest.mark.timeout(900)
-# The MNIST pictures train a model of their own: a smaller one here (tests/test_pictures.py draws them too)
-PICTURES_OPTIONS = {"mnist": "epochs=1, train_size=2000"}
+# The MNIST and transformer pictures train a model of their own: a smaller one here (tests/test_pictures.py draws
+# them whole)
+PICTURES_OPTIONS = {"mnist": "epochs=1, train_size=2000", "transformer": "steps=30"}
 
 
 def test_every_notebook_is_up_to_date_with_its_lesson_and_stub():
