@@ -69,10 +69,15 @@ def git(repo: Path, *args: str) -> None:
 @pytest.fixture
 def clone(tmp_path: Path) -> Path:
     """A copy of the repository, git-initialised and committed, as a learner's clone is."""
-    repo = tmp_path / "torch-katas"
+    return cloned_into(tmp_path)
+
+
+def cloned_into(folder: Path) -> Path:
+    """A copy of the repository in ``folder``, git-initialised and committed, as a learner's clone is."""
+    repo = folder / "torch-katas"
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".katas")
-    for folder in ("katas", "reference"):
-        shutil.copytree(INSTALLED_ROOT / folder, repo / folder, ignore=ignore)
+    for tree in ("katas", "reference"):
+        shutil.copytree(INSTALLED_ROOT / tree, repo / tree, ignore=ignore)
     for file in ("pyproject.toml", ".gitignore"):
         shutil.copy(INSTALLED_ROOT / file, repo / file)
     git(repo, "init", "-q")
