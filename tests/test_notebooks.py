@@ -34,6 +34,13 @@ def test_every_notebook_is_up_to_date_with_its_lesson_and_stub():
     assert notebooks.main(["--check"]) == 0, "run: python tools/make_notebooks.py"
 
 
+def test_on_colab_the_projects_notebooks_install_the_package_and_write_a_workspace_never_cloning_the_solutions():
+    for kata in KATAS:
+        install = "".join(nbformat.read(kata.notebook_path, as_version=4).cells[0].source)
+        assert f"git+{notebooks.REPOSITORY}" in install and '"katas", "init"' in install, install
+        assert '"clone"' not in install, f"{kata.folder}: a clone of the project holds reference/"
+
+
 def test_the_lesson_is_cut_at_its_headings_but_not_inside_code_blocks():
     lesson = "# Kata\n\nIntro\n\n## Task 1: a\n\n```python\n## not a heading\n```\n\n## Task 2: b\n"
     assert notebooks.lesson_sections(lesson) == [

@@ -29,8 +29,22 @@ _FENCE = re.compile(r"^```", re.MULTILINE)
 
 
 def colab_cell(kata: Kata, repository: str | None = REPOSITORY) -> str:
-    """The install cell: on Colab, clone ``repository`` and install it. None (a class release made without
-    ``--repository``) leaves the URL to the learner, their own class repository, and stops until it is filled in."""
+    """The install cell. This project's notebooks, on Colab: install the package and write the learner's workspace
+    (``katas init``: no reference solutions in it). A class release's: clone ``repository`` and install it; None (a
+    release made without ``--repository``) leaves the URL to the learner, their own class repository, and stops
+    until it is filled in."""
+    if repository == REPOSITORY:
+        return f'''# On Colab: install torch-katas and write your own workspace of katas. Elsewhere this cell does nothing.
+import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    if not os.path.isdir("{COLAB_FOLDER}"):
+        package = "torch-katas[notebook] @ git+{REPOSITORY}"
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+        subprocess.run([sys.executable, "-m", "katas", "init", "{COLAB_FOLDER}"], check=True)
+    os.chdir("{COLAB_FOLDER}/katas/{kata.folder}")'''
     url, asks = repository or "", ""
     if repository is None:
         url_note = "  # the git URL of your own repository of this class (on GitHub: Code > HTTPS)"
