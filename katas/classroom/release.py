@@ -26,7 +26,7 @@ from katas.core.curriculum import CURRICULUM_FILE, NEVER, Kata, load_curriculum,
 from katas.core.git import GitError, new_repository
 from katas.core.layout import is_kata_folder
 from katas.core.stubs import is_untouched_stub
-from katas.core.workspace import curriculum_files, write_files
+from katas.core.workspace import curriculum_files, files_in, write_files
 
 ROOT_FILES = ("pyproject.toml", "LICENSE", ".gitignore")
 SKIPPED = shutil.ignore_patterns(".*", "__pycache__", "*.pyc", "*.egg-info")  # caches, checkpoints, editor files
@@ -119,7 +119,7 @@ def write_release(
         (target / manifest.GRADE_WORKFLOW).write_text(workflow(pins), encoding="utf-8")
     manifest.write(target)
     _commit(target)
-    return sorted(path.relative_to(target) for path in target.rglob("*") if path.is_file() and ".git" not in path.parts)
+    return files_in(target)
 
 
 def learners_readme(readme: str, policy: str, repository: str | None = None) -> str:

@@ -42,13 +42,19 @@ class NoWorkspace(LookupError):
     """Neither the current folder nor any above it holds katas, and the package is no checkout to fall back on."""
 
 
+def katas_at_or_above(folder: Path) -> Path | None:
+    """The root (workspace, clone or release) at or above ``folder``, or None."""
+    folder = folder.resolve()
+    return next((above for above in (folder, *folder.parents) if (above / CURRICULUM_FILE).is_file()), None)
+
+
 def find_root(start: Path | None = None) -> Path:
     """The workspace (or clone, or release) at or above ``start`` (default: the current folder); else the
     checkout this package is installed from, in an editable install."""
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CURRICULUM_FILE).is_file():
-            return folder
+    found = katas_at_or_above(here)
+    if found is not None:
+        return found
     if (INSTALLED_ROOT / "reference").is_dir():  # a contributor's checkout
         return INSTALLED_ROOT
     raise NoWorkspace(

@@ -23,6 +23,7 @@ from katas.core.curriculum import (
     INSTALLED_ROOT,
     WORKSPACE_FILE,
     forget_read_files,
+    katas_at_or_above,
     load_curriculum,
 )
 from katas.core.layout import digest
@@ -70,7 +71,7 @@ def init(target: Path = DEFAULT_FOLDER) -> list[str]:
     """Write a new workspace into ``target`` (a new or empty folder); the files it holds, relative to it."""
     if target.exists() and not target.is_dir():
         raise WorkspaceRefused(f"{target} is a file: name a new folder for your katas")
-    around = _katas_around(target)
+    around = katas_at_or_above(target.resolve().parent)
     if around is not None:
         raise WorkspaceRefused(f"{target} would be inside the katas at {around}: run `katas init` elsewhere")
     if target.is_dir() and any(target.iterdir()):
@@ -81,21 +82,21 @@ def init(target: Path = DEFAULT_FOLDER) -> list[str]:
             "a workspace is a git repository (`katas reset` restores a stub from its first commit), and git is not "
             "installed: install it (git-scm.com, `sudo apt install git`, `brew install git`), then run this again"
         )
-    katas = curriculum_files()
+    katas, installed = curriculum_files(), version()
     target.mkdir(parents=True, exist_ok=True)
     write_files(target, katas)
     for name, template in TEMPLATE_FILES.items():
         text = (TEMPLATE / template).read_text(encoding="utf-8")
-        (target / name).write_text(text.replace("{version}", version()), encoding="utf-8")
-    _write_record(target, {path: digest(content) for path, content in katas.items()})
+        (target / name).write_text(text.replace("{version}", installed), encoding="utf-8")
+    _write_record(target, {path: digest(content) for path, content in katas.items()}, installed)
     try:
-        git.new_repository(target, FIRST_COMMIT.format(version=version()))
+        git.new_repository(target, FIRST_COMMIT.format(version=installed))
     except git.GitError as error:
         raise WorkspaceRefused(
             f"the katas are in {target}, but git could not commit them ({error}): `katas reset` needs that first "
             f"commit. In {target}: git init && git add -A && git commit -m 'untouched stubs'"
         ) from None
-    return sorted(path.relative_to(target).as_posix() for path in target.rglob("*") if _shown(path, target))
+    return [path.as_posix() for path in files_in(target)]
 
 
 @dataclass
@@ -141,7 +142,7 @@ def update(root: Path, source: Path = INSTALLED_ROOT) -> Update:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         written[relative] = new
-    _write_record(root, written)
+    _write_record(root, written, done.version)
     forget_read_files()
     done.new_katas = [kata.folder for kata in load_curriculum(root) if kata.folder not in before]
     changed = [*done.added, *done.refreshed]
@@ -151,8 +152,8 @@ def update(root: Path, source: Path = INSTALLED_ROOT) -> Update:
     return done
 
 
-def _write_record(root: Path, files: dict[str, str]) -> None:
-    record = {"schema": SCHEMA, "version": 1, "torch-katas": version(), "files": dict(sorted(files.items()))}
+def _write_record(root: Path, files: dict[str, str], installed: str) -> None:
+    record = {"schema": SCHEMA, "version": 1, "torch-katas": installed, "files": dict(sorted(files.items()))}
     (root / WORKSPACE_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
@@ -167,11 +168,7 @@ def _read_record(root: Path) -> dict[str, str]:
         ) from None
 
 
-def _katas_around(target: Path) -> Path | None:
-    """The workspace (or clone) that ``target`` would be inside, if any."""
-    folder = target.resolve().parent
-    return next((above for above in (folder, *folder.parents) if (above / CURRICULUM_FILE).is_file()), None)
-
-
-def _shown(path: Path, root: Path) -> bool:
-    return path.is_file() and ".git" not in path.relative_to(root).parts
+def files_in(folder: Path) -> list[Path]:
+    """Every file of ``folder`` but git's, relative to it, sorted: what a workspace or a release holds."""
+    found = (path.relative_to(folder) for path in folder.rglob("*") if path.is_file())
+    return sorted(path for path in found if ".git" not in path.parts)
