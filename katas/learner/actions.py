@@ -1,4 +1,5 @@
-"""The learner's actions as functions that return what happened: the next hint, a solution or why not, a backup.
+"""The learner's actions as functions that return what happened: the next hint, a solution or why not, a backup,
+an update of their workspace.
 
 The ``katas`` command and the notebook are two front ends over these; each words the outcome for its medium.
 """
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from katas.core.curriculum import NEVER, Kata, hints_given, solutions_policy
+from katas.core import workspace
+from katas.core.curriculum import NEVER, Kata, hints_given, load_curriculum, solutions_policy
 from katas.core.layout import file_digest
 from katas.core.stubs import StubUnavailable, is_untouched_stub, original_stub
 from katas.learner.state import PASSED, State, backup_dir
@@ -158,3 +160,20 @@ def load_into_cell(state: State, kata: Kata, cell: str) -> tuple[str, Path | Non
     backup = keep_text(kata, cell, "-cell") if cell.strip() and cell != code else None
     state.record_notebook_write(kata, file_digest(kata.stub_path))
     return code, backup
+
+
+def update_workspace(state: State) -> tuple[workspace.Update, list[Kata]]:
+    """``katas update`` in the learner's workspace: what it did, and the katas whose tests it changed, whose verdicts
+    it takes back (their last runs judged other tests)."""
+    done = workspace.update(state.root)
+    changed = [*done.added, *done.refreshed]
+    retested = [kata for kata in load_curriculum(state.root) if any(_is_test_file(kata, path) for path in changed)]
+    for kata in retested:
+        state.forget_run(kata)
+    state.save()
+    return done, retested
+
+
+def _is_test_file(kata: Kata, path: str) -> bool:
+    """Whether ``path`` (relative to the root) is one of ``kata``'s Python files other than its stub: its tests."""
+    return path.startswith(f"katas/{kata.folder}/") and path.endswith(".py") and path != kata.shown(kata.stub_path)

@@ -51,19 +51,9 @@ def init(console: Console, args: argparse.Namespace) -> int:
 
 
 def update(console: Console, args: argparse.Namespace) -> int:
-    done = workspace.update(args.root)
-    state, katas = State.load(args.root), load_curriculum(args.root)
-    retested = [kata for kata in katas if any(_decides_verdicts(kata, path) for path in done.added + done.refreshed)]
-    for kata in retested:
-        state.forget_run(kata)
-    state.save()
+    done, retested = actions.update_workspace(State.load(args.root))
     report.workspace_updated(console, done, [kata.folder for kata in retested])
     return 0
-
-
-def _decides_verdicts(kata: Kata, path: str) -> bool:
-    """Whether ``path`` (relative to the root) is one of ``kata``'s Python files other than its stub: its tests."""
-    return path.startswith(f"katas/{kata.folder}/") and path.endswith(".py") and path != kata.shown(kata.stub_path)
 
 
 def list_katas(console: Console, args: argparse.Namespace) -> int:
