@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import platform
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -19,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from katas.classroom.reach import reaches_in_files
+from katas.core import git
 from katas.core.curriculum import Kata, find_kata, load_curriculum
 from katas.core.results import RunResults, TestResult
 from katas.runtime.runner import POLL_SECONDS, ProgressCallback, Run, RunFailed, WarmRunner
@@ -149,23 +149,15 @@ def beside_held_out_tests(katas: Sequence[Kata], extra_tests: Path | None) -> It
 
 def provenance(root: Path) -> dict:
     """What is graded (the commit of ``root``, its date, whether files differ from it), when, and with what."""
-    commit = _git(root, "rev-parse", "HEAD")
+    commit = git.answer(root, "rev-parse", "HEAD")
     return {
         "commit": commit,
-        "commit_date": _git(root, "show", "-s", "--format=%cI", "HEAD") if commit else None,
-        "uncommitted_changes": bool(_git(root, "status", "--porcelain", "--", "katas")) if commit else None,
+        "commit_date": git.answer(root, "show", "-s", "--format=%cI", "HEAD") if commit else None,
+        "uncommitted_changes": bool(git.answer(root, "status", "--porcelain", "--", "katas")) if commit else None,
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "torch": _version("torch"),
     }
-
-
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        completed = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-    except FileNotFoundError:
-        return None
-    return completed.stdout.strip() if completed.returncode == 0 else None
 
 
 def _version(distribution: str) -> str | None:
