@@ -21,7 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from katas.core.curriculum import Kata, find_root, load_curriculum
 from katas.learner.pictures import has_pictures
 
-REPOSITORY = "https://github.com/torch-katas/torch-katas"  # where Colab clones the katas from
+REPOSITORY = "https://github.com/torch-katas/torch-katas"  # where Colab installs torch-katas from
 COLAB_FOLDER = "/content/torch-katas"
 
 _SECTION = re.compile(r"^(?=## )", re.MULTILINE)
@@ -93,7 +93,7 @@ def notebook(
     help_text: str = HELP,
     help_cells: tuple[str, ...] = ("hint", "solution"),
 ) -> nbformat.NotebookNode:
-    """The notebook of ``kata``: install cell (cloning ``repository``: see :func:`colab_cell`), lesson, check cell
+    """The notebook of ``kata``: install cell (for ``repository``: see :func:`colab_cell`), lesson, check cell
     (the whole stub), ``help_text`` and the cells of ``HELP_CELLS`` it names, pictures. A class release writes its
     own (katas/classroom/release.py)."""
     module, stub = kata.shown(kata.stub_path), kata.stub_path.read_text(encoding="utf-8").rstrip("\n")
