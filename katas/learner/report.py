@@ -379,7 +379,8 @@ def running(console: Console, what: str) -> Iterator[Callable[[list[ProgressLine
 
 
 class Running:
-    """A spinner from now until :meth:`stop`; a bar with epochs and batches while a test trains for real."""
+    """A spinner from now until :meth:`stop`; a bar with epochs and batches while a test trains for real. Where
+    the output is no terminal, a line each instead."""
 
     def __init__(self, console: Console, what: str) -> None:
         self.console, self.what = console, what
@@ -387,9 +388,10 @@ class Running:
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
         )
         self.task = self.bar.add_task(what, total=None)
-        self.bar.start()
         self.training = Training()
-        if not console.is_terminal:  # no spinner to show: say once what runs
+        if console.is_terminal:
+            self.bar.start()
+        else:  # no spinner to show (and no thread to draw it): say once what runs
             console.print(f"running {what} ...", markup=False)
 
     def on_progress(self, news: list[ProgressLine]) -> None:
@@ -411,8 +413,9 @@ class Running:
         )
         self.bar = Progress(*columns, console=self.console, transient=True)
         self.task = self.bar.add_task("training", total=self.training.total, training="")
-        self.bar.start()
-        if not self.console.is_terminal:
+        if self.console.is_terminal:
+            self.bar.start()
+        else:
             self.console.print(f"training: {self.training.describe()} ...", markup=False)
 
     def stop(self) -> None:
