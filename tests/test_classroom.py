@@ -24,27 +24,36 @@ from katas.core import results
 from katas.core.curriculum import INSTALLED_ROOT, NEVER, find_kata, hints_given, load_curriculum, solutions_policy
 from katas.core.results import TestResult
 from katas.notebook import NotebookKata
+from tests import warm_command
 
 pytestmark = pytest.mark.timeout(600)  # each test runs the katas command, or pytest, in a subprocess
 
 KATAS = load_curriculum(INSTALLED_ROOT)
-KATAS_COMMAND = Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")
 SOLVED = find_kata("01", INSTALLED_ROOT)  # a kata that grades in seconds (the MNIST capstone trains for minutes)
 
 
 def command_in(folder: Path, *command: str | Path, expect: int = 0) -> str:
     """The output of ``command`` run in ``folder``, which must exit with ``expect``."""
-    env = {key: value for key, value in os.environ.items() if key not in ("KATAS_REFERENCE", "NO_COLOR")}
-    env |= {"NO_COLOR": "1", "COLUMNS": "200", "GIT_CONFIG_NOSYSTEM": "1"}
-    completed = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=500)
-    output = completed.stdout + completed.stderr
-    shown = " ".join(map(str, command))
-    assert completed.returncode == expect, f"{shown} exited with {completed.returncode}, not {expect}:\n{output}"
-    return output
+    completed = subprocess.run(command, cwd=folder, env=environment(), capture_output=True, text=True, timeout=500)
+    return checked(completed, " ".join(map(str, command)), expect)
 
 
 def katas_in(folder: Path, *args: str | Path, expect: int = 0) -> str:
-    return command_in(folder, KATAS_COMMAND, *args, expect=expect)
+    """The output of the ``katas`` command run in ``folder`` (its ``main`` forked from a warm interpreter:
+    tests/warm_command.py), which must exit with ``expect``."""
+    completed = warm_command.run(args, folder, environment(), timeout=500)
+    return checked(completed, " ".join(map(str, ["katas", *args])), expect)
+
+
+def environment() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in ("KATAS_REFERENCE", "NO_COLOR")}
+    return env | {"NO_COLOR": "1", "COLUMNS": "200", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def checked(completed, shown: str, expect: int) -> str:
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == expect, f"{shown} exited with {completed.returncode}, not {expect}:\n{output}"
+    return output
 
 
 def git(folder: Path, *args: str) -> str:

@@ -1,7 +1,10 @@
-"""The `katas` command, run as a learner runs it: the real console script, in a git clone of the repository.
+"""The `katas` command, run as a learner runs it, in a git clone of the repository.
 
 The clone is a copy in a temporary folder; the installed package (an editable install of this checkout) must act
-on the copy the command is run in, never on this checkout.
+on the copy the command is run in, never on this checkout. Most tests run the command's ``main`` forked from a warm
+interpreter (tests/warm_command.py: the same code, folder, environment, input and pipes, without a fresh
+interpreter's import of torch); those with ``script=True``, ``run_katas`` and ``Watch`` run the installed console
+script itself, piped and in a terminal.
 """
 
 import os
@@ -21,6 +24,7 @@ from katas.core.curriculum import INSTALLED_ROOT, find_kata, load_curriculum
 from katas.core.outcomes import KataResult
 from katas.core.stubs import is_untouched_stub
 from katas.runtime import runner
+from tests import warm_command
 
 KATAS = load_curriculum(INSTALLED_ROOT)
 
@@ -92,17 +96,21 @@ def learner_env() -> dict[str, str]:
     return env | {"KATAS_REFERENCE": "1", "PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "COLUMNS": "200"}
 
 
-def katas_in(repo: Path, *args: str, stdin: str = "", expect: int = 0) -> str:
-    """The output of the real ``katas`` command, run in ``repo``, which must exit with ``expect``."""
-    completed = subprocess.run(
-        [KATAS_COMMAND, *args],
-        cwd=repo,
-        env=learner_env(),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def katas_in(repo: Path, *args: str, stdin: str = "", expect: int = 0, script: bool = False) -> str:
+    """The output of the ``katas`` command, run in ``repo``, which must exit with ``expect``: its ``main`` forked from
+    a warm interpreter (tests/warm_command.py), or the installed console script itself if ``script``."""
+    if script:
+        completed = subprocess.run(
+            [KATAS_COMMAND, *args],
+            cwd=repo,
+            env=learner_env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    else:
+        completed = warm_command.run(args, repo, learner_env(), stdin)
     output = completed.stdout + completed.stderr
     assert completed.returncode == expect, f"katas {' '.join(args)} exited with {completed.returncode}:\n{output}"
     return output
@@ -115,7 +123,7 @@ def test_list_on_untouched_stubs_shows_nothing_done_and_where_to_start(clone):
 
 
 def test_run_on_the_stub_shows_the_verdict_the_first_failure_and_its_hint(clone):
-    output = katas_in(clone, "run", expect=1)  # the next kata to do: 00
+    output = katas_in(clone, "run", expect=1, script=True)  # the next kata to do: 00; a fresh pytest process
     assert "00_tensors: 0 of " in output, output
     assert "from data keeps the shape and infers the dtype" in output and "not written yet" in output, output
     assert "Task 1: Creating tensors — `katas hint 00` shows the next hint for it (hint 1 of 4)" in output, output
@@ -186,8 +194,11 @@ def test_run_shows_what_a_failing_test_printed(clone):
     assert "converting [3, 1, 4]" in output, output
 
 
+PIPED = [("run", "00"), ("hint", "00"), ("list",)]
+
+
 def test_piped_output_is_plain_text_with_nothing_padded(clone):
-    output = katas_in(clone, "run", "00", expect=1) + katas_in(clone, "hint", "00") + katas_in(clone, "list")
+    output = "".join(katas_in(clone, *args, expect=int(args[0] == "run"), script=True) for args in PIPED)
     padded = [line for line in output.splitlines() if line != line.rstrip()]
     assert not padded, f"piped output should not pad lines with spaces: {padded}"
     assert not set("╭╮╰╯│━") & set(output), f"piped output should have no boxes:\n{output}"
@@ -224,6 +235,9 @@ def test_run_and_hint_without_a_kata_take_the_one_stood_in_else_the_one_run_last
 
 
 def test_a_hanging_function_costs_one_time_limit_not_one_per_test(clone):
+    settings = (clone / "pyproject.toml").read_text()
+    assert "\ntimeout = 10\n" in settings, "the time limit a test gets (pytest-timeout's), in the clone's settings"
+    (clone / "pyproject.toml").write_text(settings.replace("\ntimeout = 10\n", "\ntimeout = 3\n"))  # a shorter wait
     solution = (clone / "reference/07_losses/losses.py").read_text()
     start = solution.index("def reduce_loss")
     body = solution.index("\n", start) + 1

@@ -3,8 +3,14 @@
 Untouched, its check reports failing tests (not errors) and no cell raises; run again in the same kernel with the
 reference solution pasted into the check cell, as a learner who solved the kata would, the check reports every test
 passing and the solution cell shows the solution. One kernel serves both runs, as it would serve the learner.
+
+The notebooks take turns in one kernel per xdist worker (``kernel``): a kernel's start, its forkserver and its
+import of torch cost about 9 s of CPU, a notebook's two runs in a warm kernel about 2. Each notebook starts with an
+empty namespace in its own folder (``%reset_selective``, ``%cd``), as in a kernel of its own; the first notebook of each
+worker, the MNIST check cell and ``--load`` run in fresh kernels.
 """
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -53,29 +59,33 @@ def test_the_lesson_is_cut_at_its_headings_but_not_inside_code_blocks():
 UNTOUCHED = None  # the check cell as the notebook holds it: the stub
 
 
-def executed(root, kata, code: str | None = UNTOUCHED) -> dict[str, str]:
-    """Run ``kata``'s notebook in the copy at ``root`` top to bottom (``code`` in the check cell, if given);
-    what each cell showed, by cell id."""
-    ((outputs, _),) = runs_in_one_kernel(root, kata, [code])
+def executed(root, kata, code: str | None = UNTOUCHED, kernel=None) -> dict[str, str]:
+    """Run ``kata``'s notebook in the copy at ``root`` top to bottom (``code`` in the check cell, if given), in
+    ``kernel`` or a fresh one; what each cell showed, by cell id."""
+    ((outputs, _),) = runs_in_one_kernel(root, kata, [code], kernel)
     return outputs
 
 
-def runs_in_one_kernel(root, kata, codes: list[str | None]) -> list[tuple[dict[str, str], Recorded | None]]:
+def runs_in_one_kernel(
+    root, kata, codes: list[str | None], kernel=None
+) -> list[tuple[dict[str, str], Recorded | None]]:
     """Run ``kata``'s notebook in the copy at ``root`` top to bottom once for each of ``codes`` (the check cell's code,
-    or UNTOUCHED), in one kernel, as a learner runs it again after an edit. After each run: what each cell showed, by
-    cell id, and the kata's result as recorded. A cell that raises fails the test (nbclient's CellExecutionError)."""
-    notebook = nbformat.read(kata.notebook_path.relative_to(INSTALLED_ROOT).as_posix(), as_version=4)
+    or UNTOUCHED), in one kernel (``kernel``, else a fresh one), as a learner runs it again after an edit. After each
+    run: what each cell showed, by cell id, and the kata's result as recorded. A cell that raises fails the test
+    (nbclient's CellExecutionError)."""
+    notebook = nbformat.read(kata.notebook_path, as_version=4)
     cells = {cell.id: cell for cell in notebook.cells}
     if "pictures" in cells:
         cells["pictures"].source = f"k.pictures({PICTURES_OPTIONS.get(kata.topic, '')})"
+    folder = root / "katas" / kata.folder
     client = nbclient.NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(root / "katas" / kata.folder)}},
+        notebook, km=kernel, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
     )
     runs = []
     with client.setup_kernel():
+        if kernel is not None:  # the notebook's own start: nothing from the notebook before, in its folder
+            forget = "%reset_selective -f ^(?!_)"  # every name a notebook defines; %reset -f takes __main__'s spec too
+            client.execute_cell(nbformat.v4.new_code_cell(f"{forget}\n%cd -q {str(folder)!r}"), 0)
         for code in codes:
             if code is not UNTOUCHED:
                 cells["code"].source = f"%%kata {kata.folder}\n{code}"
@@ -83,18 +93,26 @@ def runs_in_one_kernel(root, kata, codes: list[str | None]) -> list[tuple[dict[s
                 client.execute_cell(cell, index)
             outputs = {cell.id: shown(cell) for cell in notebook.cells if cell.cell_type == "code"}
             runs.append((outputs, State.load(root).result(kata)))
+        if kernel is not None:
+            client.kc.stop_channels()
     return runs
+
+
+@pytest.fixture(scope="session")
+def kernel(tmp_path_factory):
+    """This worker's kernel for the notebooks that run with the checks' selection (CHECK_SELECTION)."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env=os.environ | CHECK_SELECTION, cwd=str(tmp_path_factory.getbasetemp()))
+    yield manager
+    manager.shutdown_kernel(now=True)
 
 
 def shown(cell) -> str:
     """The text of a cell's outputs, as a notebook without HTML shows it (less rich's colours)."""
     parts = (output.get("text", "") or output.get("data", {}).get("text/plain", "") for output in cell.outputs)
     return ANSI_CODE.sub("", "".join(parts))
-
-
-@pytest.fixture
-def in_checkout(monkeypatch):
-    monkeypatch.chdir(INSTALLED_ROOT)  # the notebooks are read from this checkout, executed in the copy
 
 
 # The check cell runs the kata's tests but those that train for real (``@pytest.mark.slow``: the MNIST CNN to 98 %,
@@ -117,21 +135,17 @@ class TwoRuns:
 
 class NotebookOfAKata:
     """The notebook of ``kata``, untouched then solved (one class per kata below: xdist spreads the classes over its
-    workers, a kernel each, where it keeps a file's functions together; see katas/runtime/plugin/workers.py)."""
+    workers, where it keeps a file's functions together; see katas/runtime/plugin/workers.py)."""
 
     kata: Kata
 
     @pytest.fixture(scope="class")
     @classmethod
-    def runs(cls, tmp_path_factory) -> TwoRuns:
-        with pytest.MonkeyPatch.context() as monkeypatch:
-            for name, value in CHECK_SELECTION.items():
-                monkeypatch.setenv(name, value)  # the kernel's, and so every check's it forks
-            monkeypatch.chdir(INSTALLED_ROOT)  # the notebooks are read from this checkout, executed in the copy
-            root = cloned_into(tmp_path_factory.mktemp(cls.kata.folder))
-            solution = (root / "reference" / cls.kata.folder / cls.kata.module).read_text(encoding="utf-8")
-            (stub, stub_result), (solved, solved_result) = runs_in_one_kernel(root, cls.kata, [UNTOUCHED, solution])
-            return TwoRuns(stub, stub_result, solved, solved_result)
+    def runs(cls, tmp_path_factory, kernel) -> TwoRuns:
+        root = cloned_into(tmp_path_factory.mktemp(cls.kata.folder))
+        solution = (root / "reference" / cls.kata.folder / cls.kata.module).read_text(encoding="utf-8")
+        (stub, stub_result), (solved, solved_result) = runs_in_one_kernel(root, cls.kata, [UNTOUCHED, solution], kernel)
+        return TwoRuns(stub, stub_result, solved, solved_result)
 
     def test_the_untouched_notebook_reports_failing_tests_not_errors(self, runs):
         kata, outputs, result = self.kata, runs.stub, runs.stub_result
@@ -172,7 +186,7 @@ def train_epoch(model, inputs, labels, optimizer, batch_size, generator, on_batc
 """
 
 
-def test_the_mnist_check_cell_shows_the_training_as_it_goes(clone, in_checkout):  # noqa: F811
+def test_the_mnist_check_cell_shows_the_training_as_it_goes(clone):  # noqa: F811
     reference = (clone / "reference" / MNIST.folder / MNIST.module).read_text(encoding="utf-8")
     outputs = executed(clone, MNIST, reference + ONE_BATCH_AN_EPOCH)
     assert "Training for real:" in outputs["code"], outputs["code"]
@@ -183,18 +197,18 @@ def test_the_mnist_check_cell_shows_the_training_as_it_goes(clone, in_checkout):
 AUTOGRAD = next(kata for kata in KATAS if kata.topic == "autograd")
 
 
-def test_running_the_notebook_top_to_bottom_never_replaces_a_file_solved_elsewhere(clone, in_checkout):  # noqa: F811
+def test_running_the_notebook_top_to_bottom_never_replaces_a_file_solved_elsewhere(clone, kernel):  # noqa: F811
     stub = clone / "katas" / AUTOGRAD.folder / AUTOGRAD.module
     solved = (clone / "reference" / AUTOGRAD.folder / AUTOGRAD.module).read_text(encoding="utf-8")
     stub.write_text(solved, encoding="utf-8")  # solved in an editor; the notebook's cell still holds the stub
-    outputs = executed(clone, AUTOGRAD)
+    outputs = executed(clone, AUTOGRAD, kernel=kernel)
     assert stub.read_text(encoding="utf-8") == solved, f"the solved file must stay:\n{outputs['code']}"
     assert "holds code this notebook has not seen" in outputs["code"], outputs["code"]
     assert f"%%kata {AUTOGRAD.folder} --load" in outputs["code"], outputs["code"]
 
 
-def test_running_the_notebook_twice_uses_up_one_hint_not_two(clone, in_checkout):  # noqa: F811
-    _, (outputs, _) = runs_in_one_kernel(clone, AUTOGRAD, [UNTOUCHED, UNTOUCHED])
+def test_running_the_notebook_twice_uses_up_one_hint_not_two(clone, kernel):  # noqa: F811
+    _, (outputs, _) = runs_in_one_kernel(clone, AUTOGRAD, [UNTOUCHED, UNTOUCHED], kernel)
     state = State.load(clone)
     task = state.result(AUTOGRAD).first_failure.task
     assert state.hints_shown(AUTOGRAD, task) == 1, f"the same hint should come again:\n{outputs['hint']}"
