@@ -33,7 +33,7 @@ ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 pytestmark = pytest.mark.timeout(900)
 # The MNIST and transformer pictures train a model of their own: a smaller one here (tests/test_pictures.py draws
 # them whole)
-PICTURES_OPTIONS = {"mnist": "epochs=1, train_size=2000", "transformer": "steps=30"}
+PICTURES_OPTIONS = {"mnist": "epochs=1, train_size=500", "transformer": "steps=30"}
 
 
 def test_every_notebook_is_up_to_date_with_its_lesson_and_stub():
@@ -59,28 +59,34 @@ def test_the_lesson_is_cut_at_its_headings_but_not_inside_code_blocks():
 UNTOUCHED = None  # the check cell as the notebook holds it: the stub
 
 
-def executed(root, kata, code: str | None = UNTOUCHED, kernel=None) -> dict[str, str]:
+def executed(root, kata, code: str | None = UNTOUCHED, kernel=None, last: str | None = None) -> dict[str, str]:
     """Run ``kata``'s notebook in the copy at ``root`` top to bottom (``code`` in the check cell, if given), in
-    ``kernel`` or a fresh one; what each cell showed, by cell id."""
-    ((outputs, _),) = runs_in_one_kernel(root, kata, [code], kernel)
+    ``kernel`` or a fresh one, up to the cell ``last`` if given; what each cell showed, by cell id."""
+    ((outputs, _),) = runs_in_one_kernel(root, kata, [code], kernel, last)
     return outputs
 
 
 def runs_in_one_kernel(
-    root, kata, codes: list[str | None], kernel=None
+    root, kata, codes: list[str | None], kernel=None, last: str | None = None
 ) -> list[tuple[dict[str, str], Recorded | None]]:
-    """Run ``kata``'s notebook in the copy at ``root`` top to bottom once for each of ``codes`` (the check cell's code,
-    or UNTOUCHED), in one kernel (``kernel``, else a fresh one), as a learner runs it again after an edit. After each
-    run: what each cell showed, by cell id, and the kata's result as recorded. A cell that raises fails the test
-    (nbclient's CellExecutionError)."""
+    """Run ``kata``'s notebook in the copy at ``root`` top to bottom (up to the cell ``last``, if given) once for each
+    of ``codes`` (the check cell's code, or UNTOUCHED), in one kernel (``kernel``, else a fresh one), as a learner
+    runs it again after an edit. After each run: what each cell showed, by cell id, and the kata's result as
+    recorded. A cell that raises fails the test (nbclient's CellExecutionError)."""
     notebook = nbformat.read(kata.notebook_path, as_version=4)
     cells = {cell.id: cell for cell in notebook.cells}
     if "pictures" in cells:
         cells["pictures"].source = f"k.pictures({PICTURES_OPTIONS.get(kata.topic, '')})"
     folder = root / "katas" / kata.folder
     client = nbclient.NotebookClient(
-        notebook, km=kernel, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        notebook,
+        km=kernel,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+        shutdown_kernel="immediate",  # a fresh kernel's: how a kernel ends is not what these tests check
     )
+    ran = notebook.cells[: [cell.id for cell in notebook.cells].index(last) + 1] if last else notebook.cells
     runs = []
     with client.setup_kernel():
         if kernel is not None:  # the notebook's own start: nothing from the notebook before, in its folder
@@ -89,9 +95,9 @@ def runs_in_one_kernel(
         for code in codes:
             if code is not UNTOUCHED:
                 cells["code"].source = f"%%kata {kata.folder}\n{code}"
-            for index, cell in enumerate(notebook.cells):
+            for index, cell in enumerate(ran):
                 client.execute_cell(cell, index)
-            outputs = {cell.id: shown(cell) for cell in notebook.cells if cell.cell_type == "code"}
+            outputs = {cell.id: shown(cell) for cell in ran if cell.cell_type == "code"}
             runs.append((outputs, State.load(root).result(kata)))
         if kernel is not None:
             client.kc.stop_channels()
@@ -188,7 +194,7 @@ def train_epoch(model, inputs, labels, optimizer, batch_size, generator, on_batc
 
 def test_the_mnist_check_cell_shows_the_training_as_it_goes(clone):  # noqa: F811
     reference = (clone / "reference" / MNIST.folder / MNIST.module).read_text(encoding="utf-8")
-    outputs = executed(clone, MNIST, reference + ONE_BATCH_AN_EPOCH)
+    outputs = executed(clone, MNIST, reference + ONE_BATCH_AN_EPOCH, last="code")  # its pictures: in the class
     assert "Training for real:" in outputs["code"], outputs["code"]
     assert re.search(r"epoch \d+/\d+ +batch", outputs["code"]), outputs["code"]
     assert not State.load(clone).result(MNIST).all_passed, outputs["code"]  # a batch an epoch is not enough

@@ -2,14 +2,13 @@
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from katas.core.curriculum import INSTALLED_ROOT, find_kata
 from katas.datasets import DataUnavailable
+from tests import warm_command
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
 
 pytest.importorskip("matplotlib", reason="pictures come with the [notebook] extra")
@@ -42,17 +41,9 @@ def test_a_computation_graph_is_drawn_by_dot_or_shown_as_a_text_tree_saying_what
 
 
 def test_the_command_names_graphviz_when_dot_is_missing(clone, tmp_path):  # noqa: F811
-    no_dot = tmp_path / "bin"  # the interpreter's folder alone: no dot on this PATH
+    no_dot = tmp_path / "bin"  # no dot on this PATH
     no_dot.mkdir()
-    (no_dot / "python").symlink_to(sys.executable)
-    completed = subprocess.run(
-        [sys.executable, "-m", "katas.learner.cli", "pictures", "04", "--reference"],
-        cwd=clone,
-        env=os.environ | {"PATH": str(no_dot)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    completed = warm_command.run(["pictures", "04", "--reference"], clone, os.environ | {"PATH": str(no_dot)})
     assert completed.returncode == 1, "no PNG was written: the command says so with its exit status"
     assert "sudo apt install graphviz" in completed.stdout and "brew install graphviz" in completed.stdout, (
         completed.stdout
@@ -61,9 +52,7 @@ def test_the_command_names_graphviz_when_dot_is_missing(clone, tmp_path):  # noq
 
 def test_the_mnist_pictures_without_the_data_say_where_to_put_it_in_a_few_lines(clone, tmp_path):  # noqa: F811
     env = os.environ | {"KATAS_DATA_DIR": str(tmp_path / "no-data"), "KATAS_OFFLINE": "1"}
-    completed = subprocess.run(
-        ["katas", "pictures", "mnist", "--reference"], cwd=clone, env=env, capture_output=True, text=True, timeout=120
-    )
+    completed = warm_command.run(["pictures", "mnist", "--reference"], clone, env)
     output = completed.stdout + completed.stderr
     assert completed.returncode == 1 and "Traceback" not in output, output
     assert "MNIST" in output and len(output.splitlines()) <= 6, output
@@ -150,13 +139,7 @@ def test_a_function_still_to_write_gives_a_note_not_an_error():
 
 
 def test_the_command_writes_png_files_and_prints_their_paths(clone):  # noqa: F811
-    completed = subprocess.run(
-        ["katas", "pictures", "05", "--reference"],
-        cwd=clone,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    completed = warm_command.run(["pictures", "05", "--reference"], clone, os.environ)
     assert completed.returncode == 0, completed.stderr
     (printed,) = [line for line in completed.stdout.splitlines() if line and not line.startswith("running ")]
     assert Path(printed) == clone / ".katas/pictures/05_training_loop/loss_curves.png", completed.stdout
