@@ -2,7 +2,11 @@
 
 import json
 import signal
+import subprocess
+import sys
 import textwrap
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import torch
@@ -60,23 +64,30 @@ def test_loop_ends():
 """
 
 
+INI = "[pytest]\naddopts = --assert=plain -p no:randomly -p no:cacheprovider\ntimeout = 15\n"
+KATA_FILES = {
+    "katas/curriculum.toml": '[[kata]]\nfolder = "00_demo"\ntitle = "A demo"\n',
+    "katas/00_demo/README.md": LESSON,
+    "katas/00_demo/hints.md": HINTS,
+    "katas/00_demo/demo.py": STUB,
+    "katas/00_demo/test_demo.py": TESTS,
+    "reference/00_demo/demo.py": REFERENCE,
+}
+
+
 @pytest.fixture
 def kata(pytester: pytest.Pytester) -> pytest.Pytester:
     """A repository with one kata, ``00_demo``: lesson, hints, stub, tests and reference, and the plugin."""
-    pytester.makeini("[pytest]\naddopts = --assert=plain -p no:randomly -p no:cacheprovider\ntimeout = 15\n")
-    files = {
-        "katas/curriculum.toml": '[[kata]]\nfolder = "00_demo"\ntitle = "A demo"\n',
-        "katas/00_demo/README.md": LESSON,
-        "katas/00_demo/hints.md": HINTS,
-        "katas/00_demo/demo.py": STUB,
-        "katas/00_demo/test_demo.py": TESTS,
-        "reference/00_demo/demo.py": REFERENCE,
-    }
+    pytester.makeini(INI)
+    write_files(pytester.path, KATA_FILES)
+    return pytester
+
+
+def write_files(folder: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
-        path = pytester.path / name
+        path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return pytester
 
 
 def write(pytester: pytest.Pytester, name: str, text: str) -> None:
@@ -316,10 +327,8 @@ def test_skips_are_recorded_with_their_kind_taken_from_the_marker_or_the_fixture
     )
 
 
-def test_skip_kinds_come_back_from_xdist_workers_as_enums(skipping):
-    path = skipping.path / "results.json"
-    skipping.runpytest_subprocess("katas", f"--katas-results={path}", "-n", "2")
-    assert by_name(results.load(path))["test_on_data"].skip_kind is results.SkipKind.DATA
+def test_skip_kinds_come_back_from_xdist_workers_as_enums(under_xdist):
+    assert by_name(under_xdist.found)["test_on_data"].skip_kind is results.SkipKind.DATA
 
 
 def test_the_reference_run_fails_a_skip_that_is_not_for_a_gpu_or_data(skipping):
@@ -360,14 +369,21 @@ def test_passes():
 """
 
 
-@pytest.mark.parametrize(
-    "options", [[], ["-n", "2"], ["--tb=no"]], ids=["one-process", "xdist", "no-tracebacks-as-the-katas-command"]
-)
+@pytest.mark.parametrize("options", [[], ["--tb=no"]], ids=["one-process", "no-tracebacks-as-the-katas-command"])
 def test_the_collector_records_whole_messages_printed_output_and_where(kata, options):
     write(kata, "katas/00_demo/test_demo.py", LOUD_TESTS)
     path = kata.path / "results.json"
-    xdist = "-n" in options
-    outcome = (kata.runpytest_subprocess if xdist else kata.runpytest)("katas", f"--katas-results={path}", *options)
+    outcome = kata.runpytest("katas", f"--katas-results={path}", *options)
+    assert_the_loud_tests_recorded(path)
+    assert outcome.ret == 1
+
+
+def test_the_collector_records_whole_messages_printed_output_and_where_under_xdist(under_xdist):
+    assert_the_loud_tests_recorded(under_xdist.path)
+    assert under_xdist.exit_status == 1, under_xdist.output
+
+
+def assert_the_loud_tests_recorded(path: Path) -> None:
     document = json.loads(path.read_text())
     assert (document["schema"], document["version"], document["exit_status"]) == ("torch-katas/results", 1, 1)
     tests = by_name(results.load(path))
@@ -379,7 +395,6 @@ def test_the_collector_records_whole_messages_printed_output_and_where(kata, opt
     loud = tests["test_prints_then_fails"]
     assert (loud.message, loud.output) == ("ValueError: bad value", "the loss was 0.25\n")
     assert (tests["test_passes"].outcome, tests["test_passes"].output) == ("passed", "")
-    assert outcome.ret == 1
 
 
 def test_verdicts_keep_the_lessons_order_whatever_order_the_tests_ran_in(kata):
@@ -528,17 +543,57 @@ def test_grouped(n):
 """
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
-def test_the_tests_of_a_file_run_on_one_xdist_worker(kata, workers):
+def test_the_grouped_tests_run_without_xdist_as_the_katas_command_runs_pytest(kata):
     log = kata.path / "grouped.log"
     write(kata, "katas/00_demo/test_demo.py", GROUPED_TESTS.replace('"grouped.log"', repr(str(log))))
-    options = workers or ["-p", "no:xdist"]  # without xdist, as the katas command runs pytest
     outcome = kata.runpytest_subprocess(
-        "katas", "-k", "grouped", "-W", "error::pytest.PytestUnknownMarkWarning", *options
+        "katas", "-k", "grouped", "-W", "error::pytest.PytestUnknownMarkWarning", "-p", "no:xdist"
     )
     outcome.assert_outcomes(passed=4)
     ran_on = log.read_text().split()
+    assert len(ran_on) == 4 and len(set(ran_on)) == 1, f"the file's tests ran in {ran_on}"
+
+
+def test_the_tests_of_a_file_run_on_one_xdist_worker(under_xdist):
+    ran_on = under_xdist.grouped_log.read_text().split()
     assert len(ran_on) == 4 and len(set(ran_on)) == 1, f"the file's tests ran on {ran_on}"
+
+
+@dataclass
+class XdistRun:
+    """One pytest run with two xdist workers (see under_xdist)."""
+
+    path: Path  # the collector's results
+    found: results.RunResults
+    exit_status: int
+    output: str
+    grouped_log: Path  # the worker each grouped test ran on, a line each
+
+
+@pytest.fixture(scope="module")
+def under_xdist(tmp_path_factory) -> XdistRun:
+    """The demo kata with the loud, skipping and grouped tests as files of their own, run by a fresh pytest with two
+    xdist workers once for the tests above (a run starts torch three times: about 10 s of CPU)."""
+    folder = tmp_path_factory.mktemp("xdist")
+    log = folder / "grouped.log"
+    tests = {"test_demo.py": LOUD_TESTS, "test_skipping.py": SKIPPING_TESTS, "test_grouped.py": GROUPED_TESTS}
+    write_files(folder, KATA_FILES | {f"katas/00_demo/{name}": text for name, text in tests.items()})
+    (folder / "katas/00_demo/test_grouped.py").write_text(
+        textwrap.dedent(GROUPED_TESTS).replace('"grouped.log"', repr(str(log))), encoding="utf-8"
+    )
+    (folder / "tox.ini").write_text(INI, encoding="utf-8")
+    path = folder / "results.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "katas", f"--katas-results={path}", "-n", "2"]
+        + ["-W", "error::pytest.PytestUnknownMarkWarning"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = completed.stdout + completed.stderr
+    assert path.exists(), f"pytest under xdist wrote no results:\n{output}"
+    return XdistRun(path, results.load(path), completed.returncode, output, log)
 
 
 def test_a_test_for_two_gpus_skips_with_how_many_it_needs(kata):
