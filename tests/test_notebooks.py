@@ -40,6 +40,11 @@ def test_every_notebook_is_up_to_date_with_its_lesson_and_stub():
     assert notebooks.main(["--check"]) == 0, "run: python tools/make_notebooks.py"
 
 
+def test_every_notebook_is_valid_nbformat_4():
+    for kata in KATAS:
+        nbformat.validate(nbformat.read(kata.notebook_path, as_version=4))  # raises nbformat.ValidationError
+
+
 def test_on_colab_the_projects_notebooks_install_the_package_and_write_a_workspace_never_cloning_the_solutions():
     for kata in KATAS:
         install = "".join(nbformat.read(kata.notebook_path, as_version=4).cells[0].source)

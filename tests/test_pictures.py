@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from katas.core.curriculum import INSTALLED_ROOT, find_kata
+from katas.core.curriculum import INSTALLED_ROOT, PICTURE_TOPICS, find_kata, load_curriculum
 from katas.datasets import DataUnavailable
 from tests import warm_command
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
@@ -17,6 +17,11 @@ Image = pytest.importorskip("PIL.Image")  # matplotlib's own dependency
 from katas.learner import pictures  # noqa: E402  (after the skips: matplotlib is imported when a picture is drawn)
 
 pytestmark = pytest.mark.timeout(300)  # the MNIST pictures train a model
+
+
+def test_the_katas_drawn_are_those_the_curriculum_says_have_pictures():
+    assert set(pictures.PICTURES) == PICTURE_TOPICS, "katas.core.curriculum.PICTURE_TOPICS names the drawn katas"
+    assert {kata.topic for kata in load_curriculum(INSTALLED_ROOT) if kata.has_pictures} == PICTURE_TOPICS
 
 
 def png_size(path: Path) -> tuple[int, int]:

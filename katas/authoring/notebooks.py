@@ -1,9 +1,11 @@
-"""Each kata's notebook, ``katas/<folder>/<topic>.ipynb``, written from its lesson and its stub (nbformat: the
-``dev`` or ``notebook`` extra). ``python tools/make_notebooks.py [--check]`` (re)writes or checks every kata's;
-``katas new`` writes a new kata's, and ``katas check`` checks one.
+"""Each kata's notebook, ``katas/<folder>/<topic>.ipynb``, written from its lesson and its stub.
+``python tools/make_notebooks.py [--check]`` (re)writes or checks every kata's; ``katas new`` writes a new kata's,
+``katas check`` checks one, and ``katas release`` writes a class's.
 
 The output depends on the lesson and the stub alone (no timestamps, cell ids from the cells' roles), so a check
-compares text. A notebook is, top to bottom: a cell that installs torch-katas on Colab (and does nothing
+compares text. It is nbformat 4.5 JSON, written byte for byte as nbformat writes it, without importing nbformat
+(seconds: its schema validator compiles grammars as it loads); tests/test_notebooks.py validates every notebook
+with nbformat. A notebook is, top to bottom: a cell that installs torch-katas on Colab (and does nothing
 elsewhere), the setup (``%load_ext katas.notebook``, ``k = kata(...)``), the lesson one section per cell, the stub
 module whole in a ``%%kata`` cell (the check), then hint and solution cells, and pictures for the katas that have
 them (katas/learner/pictures.py).
@@ -12,14 +14,11 @@ them (katas/learner/pictures.py).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 from katas.core.curriculum import Kata, find_root, load_curriculum
-from katas.learner.pictures import has_pictures
 
 REPOSITORY = "https://github.com/torch-katas/torch-katas"  # where Colab installs torch-katas from
 COLAB_FOLDER = "/content/torch-katas"
@@ -92,7 +91,7 @@ def notebook(
     repository: str | None = REPOSITORY,
     help_text: str = HELP,
     help_cells: tuple[str, ...] = ("hint", "solution"),
-) -> nbformat.NotebookNode:
+) -> dict:
     """The notebook of ``kata``: install cell (for ``repository``: see :func:`colab_cell`), lesson, check cell
     (the whole stub), ``help_text`` and the cells of ``HELP_CELLS`` it names, pictures. A class release writes its
     own (katas/classroom/release.py)."""
@@ -119,7 +118,7 @@ def notebook(
         new_markdown_cell(help_text, id="help-intro"),
         *(new_code_cell(HELP_CELLS[name], id=name) for name in help_cells),
     ]
-    if has_pictures(kata):
+    if kata.has_pictures:
         cells += [
             new_markdown_cell(
                 "## Pictures\n\nThe kata, drawn: a view of what its code does, never part of the verdict.",
@@ -131,12 +130,23 @@ def notebook(
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    return new_notebook(cells=cells, metadata=metadata)
+    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def new_code_cell(source: str, id: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "id": id, "metadata": {}, "outputs": [], "source": source}
+
+
+def new_markdown_cell(source: str, id: str) -> dict:
+    return {"cell_type": "markdown", "id": id, "metadata": {}, "source": source}
 
 
 def notebook_text(kata: Kata, **options) -> str:
-    """The notebook as its file holds it; ``options`` as for :func:`notebook`."""
-    return nbformat.writes(notebook(kata, **options)) + "\n"
+    """The notebook as its file holds it (each cell's source a list of lines, as nbformat writes it); ``options`` as
+    for :func:`notebook`."""
+    document = notebook(kata, **options)
+    document["cells"] = [cell | {"source": cell["source"].splitlines(keepends=True)} for cell in document["cells"]]
+    return json.dumps(document, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False) + "\n"
 
 
 def stale_notebooks(katas: list[Kata], write: bool) -> list[Kata]:

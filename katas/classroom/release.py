@@ -18,6 +18,7 @@ import re
 import shutil
 from pathlib import Path
 
+from katas.authoring import notebooks
 from katas.classroom import manifest
 from katas.classroom.constraints import CONSTRAINTS_FILE, installed_pins
 from katas.classroom.graded import UnpairedMarker, graded_curriculum, graded_lesson
@@ -94,7 +95,6 @@ def write_release(
         raise ReleaseRefused(f"these stubs are not untouched, so they cannot go to a class: {', '.join(edited)}")
     if target.exists() and any(target.iterdir()):
         raise ReleaseRefused(f"{target} is not empty: release into a new folder")
-    notebooks = _notebook_writer()  # before anything is written: a release cannot do without it
     lessons = {kata.folder: _graded_lesson_of(kata) for kata in katas} if graded else {}
     write_files(target, curriculum_files(root))  # the katas, as `katas init` writes them into a workspace
     for source in sorted((root / "katas").iterdir()):  # and the harness, which a workspace has from its package
@@ -151,15 +151,6 @@ def _make_graded(target: Path, lessons: dict[str, str]) -> None:
     for kata in load_curriculum(target):
         kata.hints_path.unlink(missing_ok=True)
         kata.lesson_path.write_text(lessons[kata.folder], encoding="utf-8")
-
-
-def _notebook_writer():
-    """katas/authoring/notebooks.py, which needs nbformat (the dev or notebook extra)."""
-    try:
-        from katas.authoring import notebooks
-    except ModuleNotFoundError as error:
-        raise ReleaseRefused(f"a release writes its notebooks with {error.name}: pip install {error.name}") from None
-    return notebooks
 
 
 def _untouched(stub: Path) -> bool:

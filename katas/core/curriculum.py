@@ -35,6 +35,12 @@ PACKAGED_REFERENCE = next(
 _TASK_HEADING = re.compile(r"^## Task (\d+)\s*[:.-]?\s*(.*)$", re.MULTILINE)
 _HINT_ITEM = re.compile(r"^\d+\.\s+", re.MULTILINE)
 POINTS_PER_TASK = 1
+# The katas that katas.learner.pictures draws, by topic (a kata keeps its pictures when renumbered): known here, where
+# the notebooks' writer and a release learn it without importing torch and matplotlib
+PICTURE_TOPICS = frozenset(
+    {"autograd", "vjp", "training_loop", "custom_autograd", "normalization", "convolution", "attention"}
+    | {"transformer", "mnist"}
+)
 AFTER_PASS, NEVER = "after-pass", "never"  # the solutions policies
 
 
@@ -123,6 +129,10 @@ class Kata:
     @property
     def notebook_path(self) -> Path:
         return self.path / f"{self.topic}.ipynb"
+
+    @property
+    def has_pictures(self) -> bool:
+        return self.topic in PICTURE_TOPICS
 
     def shown(self, path: Path) -> str:
         """``path`` as a learner types it: relative to the repository root."""

@@ -253,13 +253,13 @@ def any_file(path: Path) -> bool:
 
 
 def pictures(console: Console, args: argparse.Namespace) -> int:
-    from katas.learner import pictures as drawing
-
     kata = chosen_kata(args.kata, State.load(args.root)) or load_curriculum(args.root)[-1]
-    if not drawing.has_pictures(kata):
-        having = ", ".join(other.folder for other in load_curriculum(args.root) if drawing.has_pictures(other))
+    if not kata.has_pictures:
+        having = ", ".join(other.folder for other in load_curriculum(args.root) if other.has_pictures)
         console.print(f"{kata.folder} has no pictures; these katas do: {having}", markup=False)
         return 1
+    from katas.learner import pictures as drawing  # torch and matplotlib: seconds to import
+
     try:
         with report.running(console, f"the pictures of {kata.folder}") as on_progress:
             written = drawing.draw(kata, args.reference, on_progress)

@@ -393,7 +393,7 @@ def transformer_pictures(
     return [Picture("loss_curve", curve), Picture("sorted_by_your_model", samples)]
 
 
-PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps its pictures when renumbered
+PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic, those of curriculum.PICTURE_TOPICS
     "autograd": autograd_pictures,
     "vjp": vjp_pictures,
     "training_loop": training_loop_pictures,
@@ -404,10 +404,6 @@ PICTURES: dict[str, Callable[..., list[Picture]]] = {  # by topic: a kata keeps 
     "transformer": transformer_pictures,
     "mnist": mnist_pictures,
 }
-
-
-def has_pictures(kata: Kata) -> bool:
-    return kata.topic in PICTURES
 
 
 def pictures(
