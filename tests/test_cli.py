@@ -28,7 +28,7 @@ from tests import warm_command
 
 KATAS = load_curriculum(INSTALLED_ROOT)
 
-# The 15 s default is a learner's guard against hangs; each test runs the katas command in a subprocess.
+# The 15 s default is a learner's guard against hangs; each test runs the katas command, or pytest, in a process.
 pytestmark = pytest.mark.timeout(600)
 
 KATAS_COMMAND = Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")  # the console script
@@ -194,11 +194,8 @@ def test_run_shows_what_a_failing_test_printed(clone):
     assert "converting [3, 1, 4]" in output, output
 
 
-PIPED = [("run", "00"), ("hint", "00"), ("list",)]
-
-
 def test_piped_output_is_plain_text_with_nothing_padded(clone):
-    output = "".join(katas_in(clone, *args, expect=int(args[0] == "run"), script=True) for args in PIPED)
+    output = katas_in(clone, "run", "00", expect=1) + katas_in(clone, "hint", "00") + katas_in(clone, "list")
     padded = [line for line in output.splitlines() if line != line.rstrip()]
     assert not padded, f"piped output should not pad lines with spaces: {padded}"
     assert not set("╭╮╰╯│━") & set(output), f"piped output should have no boxes:\n{output}"
@@ -256,12 +253,7 @@ def test_a_hanging_function_costs_one_time_limit_not_one_per_test(clone):
 def run_results(clone: Path) -> list:
     """Every test of the last `katas run`, from pytest run again the way the command runs it, with the results file."""
     path = clone / "results.json"
-    subprocess.run(
-        [sys.executable, "-m", "pytest", "katas/07_losses", "--no-reference", f"--katas-results={path}", "-q"],
-        cwd=clone,
-        capture_output=True,
-        timeout=300,
-    )
+    warm_command.pytest(["katas/07_losses", "--no-reference", f"--katas-results={path}", "-q"], clone, os.environ)
     return results.load(path).tests
 
 

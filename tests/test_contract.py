@@ -5,6 +5,7 @@ the project's own suite: `pytest --reference -n auto katas tests`. (The referenc
 by that same run: conftest turns a skipped non-GPU test into a failure under --reference.)
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -14,8 +15,9 @@ import pytest
 from katas.authoring import contract
 from katas.core import results
 from katas.core.curriculum import INSTALLED_ROOT, load_curriculum
+from tests import warm_command
 
-# The 15 s default is a learner's guard against hangs; the stub run is one pytest subprocess over every kata.
+# The 15 s default is a learner's guard against hangs; the stub run is one pytest run over every kata.
 pytestmark = pytest.mark.timeout(600)
 
 ROOT = INSTALLED_ROOT
@@ -107,16 +109,12 @@ def test_lessons_and_stubs_name_no_kata_folder(kata):
 
 @pytest.fixture(scope="module")
 def stub_results(tmp_path_factory) -> results.RunResults:
-    """Every kata's tests run on the untouched stubs, in a fresh pytest; the collector's results."""
+    """Every kata's tests run on the untouched stubs, in a pytest of their own; the collector's results (the
+    messages whole: --tb=no, as the katas command runs it)."""
     path = tmp_path_factory.mktemp("stubs") / "results.json"
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "katas", "--no-reference", f"--katas-results={path}", "-q"]
-        + ["-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    arguments = ["katas", "--no-reference", f"--katas-results={path}", "-q", "--tb=no"]
+    arguments += ["-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"]
+    completed = warm_command.pytest(arguments, ROOT, os.environ, timeout=600)  # a pytest forked from a warm one
     assert path.exists(), (
         f"pytest on the stubs wrote no results:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
     )

@@ -7,7 +7,7 @@ passing and the solution cell shows the solution. One kernel serves both runs, a
 The notebooks take turns in one kernel per xdist worker (``kernel``): a kernel's start, its forkserver and its
 import of torch cost about 9 s of CPU, a notebook's two runs in a warm kernel about 2. Each notebook starts with an
 empty namespace in its own folder (``%reset_selective``, ``%cd``), as in a kernel of its own; the first notebook of each
-worker, the MNIST check cell and ``--load`` run in fresh kernels.
+worker, and the MNIST check cell (it trains, which the checks' selection leaves out), run in fresh kernels.
 """
 
 import os
@@ -227,19 +227,19 @@ def test_running_the_notebook_twice_uses_up_one_hint_not_two(clone, kernel):  # 
     assert "`katas " not in outputs["code"] + outputs["hint"] + outputs["solution"], outputs
 
 
-def test_load_replaces_the_check_cell_with_the_file_in_a_real_kernel(clone):  # noqa: F811
-    from jupyter_client.manager import start_new_kernel
-
+def test_load_replaces_the_check_cell_with_the_file_in_a_real_kernel(clone, kernel):  # noqa: F811
     stub = clone / "katas" / AUTOGRAD.folder / AUTOGRAD.module
     edited = stub.read_text(encoding="utf-8").replace("# Task 1", "# Task 1, edited in an editor", 1)
     stub.write_text(edited, encoding="utf-8")
-    manager, client = start_new_kernel(kernel_name="python3", cwd=str(stub.parent))
+    client = kernel.client()
+    client.start_channels()
     try:
+        client.wait_for_ready(timeout=60)
+        client.execute_interactive(f"%reset_selective -f ^(?!_)\n%cd -q {str(stub.parent)!r}", timeout=60)
         client.execute_interactive("%load_ext katas.notebook", timeout=60)
         reply = client.execute_interactive(f"%%kata {AUTOGRAD.folder} --load\nthe cell's old code\n", timeout=60)
     finally:
         client.stop_channels()
-        manager.shutdown_kernel(now=True)
     payloads = [payload for payload in reply["content"]["payload"] if payload["source"] == "set_next_input"]
     assert payloads and payloads[0]["replace"], f"the cell should be replaced: {reply['content']}"
     assert payloads[0]["text"] == f"%%kata {AUTOGRAD.folder}\n{edited.rstrip()}", payloads[0]["text"]

@@ -1,4 +1,5 @@
-"""The ``katas`` command for the project's tests: its own ``main``, in a process forked from a warm interpreter.
+"""The ``katas`` command (and pytest) for the project's tests: its own ``main``, in a process forked from a warm
+interpreter.
 
 A test that started the console script would pay for a fresh interpreter importing torch (3.5 s of CPU with
 PyTorch's CUDA build), and again for each pytest process the command starts; a suite of a hundred commands spends
@@ -7,10 +8,11 @@ stdin, its own stdout and stderr, which are no terminal, and an exit status), in
 forkserver, which imported torch, pytest and the harness once (:mod:`katas.runtime.warm`, as watch mode's does). The
 pytest runs the command starts are forked from that child, as watch mode forks its runs from its forkserver, rather
 than started as fresh interpreters, while the child has no thread of its own; with one (a display's), they start as
-they would for a learner.
+they would for a learner. :func:`pytest` runs ``python -m pytest`` the same way.
 
-What this leaves out, the start of the console script and of a fresh pytest interpreter, is what the tests in
-tests/test_cli.py marked ``the console script`` run: the installed script itself, piped and in a terminal.
+What this leaves out, the start of the console script and of a fresh pytest interpreter, is what the tests of
+tests/test_cli.py that run the installed script itself (``script=True``, ``run_katas``, ``Watch``: piped and in a
+terminal) and the tests that install the wheel (tests/test_workspace.py) run.
 """
 
 from __future__ import annotations
@@ -41,24 +43,36 @@ def run(
     args: Sequence[str | Path], cwd: Path, env: Mapping[str, str], stdin: str = "", timeout: float = 300
 ) -> Completed:
     """Run ``katas *args`` in ``cwd`` with ``env`` and ``stdin``; what it wrote and its exit status."""
+    return _forked("katas", args, cwd, env, stdin, timeout)
+
+
+def pytest(args: Sequence[str | Path], cwd: Path, env: Mapping[str, str], timeout: float = 300) -> Completed:
+    """Run ``python -m pytest *args`` in ``cwd`` with ``env`` likewise (its plugins found as a fresh pytest finds
+    them); what it wrote and its exit status."""
+    return _forked("pytest", args, cwd, env, "", timeout)
+
+
+def _forked(program: str, args, cwd: Path, env: Mapping[str, str], stdin: str, timeout: float) -> Completed:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["katas.runtime.warm"])  # the preload of every forkserver the tests start
     with tempfile.TemporaryDirectory() as folder:
         streams = [Path(folder, name) for name in ("stdin", "stdout", "stderr")]
         streams[0].write_text(stdin, encoding="utf-8")
-        arguments = [str(arg) for arg in args], str(cwd), dict(env), *map(str, streams)
+        arguments = program, [str(arg) for arg in args], str(cwd), dict(env), *map(str, streams)
         process = context.Process(target=_command_in_child, args=arguments)
         process.start()
         process.join(timeout)
         if process.exitcode is None:
             process.kill()
             process.join()
-            raise TimeoutError(f"katas {' '.join(arguments[0])} ran for more than {timeout} s")
+            raise TimeoutError(f"{program} {' '.join(arguments[1])} ran for more than {timeout} s")
         stdout, stderr = (path.read_text(encoding="utf-8", errors="replace") for path in streams[1:])
     return Completed(process.exitcode, stdout, stderr)
 
 
-def _command_in_child(args: list[str], cwd: str, env: dict[str, str], stdin: str, stdout: str, stderr: str) -> None:
+def _command_in_child(
+    program: str, args: list[str], cwd: str, env: dict[str, str], stdin: str, stdout: str, stderr: str
+) -> None:
     """In the forked child: become the command's process, then run the command as its console script does."""
     os.chdir(cwd)
     os.environ.clear()
@@ -67,12 +81,17 @@ def _command_in_child(args: list[str], cwd: str, env: dict[str, str], stdin: str
     for stream, path, flags in ((0, stdin, os.O_RDONLY), (1, stdout, writing), (2, stderr, writing)):
         os.dup2(os.open(path, flags), stream)
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115  (multiprocessing gave the child os.devnull)
-    sys.argv = ["katas", *args]
+    sys.argv = [program, *args]
     _fork_runs_while_single_threaded()
-    from katas.learner.cli import main
-
     try:
-        main(args)
+        if program == "katas":
+            from katas.learner.cli import main
+
+            main(args)
+        else:
+            import pytest
+
+            sys.exit(int(pytest.main(args)))
     finally:
         atexit._run_exitfuncs()  # as an interpreter's exit would (a WarmRunner lets its waiting children go)
         sys.stdout.flush()
