@@ -8,7 +8,7 @@ stdin, its own stdout and stderr, which are no terminal, and an exit status), in
 forkserver, which imported torch, pytest and the harness once (:mod:`katas.runtime.warm`, as watch mode's does). The
 pytest runs the command starts are forked from that child, as watch mode forks its runs from its forkserver, rather
 than started as fresh interpreters, while the child has no thread of its own; with one (a display's), they start as
-they would for a learner. :func:`pytest` runs ``python -m pytest`` the same way.
+they would for a learner. :func:`pytest` runs ``python -m pytest`` the same way. On Linux only (see WARM).
 
 What this leaves out, the start of the console script and of a fresh pytest interpreter, is what the tests of
 tests/test_cli.py that run the installed script itself (``script=True``, ``run_katas``, ``Watch``: piped and in a
@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -52,7 +53,20 @@ def pytest(args: Sequence[str | Path], cwd: Path, env: Mapping[str, str], timeou
     return _forked("pytest", args, cwd, env, "", timeout)
 
 
+# Forks where they are safe and cheap (Linux); elsewhere (macOS, where forking after torch's import is unsafe, and
+# Windows, which has no fork) the tests start the console script, or pytest, as fresh interpreters.
+WARM = sys.platform == "linux"
+COMMANDS = {
+    "katas": [Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")],
+    "pytest": [sys.executable, "-m", "pytest"],
+}
+
+
 def _forked(program: str, args, cwd: Path, env: Mapping[str, str], stdin: str, timeout: float) -> Completed:
+    if not WARM:
+        command = [*COMMANDS[program], *args]
+        done = subprocess.run(command, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=timeout)
+        return Completed(done.returncode, done.stdout, done.stderr)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["katas.runtime.warm"])  # the preload of every forkserver the tests start
     with tempfile.TemporaryDirectory() as folder:
