@@ -1,6 +1,7 @@
 """The runs behind ``katas watch`` and notebook checks: forked from a warm forkserver, they act as plain pytest does."""
 
 import multiprocessing
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,9 @@ def test_a_warm_run_in_shares_gives_a_plain_runs_verdicts_in_the_lessons_order(c
         (test.id, test.outcome, test.message) for test in plain.tests
     ]
     assert shared.exit_status == plain.exit_status == 1
+
+
+def test_a_kernel_whose_namespace_was_reset_still_starts_its_checks(clone: Path, monkeypatch):  # noqa: F811
+    monkeypatch.delattr(sys.modules["__main__"], "__spec__")  # what IPython's %reset -f does to the kernel's __main__
+    (found,) = run_katas([find_kata("00", clone)], warm=WarmRunner()).tests[:1]
+    assert found.outcome == "failed", found.message  # the stub's verdict: the run started

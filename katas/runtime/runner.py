@@ -237,6 +237,9 @@ class WarmRunner:
 
     def _child(self):
         """A child forked from the forkserver, waiting to be sent a run's arguments."""
+        main = sys.modules["__main__"]
+        if not hasattr(main, "__spec__"):  # IPython's %reset deletes it; multiprocessing reads it to start a child
+            main.__spec__ = None
         receiving, sending = self.context.Pipe(duplex=False)
         # not a daemon: a kata's test may start processes of its own (a DataLoader's workers)
         process = self.context.Process(target=_pytest_when_told, args=(receiving,))
