@@ -6,7 +6,7 @@ passing and the solution cell shows the solution. One kernel serves both runs, a
 
 The notebooks take turns in one kernel per xdist worker (``kernel``): a kernel's start, its forkserver and its
 import of torch cost about 9 s of CPU, a notebook's two runs in a warm kernel about 2. Each notebook starts with an
-empty namespace in its own folder (``%reset_selective``, ``%cd``), as in a kernel of its own; the first notebook of each
+empty namespace in its own folder (``%reset -f``, ``%cd``), as in a kernel of its own; the first notebook of each
 worker, and the MNIST check cell (it trains, which the checks' selection leaves out), run in fresh kernels.
 """
 
@@ -95,8 +95,7 @@ def runs_in_one_kernel(
     runs = []
     with client.setup_kernel():
         if kernel is not None:  # the notebook's own start: nothing from the notebook before, in its folder
-            forget = "%reset_selective -f ^(?!_)"  # every name a notebook defines; %reset -f takes __main__'s spec too
-            client.execute_cell(nbformat.v4.new_code_cell(f"{forget}\n%cd -q {str(folder)!r}"), 0)
+            client.execute_cell(nbformat.v4.new_code_cell(f"%reset -f\n%cd -q {str(folder)!r}"), 0)
         for code in codes:
             if code is not UNTOUCHED:
                 cells["code"].source = f"%%kata {kata.folder}\n{code}"
@@ -235,7 +234,7 @@ def test_load_replaces_the_check_cell_with_the_file_in_a_real_kernel(clone, kern
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
-        client.execute_interactive(f"%reset_selective -f ^(?!_)\n%cd -q {str(stub.parent)!r}", timeout=60)
+        client.execute_interactive(f"%reset -f\n%cd -q {str(stub.parent)!r}", timeout=60)
         client.execute_interactive("%load_ext katas.notebook", timeout=60)
         reply = client.execute_interactive(f"%%kata {AUTOGRAD.folder} --load\nthe cell's old code\n", timeout=60)
     finally:
