@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from katas.core.curriculum import find_kata
-from katas.runtime.runner import WarmRunner, run_katas
+from katas.runtime.runner import CORES_VARIABLE, WarmRunner, run_katas
 from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the repository)
 
 # The 10 s default is a learner's guard against hangs; a forkserver importing torch takes longer on a busy machine.
@@ -44,3 +44,10 @@ def test_a_kernel_whose_namespace_was_reset_still_starts_its_checks(clone: Path,
     monkeypatch.delattr(sys.modules["__main__"], "__spec__")  # what IPython's %reset -f does to the kernel's __main__
     (found,) = run_katas([find_kata("00", clone)], warm=WarmRunner()).tests[:1]
     assert found.outcome == "failed", found.message  # the stub's verdict: the run started
+
+
+def test_a_run_splits_into_no_more_shares_than_the_cores_its_parent_gave_it(monkeypatch):
+    monkeypatch.setenv(CORES_VARIABLE, "1")  # as an xdist worker of two on two cores gives what it starts
+    assert WarmRunner().shares == 1
+    monkeypatch.setenv(CORES_VARIABLE, "8")
+    assert WarmRunner().shares == WarmRunner.MAX_SHARES

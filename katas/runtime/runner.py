@@ -74,8 +74,15 @@ UNUSED_PLUGINS = ["cacheprovider", "logging", "unraisableexception", "threadexce
 PLUGINS_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
+CORES_VARIABLE = "KATAS_CORES"  # the share of the cores a parent gave the processes it starts (plugin.workers)
+
+
 def usable_cores() -> int:
-    """How many cores this process may run on."""
+    """How many cores this process may run on: the share its parent gave it (CORES_VARIABLE), else every core it
+    may be scheduled on."""
+    given = os.environ.get(CORES_VARIABLE, "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

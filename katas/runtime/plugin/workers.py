@@ -12,7 +12,8 @@ other than ``load`` is left as it is; without xdist (the katas command) this plu
 torch starts as many threads as the machine has cores, in every worker and in every process a test starts (the
 katas command, a notebook's kernel and the checks it forks): N workers would run N times too many threads, which
 spin while they wait for each other (the MNIST kata's training ran 5 times slower with two threads a worker than
-with one, on two cores shared by two workers). Each worker, and what it starts, keeps to its share.
+with one, on two cores shared by two workers). Each worker, and what it starts, keeps to its share: its threads, and
+the shares a forked run is split into (each share collects the kata again).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import os
 import pytest
 import torch
 
-from katas.runtime.runner import usable_cores
+from katas.runtime.runner import CORES_VARIABLE, usable_cores
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,3 +38,4 @@ def _keep_to_a_share_of_the_cores(workers: int) -> None:
     if threads < torch.get_num_threads():
         torch.set_num_threads(threads)  # the threads fixture gives a training test this many (plugin.threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))  # for the processes the worker's tests start
+    os.environ.setdefault(CORES_VARIABLE, str(threads))  # and their own runs' shares (runner.WarmRunner)
