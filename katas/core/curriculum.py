@@ -38,8 +38,17 @@ POINTS_PER_TASK = 1
 # The katas that katas.learner.pictures draws, by topic (a kata keeps its pictures when renumbered): known here, where
 # the notebooks' writer and a release learn it without importing torch and matplotlib
 PICTURE_TOPICS = frozenset(
-    {"autograd", "vjp", "training_loop", "custom_autograd", "normalization", "convolution", "attention"}
-    | {"transformer", "mnist"}
+    {
+        "autograd",
+        "vjp",
+        "training_loop",
+        "custom_autograd",
+        "normalization",
+        "convolution",
+        "attention",
+        "transformer",
+        "mnist",
+    }
 )
 AFTER_PASS, NEVER = "after-pass", "never"  # the solutions policies
 
