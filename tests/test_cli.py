@@ -12,7 +12,6 @@ import queue
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ KATAS = load_curriculum(INSTALLED_ROOT)
 # The 15 s default is a learner's guard against hangs; each test runs the katas command, or pytest, in a process.
 pytestmark = pytest.mark.timeout(600)
 
-KATAS_COMMAND = Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")  # the console script
+KATAS_COMMAND = warm_command.CONSOLE_SCRIPT
 STUB = Path("katas/00_tensors/tensors.py")
 SOLUTION = Path("reference/00_tensors/tensors.py")
 

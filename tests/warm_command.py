@@ -56,10 +56,8 @@ def pytest(args: Sequence[str | Path], cwd: Path, env: Mapping[str, str], timeou
 # Forks where they are safe and cheap (Linux); elsewhere (macOS, where forking after torch's import is unsafe, and
 # Windows, which has no fork) the tests start the console script, or pytest, as fresh interpreters.
 WARM = sys.platform == "linux"
-COMMANDS = {
-    "katas": [Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")],
-    "pytest": [sys.executable, "-m", "pytest"],
-}
+CONSOLE_SCRIPT = Path(sys.executable).parent / ("katas.exe" if os.name == "nt" else "katas")  # the installed command
+COMMANDS = {"katas": [CONSOLE_SCRIPT], "pytest": [sys.executable, "-m", "pytest"]}
 
 
 def _forked(program: str, args, cwd: Path, env: Mapping[str, str], stdin: str, timeout: float) -> Completed:
@@ -67,8 +65,7 @@ def _forked(program: str, args, cwd: Path, env: Mapping[str, str], stdin: str, t
         command = [*COMMANDS[program], *args]
         done = subprocess.run(command, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=timeout)
         return Completed(done.returncode, done.stdout, done.stderr)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["katas.runtime.warm"])  # the preload of every forkserver the tests start
+    context = runner.warm_context()  # the server watch mode's runs are forked from: one per process
     with tempfile.TemporaryDirectory() as folder:
         streams = [Path(folder, name) for name in ("stdin", "stdout", "stderr")]
         streams[0].write_text(stdin, encoding="utf-8")

@@ -201,6 +201,16 @@ def _start_subprocess(args: list[str], root: Path, log: Path) -> _Subprocess:
         return _Subprocess(subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT))
 
 
+def warm_context():
+    """The forkserver context whose server imports everything a run needs once (:mod:`katas.runtime.warm`), or None
+    where there is no forkserver (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["katas.runtime.warm"])
+    return context
+
+
 class WarmRunner:
     """Runs pytest in processes forked from a warm forkserver (see the module's docstring), one per share of a run:
     as many shares as the cores this process may use, at most MAX_SHARES."""
@@ -208,12 +218,10 @@ class WarmRunner:
     MAX_SHARES = 2  # each share collects the whole kata again (about 0.1 s): more gain little on a kata's 50-100 tests
 
     def __init__(self) -> None:
-        self.context = None
+        self.context = warm_context()
         self.spares: list = []  # children started ahead of time, waiting for the next run's arguments
         self.shares = min(self.MAX_SHARES, usable_cores())
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            self.context = multiprocessing.get_context("forkserver")
-            self.context.set_forkserver_preload(["katas.runtime.warm"])
+        if self.context is not None:
             atexit.register(self.close)  # before multiprocessing's own exit handler, which waits for the children
 
     def warm_up(self) -> None:
