@@ -95,7 +95,7 @@ def runs_in_one_kernel(
     runs = []
     with client.setup_kernel():
         if kernel is not None:  # the notebook's own start: nothing from the notebook before, in its folder
-            client.execute_cell(nbformat.v4.new_code_cell(f"%reset -f\n%cd -q {str(folder)!r}"), 0)
+            client.execute_cell(nbformat.v4.new_code_cell(fresh_start(folder)), 0)
         for code in codes:
             if code is not UNTOUCHED:
                 cells["code"].source = f"%%kata {kata.folder}\n{code}"
@@ -106,6 +106,11 @@ def runs_in_one_kernel(
         if kernel is not None:
             client.kc.stop_channels()
     return runs
+
+
+def fresh_start(folder) -> str:
+    """What makes the shared kernel a notebook's own: nothing defined before (``%reset -f``), in its ``folder``."""
+    return f"%reset -f\n%cd -q {str(folder)!r}"
 
 
 @pytest.fixture(scope="session")
@@ -234,7 +239,7 @@ def test_load_replaces_the_check_cell_with_the_file_in_a_real_kernel(clone, kern
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
-        client.execute_interactive(f"%reset -f\n%cd -q {str(stub.parent)!r}", timeout=60)
+        client.execute_interactive(fresh_start(stub.parent), timeout=60)
         client.execute_interactive("%load_ext katas.notebook", timeout=60)
         reply = client.execute_interactive(f"%%kata {AUTOGRAD.folder} --load\nthe cell's old code\n", timeout=60)
     finally:

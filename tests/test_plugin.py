@@ -576,11 +576,9 @@ def under_xdist(tmp_path_factory) -> XdistRun:
     xdist workers once for the tests above (a run starts torch three times: about 10 s of CPU)."""
     folder = tmp_path_factory.mktemp("xdist")
     log = folder / "grouped.log"
-    tests = {"test_demo.py": LOUD_TESTS, "test_skipping.py": SKIPPING_TESTS, "test_grouped.py": GROUPED_TESTS}
+    grouped = GROUPED_TESTS.replace('"grouped.log"', repr(str(log)))
+    tests = {"test_demo.py": LOUD_TESTS, "test_skipping.py": SKIPPING_TESTS, "test_grouped.py": grouped}
     write_files(folder, KATA_FILES | {f"katas/00_demo/{name}": text for name, text in tests.items()})
-    (folder / "katas/00_demo/test_grouped.py").write_text(
-        textwrap.dedent(GROUPED_TESTS).replace('"grouped.log"', repr(str(log))), encoding="utf-8"
-    )
     (folder / "tox.ini").write_text(INI, encoding="utf-8")
     path = folder / "results.json"
     completed = subprocess.run(

@@ -389,10 +389,7 @@ class Running:
         )
         self.task = self.bar.add_task(what, total=None)
         self.training = Training()
-        if console.is_terminal:
-            self.bar.start()
-        else:  # no spinner to show (and no thread to draw it): say once what runs
-            console.print(f"running {what} ...", markup=False)
+        self._show(f"running {what} ...")
 
     def on_progress(self, news: list[ProgressLine]) -> None:
         for line in news:
@@ -413,10 +410,15 @@ class Running:
         )
         self.bar = Progress(*columns, console=self.console, transient=True)
         self.task = self.bar.add_task("training", total=self.training.total, training="")
+        self._show(f"training: {self.training.describe()} ...")
+
+    def _show(self, line: str) -> None:
+        """Start the bar on a terminal; elsewhere, where there is none to draw (and no thread to draw it), say
+        ``line`` once."""
         if self.console.is_terminal:
             self.bar.start()
         else:
-            self.console.print(f"training: {self.training.describe()} ...", markup=False)
+            self.console.print(line, markup=False)
 
     def stop(self) -> None:
         self.bar.stop()
