@@ -419,7 +419,7 @@ def test_fit_needs_no_on_batch_callback():
 
 @pytest.mark.task(5)
 @pytest.mark.slow(
-    "training a small CNN takes well under 5 minutes on a laptop CPU (the reference: about 10 s on 2 cores)"
+    "training a small CNN takes well under 5 minutes on a laptop CPU (the reference: about 15 s on 2 cores)"
 )
 @pytest.mark.timeout(900)
 def test_fit_reaches_98_percent_on_the_mnist_test_set(mnist_data, training_progress, record_property):
