@@ -559,6 +559,14 @@ def test_the_tests_of_a_file_run_on_one_xdist_worker(under_xdist):
     assert len(ran_on) == 4 and len(set(ran_on)) == 1, f"the file's tests ran on {ran_on}"
 
 
+def test_loading_the_plugin_imports_no_torch_so_that_xdist_s_controller_starts_without_it():
+    load = "import importlib, sys\nfrom katas.runtime.plugin import MODULES\n"
+    load += "for module in MODULES:\n    importlib.import_module(f'katas.runtime.plugin.{module}')\n"
+    load += "print('torch' in sys.modules)"
+    imported = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, check=True).stdout
+    assert imported.strip() == "False", "xdist's controller, which runs no test, would import torch (3 s)"
+
+
 @dataclass
 class XdistRun:
     """One pytest run with two xdist workers (see under_xdist)."""
@@ -573,7 +581,7 @@ class XdistRun:
 @pytest.fixture(scope="module")
 def under_xdist(tmp_path_factory) -> XdistRun:
     """The demo kata with the loud, skipping and grouped tests as files of their own, run by a fresh pytest with two
-    xdist workers once for the tests above (a run starts torch three times: about 10 s of CPU)."""
+    xdist workers once for the tests above (a run starts torch in each worker: about 8 s of CPU)."""
     folder = tmp_path_factory.mktemp("xdist")
     log = folder / "grouped.log"
     grouped = GROUPED_TESTS.replace('"grouped.log"', repr(str(log)))

@@ -15,6 +15,9 @@
 - :mod:`.shares`: ``--katas-share=I/N`` runs one share of the tests, for runs in several processes at once
 - :mod:`.briefs`: under ``--tb=no``, a failure's report is its exception, without the traceback nobody will see
 - :mod:`.collector`: every verdict, whole, into one JSON document (``--katas-results``)
+
+No module imports torch as it loads, only the hooks and fixtures that use it: pytest-xdist's controller, which
+runs no test, starts without torch's import (3 s).
 """
 
 MODULES = [

@@ -3,10 +3,14 @@ skips, with a reason, where there is none (or too few)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-import torch
 
 from katas.core.results import GPU
+
+if TYPE_CHECKING:
+    import torch
 
 SKIP_KIND = pytest.StashKey[str]()  # why the test will skip, or has skipped: results.GPU or results.DATA
 
@@ -21,6 +25,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def available_gpu(mps_ok: bool) -> torch.device | None:
     """The GPU a test may use: CUDA first, then (where the test allows it) Apple's MPS."""
+    import torch
+
     if torch.cuda.is_available():
         return torch.device("cuda")
     if mps_ok and torch.backends.mps.is_available():
@@ -34,6 +40,8 @@ def _gpu_for(item: pytest.Item) -> torch.device | None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    import torch
+
     for item in items:
         marker = item.get_closest_marker("gpu")
         if marker is None:
@@ -63,4 +71,6 @@ def gpu(request: pytest.FixtureRequest) -> torch.device:
 @pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
 def device(request: pytest.FixtureRequest) -> torch.device:
     """Each device a test should pass on: the CPU always, a CUDA GPU where there is one."""
+    import torch
+
     return torch.device(request.param)

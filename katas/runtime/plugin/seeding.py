@@ -7,12 +7,13 @@ import zlib
 
 import numpy as np
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
 def fixed_seed_and_torch_defaults(request: pytest.FixtureRequest):
     """Seed every generator from the test's own name, and undo global changes a test makes."""
+    import torch
+
     seed = zlib.crc32(request.node.nodeid.encode())
     random.seed(seed)
     np.random.seed(seed)

@@ -5,12 +5,13 @@ other (a solved kata measured 6.1 s in watch mode with two threads, 0.7 s with o
 from __future__ import annotations
 
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
 def one_thread_for_small_tensors(request: pytest.FixtureRequest):
     """torch computes on one thread during the test, unless it trains or times; as before afterwards."""
+    import torch
+
     threads = torch.get_num_threads()
     if not (request.node.get_closest_marker("slow") or "benchmark" in request.fixturenames):
         torch.set_num_threads(1)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 
 import pytest
-import torch
 
 from katas.runtime.runner import CORES_VARIABLE, usable_cores
 
@@ -34,6 +33,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _keep_to_a_share_of_the_cores(workers: int) -> None:
+    import torch
+
     threads = max(1, usable_cores() // workers)
     if threads < torch.get_num_threads():
         torch.set_num_threads(threads)  # the threads fixture gives a training test this many (plugin.threads)
