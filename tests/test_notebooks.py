@@ -6,11 +6,10 @@ passing and the solution cell shows the solution. One kernel serves both runs, a
 
 The notebooks take turns in one kernel per xdist worker (``kernel``): a kernel's start, its forkserver and its
 import of torch cost about 9 s of CPU, a notebook's two runs in a warm kernel about 2. Each notebook starts with an
-empty namespace in its own folder (``%reset -f``, ``%cd``), as in a kernel of its own; the first notebook of each
-worker, and the MNIST check cell (it trains, which the checks' selection leaves out), run in fresh kernels.
+empty namespace in its own folder (``%reset -f``, ``%cd``), as in a kernel of its own, and the checks' selection of
+tests in ``PYTEST_ADDOPTS`` (``%env``: a check runs in the kernel's environment as it is then).
 """
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -64,20 +63,28 @@ def test_the_lesson_is_cut_at_its_headings_but_not_inside_code_blocks():
 UNTOUCHED = None  # the check cell as the notebook holds it: the stub
 
 
-def executed(root, kata, code: str | None = UNTOUCHED, kernel=None, last: str | None = None) -> dict[str, str]:
-    """Run ``kata``'s notebook in the copy at ``root`` top to bottom (``code`` in the check cell, if given), in
-    ``kernel`` or a fresh one, up to the cell ``last`` if given; what each cell showed, by cell id."""
-    ((outputs, _),) = runs_in_one_kernel(root, kata, [code], kernel, last)
+# The check cell runs the kata's tests but those that train for real (``@pytest.mark.slow``: the MNIST CNN to 98 %,
+# TinyGPT to 99 %): the kata's own tests in this suite train them on the reference, and the untouched stubs fail them
+# in the contract's run; here the notebook has to show the verdict of the tests it ran, as `katas run` would with the
+# same selection. test_the_mnist_check_cell_shows_the_training_as_it_goes runs a training test in a check cell.
+CHECK_SELECTION = "-m 'not slow'"
+EVERY_TEST = ""
+
+
+def executed(root, kata, kernel, code: str | None = UNTOUCHED, **options) -> dict[str, str]:
+    """Run ``kata``'s notebook in the copy at ``root`` top to bottom in ``kernel`` (``code`` in the check cell, if
+    given; ``options``: those of runs_in_one_kernel); what each cell showed, by cell id."""
+    ((outputs, _),) = runs_in_one_kernel(root, kata, [code], kernel, **options)
     return outputs
 
 
 def runs_in_one_kernel(
-    root, kata, codes: list[str | None], kernel=None, last: str | None = None
+    root, kata, codes: list[str | None], kernel, last: str | None = None, selection: str = CHECK_SELECTION
 ) -> list[tuple[dict[str, str], Recorded | None]]:
     """Run ``kata``'s notebook in the copy at ``root`` top to bottom (up to the cell ``last``, if given) once for each
-    of ``codes`` (the check cell's code, or UNTOUCHED), in one kernel (``kernel``, else a fresh one), as a learner
-    runs it again after an edit. After each run: what each cell showed, by cell id, and the kata's result as
-    recorded. A cell that raises fails the test (nbclient's CellExecutionError)."""
+    of ``codes`` (the check cell's code, or UNTOUCHED), in ``kernel``, as a learner runs it again after an edit, its
+    checks running the tests ``selection`` selects. After each run: what each cell showed, by cell id, and the kata's
+    result as recorded. A cell that raises fails the test (nbclient's CellExecutionError)."""
     notebook = nbformat.read(kata.notebook_path, as_version=4)
     cells = {cell.id: cell for cell in notebook.cells}
     if "pictures" in cells:
@@ -89,13 +96,11 @@ def runs_in_one_kernel(
         timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(folder)}},
-        shutdown_kernel="immediate",  # a fresh kernel's: how a kernel ends is not what these tests check
     )
     ran = notebook.cells[: [cell.id for cell in notebook.cells].index(last) + 1] if last else notebook.cells
     runs = []
     with client.setup_kernel():
-        if kernel is not None:  # the notebook's own start: nothing from the notebook before, in its folder
-            client.execute_cell(nbformat.v4.new_code_cell(fresh_start(folder)), 0)
+        client.execute_cell(nbformat.v4.new_code_cell(fresh_start(folder, selection)), 0)
         for code in codes:
             if code is not UNTOUCHED:
                 cells["code"].source = f"%%kata {kata.folder}\n{code}"
@@ -103,23 +108,23 @@ def runs_in_one_kernel(
                 client.execute_cell(cell, index)
             outputs = {cell.id: shown(cell) for cell in ran if cell.cell_type == "code"}
             runs.append((outputs, State.load(root).result(kata)))
-        if kernel is not None:
-            client.kc.stop_channels()
+        client.kc.stop_channels()
     return runs
 
 
-def fresh_start(folder) -> str:
-    """What makes the shared kernel a notebook's own: nothing defined before (``%reset -f``), in its ``folder``."""
-    return f"%reset -f\n%cd -q {str(folder)!r}"
+def fresh_start(folder, selection: str = CHECK_SELECTION) -> str:
+    """What makes the shared kernel a notebook's own: nothing defined before (``%reset -f``), in its ``folder``, its
+    checks running the tests ``selection`` selects (pytest's options, as ``PYTEST_ADDOPTS``)."""
+    return f"%reset -f\n%cd -q {str(folder)!r}\n%env PYTEST_ADDOPTS={selection}"
 
 
 @pytest.fixture(scope="session")
 def kernel(tmp_path_factory):
-    """This worker's kernel for the notebooks that run with the checks' selection (CHECK_SELECTION)."""
+    """This worker's kernel, which the notebooks take turns in (see fresh_start)."""
     from jupyter_client.manager import KernelManager
 
     manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env=os.environ | CHECK_SELECTION, cwd=str(tmp_path_factory.getbasetemp()))
+    manager.start_kernel(cwd=str(tmp_path_factory.getbasetemp()))
     yield manager
     manager.shutdown_kernel(now=True)
 
@@ -128,13 +133,6 @@ def shown(cell) -> str:
     """The text of a cell's outputs, as a notebook without HTML shows it (less rich's colours)."""
     parts = (output.get("text", "") or output.get("data", {}).get("text/plain", "") for output in cell.outputs)
     return ANSI_CODE.sub("", "".join(parts))
-
-
-# The check cell runs the kata's tests but those that train for real (``@pytest.mark.slow``: the MNIST CNN to 98 %,
-# TinyGPT to 99 %): the kata's own tests in this suite train them on the reference, and the untouched stubs fail them
-# in the contract's run; here the notebook has to show the verdict of the tests it ran, as `katas run` would with the
-# same selection. test_the_mnist_check_cell_shows_the_training_as_it_goes runs a training test in a check cell.
-CHECK_SELECTION = {"PYTEST_ADDOPTS": "-m 'not slow'"}
 
 
 @dataclass
@@ -201,9 +199,10 @@ def train_epoch(model, inputs, labels, optimizer, batch_size, generator, on_batc
 """
 
 
-def test_the_mnist_check_cell_shows_the_training_as_it_goes(clone):  # noqa: F811
+def test_the_mnist_check_cell_shows_the_training_as_it_goes(clone, kernel):  # noqa: F811
     reference = (clone / "reference" / MNIST.folder / MNIST.module).read_text(encoding="utf-8")
-    outputs = executed(clone, MNIST, reference + ONE_BATCH_AN_EPOCH, last="code")  # its pictures: in the class
+    code = reference + ONE_BATCH_AN_EPOCH
+    outputs = executed(clone, MNIST, kernel, code, last="code", selection=EVERY_TEST)  # its pictures: in the class
     assert "Training for real:" in outputs["code"], outputs["code"]
     assert re.search(r"epoch \d+/\d+ +batch", outputs["code"]), outputs["code"]
     assert not State.load(clone).result(MNIST).all_passed, outputs["code"]  # a batch an epoch is not enough
@@ -216,7 +215,7 @@ def test_running_the_notebook_top_to_bottom_never_replaces_a_file_solved_elsewhe
     stub = clone / "katas" / AUTOGRAD.folder / AUTOGRAD.module
     solved = (clone / "reference" / AUTOGRAD.folder / AUTOGRAD.module).read_text(encoding="utf-8")
     stub.write_text(solved, encoding="utf-8")  # solved in an editor; the notebook's cell still holds the stub
-    outputs = executed(clone, AUTOGRAD, kernel=kernel)
+    outputs = executed(clone, AUTOGRAD, kernel)
     assert stub.read_text(encoding="utf-8") == solved, f"the solved file must stay:\n{outputs['code']}"
     assert "holds code this notebook has not seen" in outputs["code"], outputs["code"]
     assert f"%%kata {AUTOGRAD.folder} --load" in outputs["code"], outputs["code"]

@@ -116,7 +116,7 @@ def _fork_runs_while_single_threaded() -> None:
     def start_run(args: list[str], root: Path, log: Path):
         if threading.active_count() > 1:
             return start_subprocess(args, root, log)
-        process = fork.Process(target=runner._pytest_in_child, args=(args, root, log))
+        process = fork.Process(target=runner._pytest_in_child, args=(args, root, log, dict(os.environ)))
         process.start()
         return runner._Forked(process)
 

@@ -237,13 +237,14 @@ class WarmRunner:
         self.spares = []
 
     def start(self, runs: list[tuple[list[str], Path, Path]]) -> list:
-        """Start a pytest process for each ``(args, root, log)`` of ``runs``, all at once."""
+        """Start a pytest process for each ``(args, root, log)`` of ``runs``, all at once, in the environment this
+        process has now, as a subprocess would be (a notebook's ``%env`` after the forkserver started included)."""
         if self.context is None:
             return [_start_subprocess(*run) for run in runs]
         started = []
         for run in runs:
             process, orders = self.spares.pop(0) if self.spares else self._child()
-            orders.send(run)
+            orders.send((*run, dict(os.environ)))
             orders.close()
             started.append(_Forked(process))
         while len(self.spares) < self.shares:  # forked now, while this run goes on: the next save need not wait
@@ -279,18 +280,19 @@ class _Forked:
 def _pytest_when_told(orders) -> None:
     """In a forked child: wait for a run's arguments (or the parent's end), then run pytest."""
     try:
-        args, root, log = orders.recv()
+        args, root, log, environment = orders.recv()
     except (EOFError, KeyboardInterrupt):  # the parent ended, or was interrupted (a notebook's kernel), before a run
         return
-    _pytest_in_child(args, root, log)
+    _pytest_in_child(args, root, log, environment)
 
 
-def _pytest_in_child(args: list[str], root: Path, log: Path) -> None:
-    """In a forked child: run pytest with its output in ``log``; its exit status is pytest's."""
+def _pytest_in_child(args: list[str], root: Path, log: Path, environment: dict[str, str]) -> None:
+    """In a forked child: run pytest in ``environment`` with its output in ``log``; its exit status is pytest's."""
     import pytest
 
     os.chdir(root)
-    os.environ.update(PLUGINS_ENVIRONMENT)
+    os.environ.clear()
+    os.environ.update(environment | PLUGINS_ENVIRONMENT)
     # A forkserver's child starts its own processes from the forkserver too (a DataLoader's workers: 1.5 s, not
     # 0.05 s): the test's code starts them as under plain pytest, with the platform's default method
     multiprocessing.set_start_method(None, force=True)
