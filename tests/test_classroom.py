@@ -24,6 +24,7 @@ from katas.core import results
 from katas.core.curriculum import INSTALLED_ROOT, NEVER, find_kata, hints_given, load_curriculum, solutions_policy
 from katas.core.results import TestResult
 from katas.notebook import NotebookKata
+from katas.runtime.runner import WarmRunner
 from tests import warm_command
 
 pytestmark = pytest.mark.timeout(600)  # each test runs the katas command, or pytest, in a subprocess
@@ -267,7 +268,7 @@ def test_a_release_s_notebooks_never_clone_the_upstream_repository(release):
 def test_a_notebook_in_a_graded_release_checks_and_says_hints_and_solutions_are_not_given(graded_release, tmp_path):
     copy = Path(shutil.copytree(graded_release, tmp_path / "learner", symlinks=True))
     shown = io.StringIO()
-    k = NotebookKata(find_kata(SOLVED.folder, copy), Console(file=shown, width=200, highlight=False))
+    k = NotebookKata(find_kata(SOLVED.folder, copy), Console(file=shown, width=200, highlight=False), WarmRunner())
     k.check()
     k.hint()
     k.solution()
@@ -426,12 +427,15 @@ getattr(_os, "_" + "exit")(0)
 """
 
 
-def test_a_stub_that_forges_verdicts_ends_or_hangs_costs_its_own_kata_and_the_grade_says_what_happened(learner):
+def test_a_stub_that_forges_verdicts_ends_or_hangs_costs_its_own_kata_and_the_grade_says_what_happened(
+    learner, monkeypatch
+):
     shutil.copy(SOLVED.reference_path, learner / SOLVED.shown(SOLVED.stub_path))
     hanging = "\n\nwhile True:  # on import\n    pass\n"
     for kata, attack in ((KATAS[0], FORGING_PASSES), (KATAS[2], ENDING_THE_PROCESS), (KATAS[3], hanging)):
         with (learner / kata.shown(kata.stub_path)).open("a", encoding="utf-8") as stub:
             stub.write(attack)
+    monkeypatch.setenv("PYTEST_TIMEOUT", "3")  # pytest-timeout's time limit, for a shorter wait than the release's 10 s
     grade = grade_in(learner, "00", "01", "02", "03")
     assert grade["valid"], grade["problems"]
     katas = {kata["kata"]: kata for kata in grade["katas"]}
@@ -444,7 +448,7 @@ def test_a_stub_that_forges_verdicts_ends_or_hangs_costs_its_own_kata_and_the_gr
     hung = katas["03_autograd"]
     assert hung["points"] == 0 and hung["problem"] is None, "a hang is stopped by the test's own time limit"
     messages = [task["first_failure"]["message"] for task in hung["tasks"] if task["first_failure"]]
-    assert messages[0].startswith("Stopped after 10 s"), messages[0]
+    assert messages[0].startswith("Stopped after 3 s"), messages[0]
     assert all(message.startswith(("Stopped after", "Not run: importing")) for message in messages), messages
     output = katas_in(learner, "grade", "00", "02")
     assert "reaches into the grader" in output and "ended before writing its verdicts" in output, output

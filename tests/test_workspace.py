@@ -118,8 +118,9 @@ def test_update_with_new_tests_for_a_passed_kata_takes_its_verdict_back(tmp_path
     workspace.init(ws)
     kata = find_kata("02", ws)
     shutil.copy(PACKAGED_REFERENCE / kata.folder / kata.module, kata.stub_path)
+    katas_in(ws, "run", "02")
+    assert State.load(ws).status(kata) == PASSED
     monkeypatch.chdir(ws)
-    assert katas_main("run", "02") == 0 and State.load(ws).status(kata) == PASSED
     workspace.write_files(newer, workspace.curriculum_files())
     tests = newer / "katas" / kata.folder / "test_unsqueeze.py"
     tests.write_text(tests.read_text(encoding="utf-8") + "\n\ndef test_more():\n    pass\n", encoding="utf-8")
