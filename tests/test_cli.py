@@ -289,11 +289,15 @@ def test_watch_reruns_on_save_and_moves_on_after_a_pass(clone):
 
 
 def test_watch_starts_again_when_a_file_is_saved_during_a_run(clone):
-    stub = (clone / STUB).read_text()
-    (clone / STUB).write_text(stub.replace(FROM_DATA_STUB, "while True:\n        pass"))  # the first test hangs
+    stub, hanging = (clone / STUB).read_text(), clone / "hanging"
+    hang = f"open({str(hanging)!r}, 'w').close()\n    while True:\n        pass"  # says it hangs, then hangs
+    (clone / STUB).write_text(stub.replace(FROM_DATA_STUB, hang))
     with Watch(clone, "00") as watch:
         watch.wait_for("running pytest katas/00_tensors", 120)
-        time.sleep(3)  # the run has read the hanging stub by now, and hangs for 10 s
+        deadline = time.monotonic() + 60
+        while not hanging.exists():  # once it does, the run hangs for 10 s
+            assert time.monotonic() < deadline, f"the run never reached the hanging stub:\n{watch.output}"
+            time.sleep(0.05)
         shutil.copy(clone / SOLUTION, clone / STUB)  # saved while the hanging run goes on
         watch.wait_for("Changed while running: starting again.", 30)
         watch.wait_for("00_tensors passes. On to 01_stack_vs_cat", 60)
