@@ -14,7 +14,10 @@ from tests.test_cli import clone  # noqa: F401  (a fixture: a git copy of the re
 pytestmark = pytest.mark.timeout(120)
 
 
-def test_a_forked_run_starts_processes_and_sees_the_environment_the_way_plain_pytest_does(clone: Path, monkeypatch):  # noqa: F811
+def test_a_forked_run_starts_processes_and_sees_the_environment_the_way_plain_pytest_does(
+    clone: Path,  # noqa: F811
+    monkeypatch,
+):
     # a DataLoader's workers, say: started from the forkserver instead, each took about 0.7 s to start
     default = multiprocessing.get_context().get_start_method()  # a fresh interpreter's: this test runs in one
     kata = find_kata("00", clone)
