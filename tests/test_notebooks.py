@@ -94,7 +94,6 @@ def runs_in_one_kernel(
         notebook,
         km=kernel,
         timeout=600,
-        kernel_name="python3",
         resources={"metadata": {"path": str(folder)}},
     )
     ran = notebook.cells[: [cell.id for cell in notebook.cells].index(last) + 1] if last else notebook.cells

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from katas.core import results
+from katas.core import results, workspace
 from katas.core.feed import Progress
 from katas.core.outcomes import KataResult
 from katas.runtime.runner import FeedReader
@@ -84,14 +84,11 @@ def kata(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def write_files(folder: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    workspace.write_files(folder, {name: textwrap.dedent(text).encode() for name, text in files.items()})
 
 
 def write(pytester: pytest.Pytester, name: str, text: str) -> None:
-    (pytester.path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    write_files(pytester.path, {name: text})
 
 
 def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, results.RunResults]:
